@@ -1,0 +1,78 @@
+"""spykit: spy on your programs.
+
+Trace a program's system calls into a pandas DataFrame, find out where a slow program
+spends its time, and do both from a Jupyter notebook.
+
+The public API::
+
+    spykit.trace(cmd)        run a program under ptrace -> Trace
+    spykit.attach(pid)       trace a running process until stopped -> Trace
+    spykit.load(path)        read a saved Trace
+    spykit.time(cmd)         user, system and elapsed time -> Timing
+    spykit.wchan(target)     sample wait channels -> DataFrame
+    spykit.profile(target)   where a Python program spends its time -> DataFrame
+    spykit.diagnose(cmd)     why is it slow? -> Diagnosis
+    spykit.explain(name)     one plain sentence about a system call or an errno
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .errors import (
+    CommandNotFound,
+    NoSuchProcess,
+    NotExecutable,
+    SpykitError,
+    TraceFileError,
+    TraceInterrupted,
+    TracingNotPermitted,
+)
+from .trace import Trace
+from .tracer.api import attach, trace  # replaces the attribute `trace` (the submodule) with the function
+
+__version__ = "0.1.0"
+
+# Heavier parts are imported on first use, so `import spykit` stays quick.
+_LAZY = {
+    "load": ("spykit.storage", "load"),
+    "time": ("spykit.slow.timing", "time"),
+    "Timing": ("spykit.slow.timing", "Timing"),
+    "wchan": ("spykit.slow.wchan", "wchan"),
+    "profile": ("spykit.slow.profile", "profile"),
+    "diagnose": ("spykit.slow.diagnose", "diagnose"),
+    "Diagnosis": ("spykit.slow.diagnose", "Diagnosis"),
+    "explain": ("spykit.syscalls.explain", "explain"),
+}
+
+__all__ = [
+    "CommandNotFound",
+    "NoSuchProcess",
+    "NotExecutable",
+    "SpykitError",
+    "Trace",
+    "TraceFileError",
+    "TraceInterrupted",
+    "TracingNotPermitted",
+    "attach",
+    "trace",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'spykit' has no attribute {name!r}") from None
+    value = getattr(import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext spykit``: register the magics. IPython is imported only here."""
+    from .notebook.magics import load_ipython_extension as _load
+
+    _load(ipython)

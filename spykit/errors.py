@@ -1,0 +1,52 @@
+"""The small family of errors spykit raises.
+
+Every error says what went wrong and what to do about it. OS errors (``errno``
+values from ptrace, /proc and friends) are translated into these at the
+boundary, the way psutil turns ``ESRCH`` into ``NoSuchProcess``.
+
+Some children also inherit from the builtin exception a Python programmer
+would expect (``PermissionError``, ``FileNotFoundError``, ``ProcessLookupError``),
+so ``except PermissionError`` keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SpykitError(Exception):
+    """Base class of every error spykit raises on purpose.
+
+    ``trace`` holds the partial :class:`~spykit.Trace` recorded before the
+    error, when there is one, so that nothing already seen is lost.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, trace: Any = None):
+        self.message = message
+        self.hint = hint
+        self.trace = trace
+        super().__init__(message if not hint else f"{message}\n  What to do: {hint}")
+
+
+class TracingNotPermitted(SpykitError, PermissionError):
+    """The kernel refused to let us trace (seccomp profile, Yama, another user, already traced)."""
+
+
+class CommandNotFound(SpykitError, FileNotFoundError):
+    """The program to run does not exist (on PATH, or at the given path)."""
+
+
+class NotExecutable(SpykitError, PermissionError):
+    """The program exists but cannot be executed."""
+
+
+class NoSuchProcess(SpykitError, ProcessLookupError):
+    """The process id names no running process."""
+
+
+class TraceInterrupted(SpykitError):
+    """Tracing stopped early (Ctrl-C, a timeout, an error); ``trace`` has what was recorded."""
+
+
+class TraceFileError(SpykitError, ValueError):
+    """A saved trace file could not be read (truncated, not a trace, another version)."""

@@ -1,0 +1,207 @@
+"""What the tracer must read from a tracee's memory, and when, for each system call.
+
+A system call's arguments are six numbers; most of what a learner wants to see (a path, the
+bytes written, an address) sits in the tracee's memory behind a pointer. That memory must be
+read while the tracee is stopped, and at the right stop: inputs at entry (the program may
+change them afterwards), outputs at exit (the kernel fills them in). Everything else, such
+as flag names, is decoded later from the numbers, off the hot path.
+
+A ``Capture`` names an argument slot holding a pointer, what lies behind it, and when to read
+it. The tracer stores each result as a bytes blob under ``blob_key(capture)``; the decoders in
+``spykit.syscalls.decode`` read the blobs back.
+
+The tracer also needs to know which argument is a path, which is an fd, and which calls return
+a new fd: those tables are at the bottom.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# What lies behind the pointer.
+PATH = 1  # NUL-terminated string, read up to PATH_MAX (strace never cuts paths)
+STR = 2  # NUL-terminated string, read up to the string limit + 1 (so a cut is visible)
+BUF = 3  # buffer whose length is an argument (`size_arg`) or the return value (`size_arg=RET`)
+FIXED = 4  # a structure of `size` bytes
+SOCKADDR = 5  # socket address, length in argument `size_arg`
+SOCKADDR_OUT = 6  # socket address written by the kernel; argument `size_arg` points to its length
+STRARRAY = 7  # NULL-terminated array of string pointers (argv); blob: see encode_strarray
+STRCOUNT = 8  # NULL-terminated array of pointers, only counted (envp: strace shows /* N vars */)
+IOV = 9  # struct iovec array, count in argument `size_arg`; data up to the total (`total_arg`)
+ARRAY = 10  # `size` bytes per element, element count in argument `size_arg` (pollfd, epoll_event)
+MSGHDR = 11  # struct msghdr: the address, and iovec data; blob: see encode_msghdr
+
+RET = -1  # size_arg value meaning "the return value"
+
+
+class Capture(NamedTuple):
+    slot: int  # argument index (0-5) holding the pointer
+    kind: int
+    at_exit: bool = False
+    size_arg: int | None = None  # argument index holding a length or count, or RET
+    size: int = 0  # FIXED: bytes; ARRAY: bytes per element
+    total_arg: int | None = None  # IOV/MSGHDR: argument (or RET) bounding the data to read
+
+
+def blob_key(cap: Capture) -> int:
+    """Where a capture's bytes are stored for a row: one key per slot and stop."""
+    return cap.slot + (8 if cap.at_exit else 0)
+
+
+# Sizes of structures on x86_64 (include/uapi/asm-generic/stat.h and friends).
+STAT_SIZE = 144
+STATX_SIZE = 256
+TIMESPEC_SIZE = 16
+SIGSET_SIZE = 8
+KSIGACTION_SIZE = 32  # struct kernel_sigaction: handler, flags, restorer, mask
+POLLFD_SIZE = 8
+EPOLL_EVENT_SIZE = 12  # packed on x86_64
+UTSNAME_SIZE = 390
+RLIMIT_SIZE = 16
+CLONE_ARGS_SIZE = 88
+
+_I, _X = False, True  # read at entry / at exit
+
+CAPTURES: dict[str, tuple[Capture, ...]] = {
+    # files
+    "open": (Capture(0, PATH),),
+    "creat": (Capture(0, PATH),),
+    "openat": (Capture(1, PATH),),
+    "openat2": (Capture(1, PATH), Capture(2, BUF, _I, 3)),
+    "stat": (Capture(0, PATH), Capture(1, FIXED, _X, size=STAT_SIZE)),
+    "lstat": (Capture(0, PATH), Capture(1, FIXED, _X, size=STAT_SIZE)),
+    "fstat": (Capture(1, FIXED, _X, size=STAT_SIZE),),
+    "newfstatat": (Capture(1, PATH), Capture(2, FIXED, _X, size=STAT_SIZE)),
+    "statx": (Capture(1, PATH), Capture(4, FIXED, _X, size=STATX_SIZE)),
+    "statfs": (Capture(0, PATH),),
+    "access": (Capture(0, PATH),),
+    "faccessat": (Capture(1, PATH),),
+    "faccessat2": (Capture(1, PATH),),
+    "chdir": (Capture(0, PATH),),
+    "chroot": (Capture(0, PATH),),
+    "mkdir": (Capture(0, PATH),),
+    "mkdirat": (Capture(1, PATH),),
+    "rmdir": (Capture(0, PATH),),
+    "unlink": (Capture(0, PATH),),
+    "unlinkat": (Capture(1, PATH),),
+    "rename": (Capture(0, PATH), Capture(1, PATH)),
+    "renameat": (Capture(1, PATH), Capture(3, PATH)),
+    "renameat2": (Capture(1, PATH), Capture(3, PATH)),
+    "link": (Capture(0, PATH), Capture(1, PATH)),
+    "linkat": (Capture(1, PATH), Capture(3, PATH)),
+    "symlink": (Capture(0, PATH), Capture(1, PATH)),
+    "symlinkat": (Capture(0, PATH), Capture(2, PATH)),
+    "chmod": (Capture(0, PATH),),
+    "fchmodat": (Capture(1, PATH),),
+    "fchmodat2": (Capture(1, PATH),),
+    "chown": (Capture(0, PATH),),
+    "lchown": (Capture(0, PATH),),
+    "fchownat": (Capture(1, PATH),),
+    "truncate": (Capture(0, PATH),),
+    "utimensat": (Capture(1, PATH), Capture(2, FIXED, _I, size=2 * TIMESPEC_SIZE)),
+    "mknod": (Capture(0, PATH),),
+    "mknodat": (Capture(1, PATH),),
+    "readlink": (Capture(0, PATH), Capture(1, BUF, _X, RET)),
+    "readlinkat": (Capture(1, PATH), Capture(2, BUF, _X, RET)),
+    "getcwd": (Capture(0, BUF, _X, RET),),
+    "getdents64": (Capture(1, BUF, _X, RET),),
+    "getdents": (Capture(1, BUF, _X, RET),),
+    "inotify_add_watch": (Capture(1, PATH),),
+    "getxattr": (Capture(0, PATH), Capture(1, STR)),
+    "lgetxattr": (Capture(0, PATH), Capture(1, STR)),
+    "setxattr": (Capture(0, PATH), Capture(1, STR)),
+    "listxattr": (Capture(0, PATH),),
+    "llistxattr": (Capture(0, PATH),),
+    "mount": (Capture(0, PATH), Capture(1, PATH), Capture(2, STR)),
+    "umount2": (Capture(0, PATH),),
+    # descriptors and data
+    "read": (Capture(1, BUF, _X, RET),),
+    "pread64": (Capture(1, BUF, _X, RET),),
+    "write": (Capture(1, BUF, _I, 2),),
+    "pwrite64": (Capture(1, BUF, _I, 2),),
+    "readv": (Capture(1, IOV, _X, 2, total_arg=RET),),
+    "preadv": (Capture(1, IOV, _X, 2, total_arg=RET),),
+    "preadv2": (Capture(1, IOV, _X, 2, total_arg=RET),),
+    "writev": (Capture(1, IOV, _I, 2),),
+    "pwritev": (Capture(1, IOV, _I, 2),),
+    "pwritev2": (Capture(1, IOV, _I, 2),),
+    "pipe": (Capture(0, FIXED, _X, size=8),),
+    "pipe2": (Capture(0, FIXED, _X, size=8),),
+    "poll": (Capture(0, ARRAY, _I, 1, size=POLLFD_SIZE), Capture(0, ARRAY, _X, 1, size=POLLFD_SIZE)),
+    "ppoll": (Capture(0, ARRAY, _I, 1, size=POLLFD_SIZE), Capture(0, ARRAY, _X, 1, size=POLLFD_SIZE),
+              Capture(2, FIXED, _I, size=TIMESPEC_SIZE), Capture(3, FIXED, _I, size=SIGSET_SIZE)),
+    "select": (Capture(1, FIXED, _I, size=128), Capture(2, FIXED, _I, size=128), Capture(3, FIXED, _I, size=128),
+               Capture(4, FIXED, _I, size=16),
+               Capture(1, FIXED, _X, size=128), Capture(2, FIXED, _X, size=128), Capture(3, FIXED, _X, size=128)),
+    "pselect6": (Capture(1, FIXED, _I, size=128), Capture(2, FIXED, _I, size=128), Capture(3, FIXED, _I, size=128),
+                 Capture(4, FIXED, _I, size=TIMESPEC_SIZE),
+                 Capture(1, FIXED, _X, size=128), Capture(2, FIXED, _X, size=128),
+                 Capture(3, FIXED, _X, size=128)),
+    "epoll_wait": (Capture(1, ARRAY, _X, RET, size=EPOLL_EVENT_SIZE),),
+    "epoll_pwait": (Capture(1, ARRAY, _X, RET, size=EPOLL_EVENT_SIZE), Capture(4, FIXED, _I, size=SIGSET_SIZE)),
+    "epoll_pwait2": (Capture(1, ARRAY, _X, RET, size=EPOLL_EVENT_SIZE),
+                     Capture(3, FIXED, _I, size=TIMESPEC_SIZE)),
+    "epoll_ctl": (Capture(3, FIXED, _I, size=EPOLL_EVENT_SIZE),),
+    # network
+    "connect": (Capture(1, SOCKADDR, _I, 2),),
+    "bind": (Capture(1, SOCKADDR, _I, 2),),
+    "accept": (Capture(1, SOCKADDR_OUT, _X, 2),),
+    "accept4": (Capture(1, SOCKADDR_OUT, _X, 2),),
+    "getsockname": (Capture(1, SOCKADDR_OUT, _X, 2),),
+    "getpeername": (Capture(1, SOCKADDR_OUT, _X, 2),),
+    "sendto": (Capture(1, BUF, _I, 2), Capture(4, SOCKADDR, _I, 5)),
+    "recvfrom": (Capture(1, BUF, _X, RET), Capture(4, SOCKADDR_OUT, _X, 5)),
+    "sendmsg": (Capture(1, MSGHDR, _I),),
+    "recvmsg": (Capture(1, MSGHDR, _X, total_arg=RET),),
+    "socketpair": (Capture(3, FIXED, _X, size=8),),
+    "setsockopt": (Capture(3, BUF, _I, 4),),
+    "getsockopt": (Capture(3, BUF, _X, None, size=0), Capture(4, FIXED, _X, size=4)),
+    # processes
+    "execve": (Capture(0, PATH), Capture(1, STRARRAY), Capture(2, STRCOUNT)),
+    "execveat": (Capture(1, PATH), Capture(2, STRARRAY), Capture(3, STRCOUNT)),
+    "wait4": (Capture(1, FIXED, _X, size=4),),
+    "clone3": (Capture(0, BUF, _I, 1),),
+    "uname": (Capture(0, FIXED, _X, size=UTSNAME_SIZE),),
+    "prlimit64": (Capture(2, FIXED, _I, size=RLIMIT_SIZE), Capture(3, FIXED, _X, size=RLIMIT_SIZE)),
+    "getrlimit": (Capture(1, FIXED, _X, size=RLIMIT_SIZE),),
+    # signals
+    "rt_sigaction": (Capture(1, FIXED, _I, size=KSIGACTION_SIZE), Capture(2, FIXED, _X, size=KSIGACTION_SIZE)),
+    "rt_sigprocmask": (Capture(1, FIXED, _I, size=SIGSET_SIZE), Capture(2, FIXED, _X, size=SIGSET_SIZE)),
+    # time
+    "nanosleep": (Capture(0, FIXED, _I, size=TIMESPEC_SIZE), Capture(1, FIXED, _X, size=TIMESPEC_SIZE)),
+    "clock_nanosleep": (Capture(2, FIXED, _I, size=TIMESPEC_SIZE), Capture(3, FIXED, _X, size=TIMESPEC_SIZE)),
+    "clock_gettime": (Capture(1, FIXED, _X, size=TIMESPEC_SIZE),),
+    "futex": (Capture(3, FIXED, _I, size=TIMESPEC_SIZE),),
+}
+
+# --- what the tracer tracks per call -------------------------------------------------------
+# The argument holding the path a call names (first path when there are two).
+PATH_ARG: dict[str, int] = {
+    name: caps[0].slot for name, caps in CAPTURES.items() if caps and caps[0].kind == PATH
+}
+
+# Calls whose (successful) return value is a new file descriptor.
+RETURNS_FD = frozenset("""
+open openat openat2 creat socket accept accept4 dup dup2 dup3 epoll_create epoll_create1 eventfd
+eventfd2 timerfd_create signalfd signalfd4 inotify_init inotify_init1 memfd_create pidfd_open
+pidfd_getfd perf_event_open fanotify_init userfaultfd io_uring_setup open_by_handle_at fsopen
+fsmount open_tree mq_open memfd_secret
+""".split())
+
+# Calls that return a pair of new fds in an int[2] at the given argument.
+RETURNS_FD_PAIR: dict[str, int] = {"pipe": 0, "pipe2": 0, "socketpair": 3}
+
+# Calls that use the fd in argument 0, other than the path-based *at calls (whose arg 0 is a dirfd).
+_FD0 = """
+read write close fstat lseek ioctl pread64 pwrite64 readv writev preadv pwritev preadv2 pwritev2
+sendfile fcntl flock fsync fdatasync ftruncate getdents getdents64 fchdir fchmod fchown fstatfs
+readahead fsetxattr fgetxattr flistxattr fremovexattr epoll_ctl epoll_wait epoll_pwait epoll_pwait2
+sync_file_range fallocate syncfs connect bind listen accept accept4 getsockname getpeername sendto
+recvfrom sendmsg recvmsg sendmmsg recvmmsg shutdown setsockopt getsockopt splice tee vmsplice
+copy_file_range dup dup2 dup3 inotify_add_watch inotify_rm_watch timerfd_settime timerfd_gettime
+"""
+FD_ARG: dict[str, int] = {name: 0 for name in _FD0.split()}
+FD_ARG["mmap"] = 4
+
+# Calls after which an fd's description may have changed (a socket got its address).
+REDESCRIBES_FD = frozenset({"connect", "bind", "listen", "accept", "accept4"})

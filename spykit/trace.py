@@ -1,0 +1,229 @@
+"""``Trace``: the plain data a tracing run produces, and the doorway to its readers.
+
+A ``Trace`` holds two DataFrames and a little metadata. Nothing in here knows
+about ptrace; everything that reads a trace (questions, text, HTML, widgets,
+plots) is a separate module that takes the DataFrames and gives something back.
+
+``Trace.df`` has one row per system call, in the order the calls were entered:
+
+=========== ============== ==========================================================
+column      dtype          meaning
+=========== ============== ==========================================================
+time        float64        seconds since the trace started, at the call's entry
+pid         int64          thread id, as ``strace -f`` shows it
+syscall     category       the call's name (categories: the whole syscall table)
+args        string         arguments rendered as strace renders them
+ret         Int64          return value; <NA> when the call never returned
+error       string         errno name such as ``ENOENT``; <NA> when the call succeeded
+duration    float64        seconds from entry to exit; NaN when unfinished
+path        string         the file the call names, or the fd's target (``strace -y``)
+fd          Int64          the fd the call uses or returns
+category    category       strace's class: file, desc, network, process, signal, memory, ipc, ...
+nr          int32          the system call number on this architecture
+addr        string         socket address named by the call (``127.0.0.1:8000``, a UNIX path)
+data        object         bytes moved by the call (written, sent, read, received), up to
+                           the string limit; None when the call moves no data
+size        Int64          how many bytes the call asked to move (count argument)
+unfinished  bool           the call was still running when the process died or was detached
+tgid        int64          the process (thread group) id the thread belongs to
+=========== ============== ==========================================================
+
+``Trace.events`` has one row per thing that happened to a process rather than a
+call it made:
+
+=========== ======== ==============================================================
+column      dtype    meaning
+=========== ======== ==============================================================
+time        float64  seconds since the trace started
+pid         int64    the thread it happened to
+kind        string   ``spawn`` (a new thread or process), ``exec``, ``signal``,
+                     ``exit`` (exited with a status), ``killed`` (killed by a signal),
+                     ``stop`` (group-stop by a signal), ``detach``
+signal      string   signal name for ``signal``, ``killed`` and ``stop``
+status      Int64    exit status for ``exit``
+child       Int64    the new thread id for ``spawn``
+how         string   for ``spawn``: ``fork``, ``vfork``, ``clone`` (a process) or ``thread``;
+                     for ``signal``: the sender, as strace shows ``si_code``
+text        string   the line strace prints, e.g. ``--- SIGCHLD {...} ---`` or ``+++ exited with 0 +++``
+=========== ======== ==============================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+TRACE_FORMAT_VERSION = 1
+
+
+@dataclass
+class TraceMeta:
+    """What we know about the run as a whole."""
+
+    command: list[str] = field(default_factory=list)
+    returncode: int | None = None
+    start_time: float = 0.0  # seconds since the epoch, when tracing started
+    elapsed: float = 0.0  # wall-clock seconds traced
+    pid: int | None = None  # the first process: launched or attached
+    attached: bool = False
+    truncated: bool = False  # rows stopped being stored at max_events
+    counts: dict[str, int] = field(default_factory=dict)  # exact per-syscall counts, truncated or not
+    selection: list[str] | None = None  # the syscalls= selection, as given
+    string_limit: int = 32
+    stdout: bytes | None = None  # captured output, when asked for
+    stderr: bytes | None = None
+    version: int = TRACE_FORMAT_VERSION
+
+
+class Trace:
+    """A recorded run: the system calls (``df``), what happened to processes (``events``), metadata.
+
+    Build one with :func:`spykit.trace`, :func:`spykit.attach` or :func:`spykit.load`.
+    """
+
+    def __init__(self, df: pd.DataFrame, events: pd.DataFrame, meta: TraceMeta):
+        self.df = df
+        self.events = events
+        self.meta = meta
+
+    # -- metadata -----------------------------------------------------------------------
+    @property
+    def command(self) -> list[str]:
+        """The command that was traced (or ``["<pid N>"]`` when attached)."""
+        return list(self.meta.command)
+
+    @property
+    def returncode(self) -> int | None:
+        """Exit status of the traced command; ``-N`` when killed by signal N, as in ``subprocess``."""
+        return self.meta.returncode
+
+    @property
+    def start_time(self) -> float:
+        """When tracing started, in seconds since the epoch."""
+        return self.meta.start_time
+
+    @property
+    def truncated(self) -> bool:
+        """True when ``max_events`` stopped rows being stored (``counts`` stays exact)."""
+        return self.meta.truncated
+
+    @property
+    def counts(self) -> pd.Series:
+        """Exact number of calls per syscall name, even when rows were truncated."""
+        if self.meta.counts:
+            return pd.Series(self.meta.counts, name="calls", dtype="int64").sort_values(ascending=False)
+        return self.df["syscall"].value_counts().rename("calls").astype("int64")
+
+    @property
+    def stdout(self) -> bytes | None:
+        """The program's standard output, when ``capture_output=True`` was asked for."""
+        return self.meta.stdout
+
+    @property
+    def stderr(self) -> bytes | None:
+        """The program's standard error, when ``capture_output=True`` was asked for."""
+        return self.meta.stderr
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def _derive(self, df: pd.DataFrame, events: pd.DataFrame | None = None) -> Trace:
+        """A new Trace over a subset of rows, sharing the metadata."""
+        return Trace(df, self.events if events is None else events, self.meta)
+
+    # -- the detective's questions (spykit.questions) -------------------------------------
+    def summary(self, wall: bool = False) -> pd.DataFrame:
+        """The ``strace -c`` table; ``wall=True`` measures wall-clock time like ``strace -w -c``."""
+        from .questions import summary
+
+        return summary(self.df, wall=wall)
+
+    def files(self) -> pd.DataFrame:
+        """Every call that names a file: time, pid, syscall, path, flags or mode in words, ok, error."""
+        from .questions import files
+
+        return files(self.df)
+
+    def missing(self) -> pd.DataFrame:
+        """Paths the program looked for and did not find (ENOENT, ENOTDIR), in the order first seen."""
+        from .questions import missing
+
+        return missing(self.df)
+
+    def processes(self) -> pd.DataFrame:
+        """The process tree: pid, parent, every argv it exec'd, exit status or signal, start and end."""
+        from .questions import processes
+
+        return processes(self.df, self.events)
+
+    def network(self) -> pd.DataFrame:
+        """What went over sockets: peer address, direction, bytes and payload."""
+        from .questions import network
+
+        return network(self.df)
+
+    def writes(self) -> pd.DataFrame:
+        """Per destination (file, pipe, socket, terminal): calls, bytes, the first bytes written."""
+        from .questions import writes
+
+        return writes(self.df)
+
+    # -- filtering (spykit.filters): each returns a new Trace --------------------------------
+    def filter(
+        self,
+        syscalls: str | Iterable[str] | None = None,
+        *,
+        pid: int | Iterable[int] | None = None,
+        failed: bool | None = None,
+        path: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> Trace:
+        """Keep the rows that match every given condition; chainable.
+
+        ``syscalls`` takes names and classes (``"%file"``); ``path`` is a regular expression
+        searched in the path column; ``start``/``end`` are seconds since the trace started.
+        """
+        from .filters import filter_frame
+
+        df = filter_frame(self.df, syscalls=syscalls, pid=pid, failed=failed, path=path, start=start, end=end)
+        return self._derive(df)
+
+    def failed(self) -> Trace:
+        """Only the calls that returned an error."""
+        return self.filter(failed=True)
+
+    # -- text (spykit.render.text) ---------------------------------------------------------------
+    def to_text(self, *, timestamps: bool = False, durations: bool = False, pids: bool | None = None,
+                events: bool = True, limit: int | None = None) -> str:
+        """strace-style lines; ``timestamps`` like ``-tt``, ``durations`` like ``-T``."""
+        from .render.text import trace_to_text
+
+        return trace_to_text(self, timestamps=timestamps, durations=durations, pids=pids,
+                             events=events, limit=limit)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        cmd = " ".join(self.command)
+        return (f"<Trace of {cmd!r}: {len(self.df)} calls, {self.df['pid'].nunique() if len(self.df) else 0} "
+                f"threads, returncode {self.returncode}>")
+
+    # -- storage (spykit.storage) -------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save to a Parquet file readable by the owner only (traces can hold secrets)."""
+        from .storage import save
+
+        save(self, path)
+
+    # -- notebook display ------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include: Sequence[str] | None = None,
+                          exclude: Sequence[str] | None = None) -> dict[str, Any]:
+        from .render.html import trace_mimebundle
+
+        return trace_mimebundle(self)

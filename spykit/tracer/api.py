@@ -1,0 +1,397 @@
+"""``spykit.trace`` and ``spykit.attach``: the public doors into the tracer.
+
+Both translate OS errors into spykit's errors at this boundary, and both guarantee that when
+they return or raise, no process is left stopped or traced: launched programs are killed and
+reaped, attached ones detached and running.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+import threading
+import time as _time
+from collections.abc import Iterable, Mapping, Sequence
+
+from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
+from ..syscalls.table import expand_selection, numbers_of
+from ..trace import Trace, TraceMeta
+from . import linux as L
+from .build import build_trace
+from .launch import exec_error, resolve_executable, spawn_stopped, split_command
+from .loop import Tracer
+from .recorder import Recorder
+from .seccomp import PreparedFilter
+
+
+def _selection(syscalls: str | Iterable[str] | None) -> tuple[set[int] | None, list[str] | None]:
+    if syscalls is None:
+        return None, None
+    spec = [syscalls] if isinstance(syscalls, str) else list(syscalls)
+    names = expand_selection(spec)
+    return numbers_of(names), spec
+
+
+def _yama_scope() -> int | None:
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _tracer_pid(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("TracerPid:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _not_permitted(pid: int, exc: OSError, *, launched: bool) -> SpykitError:
+    """Say why the kernel refused ptrace, and what the learner can do."""
+    tracer = _tracer_pid(pid)
+    if tracer and tracer != os.getpid():
+        return TracingNotPermitted(
+            f"process {pid} is already being traced by process {tracer} (TracerPid in /proc/{pid}/status)",
+            hint="a process can have only one tracer: stop the other tracer (strace, gdb) first")
+    if launched:
+        return TracingNotPermitted(
+            f"the kernel refused to let spykit trace its own child ({os.strerror(exc.errno)}); ptrace is "
+            "probably blocked by this container's seccomp profile",
+            hint="run the container with --cap-add=SYS_PTRACE or --security-opt seccomp=unconfined, "
+                 "or use the recorded traces that come with the workshop")
+    scope = _yama_scope()
+    if scope is not None and scope >= 1:
+        return TracingNotPermitted(
+            f"not allowed to attach to process {pid}: /proc/sys/kernel/yama/ptrace_scope is {scope}, which "
+            "only lets a process trace its own children",
+            hint="launch the program under spykit.trace() instead, let the target allow you with "
+                 "prctl(PR_SET_PTRACER, ...), or (on your own machine) set ptrace_scope to 0")
+    try:
+        owner = os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        owner = None
+    if owner is not None and owner != os.geteuid():
+        return TracingNotPermitted(
+            f"not allowed to attach to process {pid}: it belongs to another user (uid {owner})",
+            hint="you can only trace your own processes (root can trace any)")
+    return TracingNotPermitted(f"not allowed to attach to process {pid}: {os.strerror(exc.errno)}",
+                               hint="it may be a kernel thread, or ptrace may be blocked in this container")
+
+
+class _Doorbell:
+    """Wake the tracer's blocking waitpid from another thread, by starting a child that exits at once.
+
+    Only the tracer thread may make ptrace requests, and waitpid has no timeout; a short-lived
+    child of ours is the one thing waitpid(-1) is sure to return for.
+    """
+
+    def __init__(self, tracer: Tracer):
+        self.tracer = tracer
+        self.lock = threading.Lock()
+
+    def ring(self) -> None:
+        with self.lock:
+            self.tracer.stop_requested = True
+            try:
+                pid = os.posix_spawn("/bin/true", ["true"], {})
+                self.tracer.doorbells.add(pid)
+            except OSError:
+                pass
+
+
+def _watch(tracer: Tracer, deadline: float | None, stop_event: threading.Event | None) -> threading.Thread | None:
+    if deadline is None and stop_event is None:
+        return None
+    bell = _Doorbell(tracer)
+    finished = threading.Event()
+
+    def watcher() -> None:
+        while not finished.is_set():
+            if stop_event is not None and stop_event.is_set():
+                break
+            if deadline is not None and _time.monotonic() >= deadline:
+                break
+            finished.wait(0.02)
+        if not finished.is_set():
+            bell.ring()
+
+    thread = threading.Thread(target=watcher, name="spykit-stop-watcher", daemon=True)
+    thread.finished = finished  # type: ignore[attr-defined]
+    thread.start()
+    return thread
+
+
+def _stop_watch(thread: threading.Thread | None) -> None:
+    if thread is not None:
+        thread.finished.set()  # type: ignore[attr-defined]
+        thread.join()
+
+
+def trace(
+    cmd: str | Sequence[str | os.PathLike[str]],
+    *,
+    syscalls: str | Iterable[str] | None = None,
+    follow_forks: bool = True,
+    capture_output: bool = False,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+    string_limit: int = 32,
+    max_events: int | None = None,
+    seccomp: bool = True,
+    pin_cpu: bool = True,
+) -> Trace:
+    """Run ``cmd`` to the end under ptrace and return its system calls as a :class:`Trace`.
+
+    ``cmd`` is a list of arguments, or a string split as a shell splits words (no shell runs it).
+    Every child process and thread is followed (``follow_forks``), and every execve.
+
+    ``syscalls`` selects calls by name and by strace class (``"%file"``, ``"%network"``,
+    ``"%process"``, ``"%signal"``, ``"%desc"``, ``"%memory"``); ``"open"`` also selects ``openat``.
+    With a selection a seccomp filter stops only those calls, so the rest run at full speed
+    (``seccomp=False`` filters in the tracer instead).
+
+    The program's output goes where it would without tracing, unless ``capture_output`` is
+    true (then ``trace.stdout``/``trace.stderr`` hold it); ``input`` is fed to its stdin.
+
+    ``timeout`` (seconds), Ctrl-C or an error stop tracing: the program and everything it
+    started are killed and reaped, and :class:`~spykit.TraceInterrupted` is raised with the trace
+    recorded so far in its ``trace`` attribute. ``max_events`` caps the rows kept (the per-call
+    ``counts`` stay exact). ``pin_cpu`` keeps tracer and program on one CPU while the program is
+    single-threaded, which makes tracing several times faster on virtual machines.
+    """
+    argv = split_command(cmd)
+    if string_limit < 0:
+        raise ValueError("string_limit must be 0 or more (strace's -s)")
+    path = resolve_executable(argv[0], env)
+    selected, spec = _selection(syscalls)
+    prepared = PreparedFilter(selected) if (selected is not None and seccomp) else None
+
+    stdin = stdout = stderr = None
+    out_file = err_file = in_file = None
+    if capture_output:
+        out_file = tempfile.TemporaryFile()
+        err_file = tempfile.TemporaryFile()
+        stdout, stderr = out_file.fileno(), err_file.fileno()
+    if input is not None:
+        in_file = tempfile.TemporaryFile()
+        in_file.write(input)
+        in_file.seek(0)
+        stdin = in_file.fileno()
+
+    cpus = None
+    saved_affinity = None
+    if pin_cpu:
+        saved_affinity = os.sched_getaffinity(0)
+        if len(saved_affinity) > 1:
+            cpu = os.sched_getcpu() if hasattr(os, "sched_getcpu") else min(saved_affinity)
+            cpus = {cpu if cpu in saved_affinity else min(saved_affinity)}
+        else:
+            saved_affinity = None
+
+    rec = Recorder(max_events)
+    tracer = Tracer(rec, selected=selected, seccomp=prepared is not None, string_limit=string_limit,
+                    follow_forks=follow_forks)
+    meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit)
+    pid, errpipe = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,
+                                 stdin=stdin, stdout=stdout, stderr=stderr, cpus=cpus, seccomp=prepared)
+    meta.pid = pid
+    tracer.root = pid
+    watcher = None
+    interrupted: BaseException | None = None
+    try:
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        if not os.WIFSTOPPED(status):
+            err = exec_error(errpipe, path)
+            errpipe = -1
+            raise err or SpykitError(f"{argv[0]}: could not be started")
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus)
+
+            def unpin() -> None:  # the program now runs several threads or processes: let them spread
+                for tid in list(tracer.tgid):
+                    try:
+                        os.sched_setaffinity(tid, saved_affinity)
+                    except OSError:
+                        pass
+                os.sched_setaffinity(0, saved_affinity)
+
+            tracer.on_first_spawn = unpin
+        try:
+            L.ptrace(L.PTRACE_SEIZE, pid, 0, tracer.options())
+        except OSError as exc:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            raise _not_permitted(pid, exc, launched=True) from None
+        tracer.adopt(pid, pid)
+        tracer.t0 = _time.monotonic()
+        os.kill(pid, 18)  # SIGCONT: off it goes, to execve
+        watcher = _watch(tracer, None if timeout is None else _time.monotonic() + timeout, None)
+        tracer.run()
+        if tracer.stop_requested:
+            interrupted = TimeoutError(f"timed out after {timeout} s")
+    except KeyboardInterrupt as exc:
+        interrupted = exc
+    except SpykitError:
+        tracer.kill_all()
+        raise
+    except BaseException as exc:
+        interrupted = exc
+    finally:
+        _stop_watch(watcher)
+        if tracer.tgid:
+            tracer.kill_all()
+        if saved_affinity is not None:
+            os.sched_setaffinity(0, saved_affinity)
+        if in_file is not None:
+            in_file.close()
+    meta.elapsed = _time.monotonic() - tracer.t0
+    status = tracer.root_status
+    if status is not None:
+        meta.returncode = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+    if capture_output:
+        for f, attr in ((out_file, "stdout"), (err_file, "stderr")):
+            f.seek(0)
+            setattr(meta, attr, f.read())
+            f.close()
+    if errpipe >= 0:
+        err = exec_error(errpipe, path) if interrupted is None else None
+        if interrupted is not None:
+            os.close(errpipe)
+        if err is not None:
+            err.trace = build_trace(rec, meta)
+            raise err
+    result = build_trace(rec, meta)
+    if interrupted is not None:
+        reason = "interrupted (Ctrl-C)" if isinstance(interrupted, KeyboardInterrupt) else str(interrupted)
+        raise TraceInterrupted(
+            f"tracing of {argv[0]} stopped early: {reason}; the program and its children were killed",
+            hint="the calls recorded so far are in the exception's .trace attribute",
+            trace=result) from interrupted
+    return result
+
+
+def _check_pid(pid: object) -> int:
+    if isinstance(pid, bool) or not isinstance(pid, int | str):
+        raise ValueError(f"pid must be a positive whole number, not {pid!r}")
+    try:
+        value = int(pid)
+    except ValueError:
+        raise ValueError(f"pid must be a positive whole number, not {pid!r}") from None
+    if value <= 0:
+        raise ValueError(f"pid must be a positive whole number, not {value}")
+    if not os.path.exists(f"/proc/{value}"):
+        raise NoSuchProcess(f"no process with pid {value}", hint="list processes with `ps -e` or psutil")
+    own = os.getpid()
+    if value == own or _thread_group(value) == own:
+        raise SpykitError(f"pid {value} is spykit's own process: a process cannot trace itself",
+                          hint="use the %%strace cell magic to trace code in this kernel")
+    return value
+
+
+def _thread_group(tid: int) -> int | None:
+    try:
+        with open(f"/proc/{tid}/status") as f:
+            for line in f:
+                if line.startswith("Tgid:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _tasks(pid: int) -> list[int]:
+    try:
+        return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return []
+
+
+def attach(
+    pid: int,
+    *,
+    duration: float | None = None,
+    stop_event: threading.Event | None = None,
+    syscalls: str | Iterable[str] | None = None,
+    follow_forks: bool = True,
+    string_limit: int = 32,
+    max_events: int | None = None,
+    seccomp: bool = False,
+) -> Trace:
+    """Trace a running process (all its threads), like ``strace -p``, then detach.
+
+    Tracing lasts ``duration`` seconds, until ``stop_event`` is set, until the process exits, or
+    until Ctrl-C; then every thread is detached and keeps running exactly as before (a stopped
+    one stays stopped). The selection is applied in the tracer: a seccomp filter cannot be
+    removed, and after detaching it would break every call it selected, so ``seccomp=True`` is
+    refused here.
+    """
+    if seccomp:
+        raise SpykitError("a seccomp filter cannot be used when attaching",
+                          hint="it would stay in the process after detaching and make its calls fail with "
+                               "ENOSYS; attach without seccomp (the default)")
+    pid = _check_pid(pid)
+    selected, spec = _selection(syscalls)
+    rec = Recorder(max_events)
+    tracer = Tracer(rec, selected=selected, seccomp=False, string_limit=string_limit,
+                    follow_forks=follow_forks, attached=True)
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        command = []
+    meta = TraceMeta(command=command or [f"<pid {pid}>"], start_time=_time.time(), selection=spec,
+                     string_limit=string_limit, pid=pid, attached=True)
+    tracer.root = pid
+    watcher = None
+    interrupted: BaseException | None = None
+    try:
+        seen: set[int] = set()
+        while True:  # threads can appear while we attach: repeat until none is new
+            new = [t for t in _tasks(pid) if t not in seen]
+            if not new:
+                break
+            for tid in new:
+                seen.add(tid)
+                try:
+                    L.ptrace(L.PTRACE_SEIZE, tid, 0, tracer.options())
+                except OSError as exc:
+                    if exc.errno == errno.ESRCH and tid != pid:
+                        continue  # a thread that just exited
+                    if exc.errno == errno.ESRCH:
+                        raise NoSuchProcess(f"process {pid} exited before spykit could attach") from None
+                    raise _not_permitted(pid, exc, launched=False) from None
+                tracer.adopt(tid, pid)
+                L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
+        tracer.t0 = _time.monotonic()
+        watcher = _watch(tracer, None if duration is None else _time.monotonic() + duration, stop_event)
+        tracer.run()
+    except KeyboardInterrupt as exc:
+        interrupted = exc
+    except BaseException:
+        tracer.detach_all()
+        raise
+    finally:
+        _stop_watch(watcher)
+        if tracer.tgid:
+            tracer.detach_all()
+    meta.elapsed = _time.monotonic() - tracer.t0
+    if tracer.root_status is not None:
+        st = tracer.root_status
+        meta.returncode = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st)
+    result = build_trace(rec, meta)
+    if interrupted is not None:
+        raise TraceInterrupted(f"tracing of process {pid} interrupted; it was detached and keeps running",
+                               hint="the calls recorded so far are in the exception's .trace attribute",
+                               trace=result) from interrupted
+    return result
+
+
+__all__ = ["attach", "trace"]

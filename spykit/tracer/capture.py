@@ -1,0 +1,112 @@
+"""Carry out the Captures of ``spykit.syscalls.captures``: read memory into blobs at a stop.
+
+The blob layouts are documented in ``spykit/syscalls/captures.py``'s contract and read back by
+the decoders; this module only reads, it does not interpret.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..syscalls import captures as C
+from .memory import MemoryReader
+
+PATH_MAX = 4096
+MAX_ELEMENTS = 1024
+MAX_SOCKADDR = 128
+
+
+def _size_of(cap: C.Capture, args, ret: int | None) -> int:
+    if cap.size_arg is None:
+        return 0
+    if cap.size_arg == C.RET:
+        return ret if ret is not None and ret > 0 else 0
+    value = args[cap.size_arg]
+    # A length argument is a size_t; a "negative" one is garbage the kernel will refuse.
+    return value if value < (1 << 31) else 0
+
+
+def _read_iov(mem: MemoryReader, pid: int, addr: int, count: int, total: int, limit: int) -> bytes | None:
+    count = min(count, MAX_ELEMENTS)
+    raw = mem.read(pid, addr, 16 * count)
+    if raw is None or len(raw) < 16 * count:
+        return None
+    vecs = [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+    out = [struct.pack("<I", count)]
+    out.extend(struct.pack("<QQ", base, length) for base, length in vecs)
+    left = total
+    for base, length in vecs:
+        moved = min(length, left)
+        left -= moved
+        if moved > 0:
+            out.append(mem.read(pid, base, min(moved, limit)) or b"")
+    return b"".join(out)
+
+
+def capture(mem: MemoryReader, pid: int, cap: C.Capture, args, ret: int | None, string_limit: int,
+            before: int | None = None) -> bytes | None:
+    """Read one capture's blob. ``before`` is SOCKADDR_OUT's length read at entry."""
+    addr = args[cap.slot]
+    kind = cap.kind
+    if kind == C.PATH:
+        return mem.read_string(pid, addr, PATH_MAX)
+    if kind == C.STR:
+        return mem.read_string(pid, addr, string_limit + 1)
+    if kind == C.BUF:
+        size = _size_of(cap, args, ret) if cap.size_arg is not None else 0
+        return mem.read(pid, addr, min(size, string_limit))
+    if kind == C.FIXED:
+        return mem.read(pid, addr, cap.size)
+    if kind == C.ARRAY:
+        count = min(_size_of(cap, args, ret), MAX_ELEMENTS)
+        return mem.read(pid, addr, count * cap.size)
+    if kind == C.SOCKADDR:
+        return mem.read(pid, addr, min(_size_of(cap, args, ret), MAX_SOCKADDR))
+    if kind == C.SOCKADDR_OUT:
+        lenptr = args[cap.size_arg]
+        if lenptr == 0:
+            return struct.pack("<ii", -1, -1)
+        raw = mem.read(pid, lenptr, 4)
+        after = struct.unpack("<i", raw)[0] if raw and len(raw) == 4 else -1
+        data = mem.read(pid, addr, min(max(after, 0), MAX_SOCKADDR)) if after > 0 else b""
+        return struct.pack("<ii", before if before is not None else after, after) + (data or b"")
+    if kind == C.STRARRAY:
+        ptrs, total = mem.read_pointers(pid, addr, MAX_ELEMENTS)
+        out = [struct.pack("<I", total)]
+        for p in ptrs:
+            s = mem.read_string(pid, p, PATH_MAX) or b""
+            out.append(struct.pack("<I", len(s)) + s)
+        return b"".join(out)
+    if kind == C.STRCOUNT:
+        _, total = mem.read_pointers(pid, addr, 0)
+        return struct.pack("<I", total)
+    if kind == C.IOV:
+        count = _size_of(cap, args, ret)
+        if cap.total_arg == C.RET:
+            total = ret if ret is not None and ret > 0 else 0
+        else:
+            total = 1 << 62
+        return _read_iov(mem, pid, addr, count, total, string_limit)
+    if kind == C.MSGHDR:
+        raw = mem.read(pid, addr, 56)
+        if raw is None or len(raw) < 56:
+            return None
+        name, namelen, iov, iovlen, control, controllen, flags = struct.unpack("<QI4xQQQQi4x", raw)
+        head = struct.pack("<QIQQQi", name, namelen, iov, iovlen, controllen, flags)
+        name_bytes = mem.read(pid, name, min(namelen, MAX_SOCKADDR)) if name and namelen else b""
+        if cap.total_arg == C.RET:
+            total = ret if ret is not None and ret > 0 else 0
+        else:
+            total = 1 << 62
+        iov_blob = _read_iov(mem, pid, iov, iovlen, total, string_limit) if iov and iovlen else b""
+        return head + (name_bytes or b"") + (iov_blob or struct.pack("<I", 0))
+    return None
+
+
+def sockaddr_len_before(mem: MemoryReader, pid: int, cap: C.Capture, args) -> int | None:
+    """SOCKADDR_OUT needs the length the program offered, read at entry."""
+    lenptr = args[cap.size_arg]
+    if lenptr == 0:
+        return None
+    raw = mem.read(pid, lenptr, 4)
+    return struct.unpack("<i", raw)[0] if raw and len(raw) == 4 else None

@@ -1,0 +1,139 @@
+"""Starting a program so that it can be traced from its very first instruction.
+
+The child stops itself with SIGSTOP before execve; the tracer then attaches with PTRACE_SEIZE
+(which, unlike PTRACE_TRACEME, lets us tell group-stops apart and use PTRACE_LISTEN) and
+continues it. This is how strace starts programs too.
+
+Everything that can go wrong with the command (empty, not found, not executable) is checked
+in the parent first, so the learner gets a clear error and nothing is traced.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import shlex
+import shutil
+import signal
+import stat
+from collections.abc import Mapping, Sequence
+
+from ptrace.ctypes_libc import libc
+
+from ..errors import CommandNotFound, NotExecutable, SpykitError
+from .linux import PR_SET_NO_NEW_PRIVS, SECCOMP_SET_MODE_FILTER, SYS_SECCOMP
+from .seccomp import PreparedFilter
+
+
+def split_command(cmd: str | Sequence[str | os.PathLike[str]]) -> list[str]:
+    """A command as an argv list: a string is split as a shell splits words (no shell runs)."""
+    if isinstance(cmd, str | bytes):
+        text = cmd.decode() if isinstance(cmd, bytes) else cmd
+        argv = shlex.split(text)
+    else:
+        argv = [os.fspath(a) for a in cmd]
+    if not argv:
+        raise ValueError("empty command: give the program to run, e.g. spykit.trace(['ls', '-l'])")
+    return argv
+
+
+def resolve_executable(program: str, env: Mapping[str, str] | None = None) -> str:
+    """The path execve will run, or a CommandNotFound / NotExecutable that says why."""
+    if "/" in program:
+        if not os.path.exists(program):
+            raise CommandNotFound(f"{program}: no such file", hint="check the path, or use the program's name")
+        path = program
+    else:
+        search = (env or os.environ).get("PATH", os.defpath)
+        found = shutil.which(program, path=search)
+        if found is None:
+            # which() skips non-executables; tell the learner when that is why.
+            for d in search.split(os.pathsep):
+                candidate = os.path.join(d or ".", program)
+                if os.path.isfile(candidate):
+                    raise NotExecutable(f"{candidate}: found but not executable",
+                                        hint=f"make it executable with: chmod +x {candidate}")
+            raise CommandNotFound(f"{program}: command not found (searched PATH={search})",
+                                  hint="check the spelling, or give the full path to the program")
+        path = found
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise NotExecutable(f"{path}: is a directory", hint="give the path of a program, not a folder")
+    if not os.access(path, os.X_OK):
+        raise NotExecutable(f"{path}: permission denied (not executable)",
+                            hint=f"make it executable with: chmod +x {path}")
+    return path
+
+
+_prctl = libc.prctl
+_syscall = libc.syscall
+
+
+def spawn_stopped(path: str, argv: list[str], env: Mapping[str, str] | None, *, cwd: str | None = None,
+                  stdin: int | None = None, stdout: int | None = None, stderr: int | None = None,
+                  cpus: set[int] | None = None, seccomp: PreparedFilter | None = None) -> tuple[int, int]:
+    """Fork a child that stops itself, then execs ``path``. Returns (pid, errpipe read end).
+
+    If execve fails, the child writes its errno to the pipe and exits 127; see ``exec_error``.
+    """
+    env_list = dict(os.environ if env is None else env)
+    read_end, write_end = os.pipe2(os.O_CLOEXEC)
+    prog_addr = ctypes.addressof(seccomp.prog) if seccomp else 0
+    pid = os.fork()
+    if pid == 0:  # the child: system calls only, nothing that can deadlock after fork
+        try:
+            os.close(read_end)
+            for fd, target in ((0, stdin), (1, stdout), (2, stderr)):
+                if target is not None and target != fd:
+                    os.dup2(target, fd)
+            # Like subprocess: the program gets stdin, stdout and stderr, not the caller's other fds
+            # (a Jupyter kernel has dozens of sockets open).
+            os.closerange(3, write_end)
+            os.closerange(write_end + 1, 1 << 20)
+            if cwd is not None:
+                os.chdir(cwd)
+            # Python ignores SIGPIPE; ignored signals survive execve, so restore the default.
+            for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+                signal.signal(sig, signal.SIG_DFL)
+            if cpus:
+                os.sched_setaffinity(0, cpus)
+            if seccomp is not None:
+                if _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+                    raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+                if _syscall(SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, 0, ctypes.c_void_p(prog_addr)) != 0:
+                    raise OSError(ctypes.get_errno(), "seccomp")
+            os.kill(os.getpid(), signal.SIGSTOP)
+            os.execve(path, argv, env_list)
+        except OSError as exc:
+            try:
+                os.write(write_end, str(exc.errno or 0).encode())
+            finally:
+                os._exit(127)
+        except BaseException:
+            os._exit(127)
+        os._exit(127)
+    os.close(write_end)
+    return pid, read_end
+
+
+def exec_error(read_end: int, path: str) -> SpykitError | None:
+    """Read the child's errno after execve (or its exit): an error to raise, or None if exec worked."""
+    try:
+        data = os.read(read_end, 64)
+    except OSError:
+        data = b""
+    finally:
+        os.close(read_end)
+    if not data:
+        return None
+    err = int(data or b"0")
+    if err == errno.ENOENT:
+        return CommandNotFound(f"{path}: could not be started (a file it needs, such as its interpreter, "
+                               "is missing)", hint="check the first line (#!) of a script, or the program's loader")
+    if err in (errno.EACCES, errno.EPERM):
+        return NotExecutable(f"{path}: permission denied", hint=f"check with: ls -l {path}")
+    if err == errno.ENOEXEC:
+        return NotExecutable(f"{path}: not a program this machine can run (exec format error)",
+                             hint="a script needs a first line such as #!/bin/sh")
+    return SpykitError(f"{path}: could not be started: {os.strerror(err)}")

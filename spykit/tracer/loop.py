@@ -1,0 +1,489 @@
+"""The tracer: one thread, one blocking ``waitpid(-1, __WALL)`` loop.
+
+Every ptrace request must come from the thread that attached, so the whole loop runs in the
+thread that called ``trace``/``attach``. At each stop it does the least it can: ask the kernel
+whether this is a syscall entry or exit (PTRACE_GET_SYSCALL_INFO, which never gets confused,
+unlike counting stops), append numbers to the recorder's columns, read the memory that can
+change before the next stop, and resume. Decoding happens later, off the hot path.
+
+ptrace corner cases handled here (ptrace(2), and strace's source, are the references):
+- a new child may report its first stop before its parent's fork event: we adopt it on sight;
+- a non-leader thread calling execve takes over the leader's tid; the exec event tells us the
+  former tid (PTRACE_GETEVENTMSG), whose open syscall row moves over;
+- group-stops (SIGSTOP, SIGTSTP...) are reported as PTRACE_EVENT_STOP under PTRACE_SEIZE and are
+  resumed with PTRACE_LISTEN, so the tracee stays stopped until someone sends SIGCONT;
+- signal-delivery-stops re-inject the signal, so the program gets every signal it was sent;
+- the tracee can vanish (SIGKILL) between any two requests: ESRCH is expected, never fatal.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import signal
+import time
+from collections.abc import Callable
+
+from ..syscalls import captures as C
+from ..syscalls.table import MAX_SYSCALL, syscall_name
+from . import linux as L
+from .capture import capture, sockaddr_len_before
+from .fdtable import FdTable
+from .memory import MemoryReader
+from .recorder import Recorder
+
+_STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
+_TABLE_SIZE = max(MAX_SYSCALL + 1, 1024)
+
+
+def _signame(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"SIG{sig}" if sig < 34 else f"SIGRT_{sig - 34}"
+
+
+def _read_tgid(tid: int) -> int:
+    try:
+        with open(f"/proc/{tid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Tgid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return tid
+
+
+class _CallPlan:
+    """Per-syscall-number precomputed work, so the hot path does list lookups only."""
+
+    __slots__ = ("entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
+                 "redescribes", "sockaddr_out")
+
+    def __init__(self, name: str):
+        caps = C.CAPTURES.get(name, ())
+        self.entry_caps = tuple(c for c in caps if not c.at_exit)
+        self.exit_caps = tuple(c for c in caps if c.at_exit)
+        self.sockaddr_out = tuple(c for c in self.exit_caps if c.kind == C.SOCKADDR_OUT)
+        self.path_arg = C.PATH_ARG.get(name)
+        self.fd_arg = C.FD_ARG.get(name)
+        self.returns_fd = name in C.RETURNS_FD
+        self.fd_pair = C.RETURNS_FD_PAIR.get(name)
+        self.closes = name == "close"
+        self.redescribes = name in C.REDESCRIBES_FD
+
+
+class Tracer:
+    """Runs the loop over a set of tracees and fills a Recorder."""
+
+    def __init__(self, recorder: Recorder, *, selected: set[int] | None, seccomp: bool, string_limit: int,
+                 follow_forks: bool = True, attached: bool = False):
+        self.rec = recorder
+        self.mem = MemoryReader()
+        self.fds = FdTable()
+        self.string_limit = string_limit
+        self.follow_forks = follow_forks
+        self.seccomp = seccomp
+        self.attached = attached
+        self.selected = bytearray(_TABLE_SIZE)
+        for nr in range(_TABLE_SIZE) if selected is None else selected:
+            if 0 <= nr < _TABLE_SIZE:
+                self.selected[nr] = 1
+        self.plans: list[_CallPlan | None] = [None] * _TABLE_SIZE
+        self.tgid: dict[int, int] = {}  # every live tracee: tid -> process id
+        self.pending: dict[int, tuple] = {}  # tid -> (row, nr, args, before) of a call in progress
+        self.root: int | None = None
+        self.root_status: int | None = None  # waitpid status of the root process
+        self.recording = attached  # a launched program is recorded from its first execve on
+        self.stop_requested = False
+        self.doorbells: set[int] = set()
+        self.t0 = time.monotonic()
+        self.clock = time.monotonic
+        self.on_first_spawn: Callable[[], None] | None = None
+        self._info = L.SyscallInfo()
+
+    # -- options ------------------------------------------------------------------------------
+    def options(self) -> int:
+        opts = L.PTRACE_O_TRACESYSGOOD | L.PTRACE_O_TRACEEXEC
+        if self.follow_forks:
+            opts |= L.PTRACE_O_TRACEFORK | L.PTRACE_O_TRACEVFORK | L.PTRACE_O_TRACECLONE
+        if self.seccomp:
+            opts |= L.PTRACE_O_TRACESECCOMP
+        if not self.attached:
+            # If the tracer dies, launched programs die with it instead of running on untraced.
+            opts |= L.PTRACE_O_EXITKILL
+        return opts
+
+    def adopt(self, tid: int, tgid: int | None = None) -> None:
+        self.tgid[tid] = tgid if tgid is not None else _read_tgid(tid)
+
+    # -- the loop --------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Trace until every tracee is gone or a stop is requested (the caller then cleans up)."""
+        waitpid = os.waitpid
+        wall = L.WALL
+        raw = L._ptrace
+        info = L.SyscallInfo()
+        info_addr = ctypes.addressof(info)
+        info_size = ctypes.sizeof(info)
+        SYSCALL_STOP = L.SYSCALL_STOP_SIG
+        GET_INFO = L.PTRACE_GET_SYSCALL_INFO
+        RESUME = L.PTRACE_CONT if self.seccomp else L.PTRACE_SYSCALL
+        PTRACE_SYSCALL = L.PTRACE_SYSCALL
+        clock = self.clock
+        t0 = self.t0
+        tgids = self.tgid
+        entry = self._entry
+        exit_ = self._exit
+        while tgids and not self.stop_requested:
+            try:
+                pid, status = waitpid(-1, wall)
+            except ChildProcessError:
+                break
+            if (status & 0xFF) == 0x7F:  # stopped
+                sig = (status >> 8) & 0xFF
+                if sig == SYSCALL_STOP and pid in tgids:
+                    raw(GET_INFO, pid, info_size, info_addr)
+                    op = info.op
+                    if op == 1:
+                        # (an entry already seen at a seccomp stop, on kernels before 4.8, is skipped)
+                        if not (self.seccomp and pid in self.pending):
+                            entry(pid, clock() - t0, info)
+                        raw(PTRACE_SYSCALL, pid, 0, 0)
+                    elif op == 2:
+                        exit_(pid, clock() - t0, info)
+                        raw(RESUME, pid, 0, 0)
+                    else:
+                        raw(PTRACE_SYSCALL, pid, 0, 0)
+                    continue
+                self._other_stop(pid, status, sig)
+            else:
+                self._gone(pid, status)
+
+    # -- syscall stops ---------------------------------------------------------------------------
+    def _plan(self, nr: int) -> _CallPlan:
+        plan = _CallPlan(syscall_name(nr))
+        if 0 <= nr < _TABLE_SIZE:
+            self.plans[nr] = plan
+        return plan
+
+    def _entry(self, tid: int, t: float, info: L.SyscallInfo) -> None:
+        nr = info.nr
+        if not self.recording:
+            # A launched program is recorded from its first execve: what came before was ours.
+            if tid == self.root and nr in (59, 322):  # execve, execveat
+                self.recording = True
+            else:
+                self.pending[tid] = (-1, nr, None, None)
+                return
+        if nr >= _TABLE_SIZE or not self.selected[nr]:
+            self.pending[tid] = (-1, nr, None, None)
+            return
+        args = tuple(info.args)
+        rec = self.rec
+        tgid = self.tgid[tid]
+        row = rec.start_row(t, tid, tgid, nr, args)
+        plan = self.plans[nr] or self._plan(nr)
+        before = None
+        if row >= 0:
+            mem = self.mem
+            limit = self.string_limit
+            for cap in plan.entry_caps:
+                if args[cap.slot]:
+                    rec.add_blob(row, cap.slot, capture(mem, tid, cap, args, None, limit))
+            for cap in plan.sockaddr_out:
+                if args[cap.slot]:
+                    before = sockaddr_len_before(mem, tid, cap, args)
+            if plan.path_arg is not None and args[plan.path_arg]:
+                path = self._last_blob_text(row, plan.path_arg)  # captured just above
+                if path is not None:
+                    rec.path[row] = rec.intern(path)
+            if plan.fd_arg is not None:
+                fd = args[plan.fd_arg]
+                if fd < (1 << 31):
+                    rec.fd[row] = fd
+                    desc = self.fds.lookup(tgid, tid, fd)
+                    if desc is not None:
+                        rec.fd_desc[row] = rec.intern(desc)
+                        if plan.path_arg is None:
+                            rec.path[row] = rec.fd_desc[row]
+        self.pending[tid] = (row, nr, args, before)
+
+    def _last_blob_text(self, row: int, slot: int) -> str | None:
+        rec = self.rec
+        for i in range(len(rec.blob_row) - 1, -1, -1):
+            if rec.blob_row[i] != row:
+                return None
+            if rec.blob_key[i] == slot:
+                n = rec.blob_len[i]
+                if n < 0:
+                    return None
+                off = rec.blob_off[i]
+                return bytes(rec.blob_data[off:off + n]).decode("utf-8", "surrogateescape")
+        return None
+
+    def _exit(self, tid: int, t: float, info: L.SyscallInfo) -> None:
+        pending = self.pending.pop(tid, None)
+        if pending is None:
+            return  # the exit of a call that started before we attached
+        row, nr, args, before = pending
+        if row < 0:
+            return
+        rval, is_error = L.exit_value(info)
+        rec = self.rec
+        if is_error:
+            rec.finish_row(row, t, -1, -rval)
+            return
+        rec.finish_row(row, t, rval, 0)
+        plan = self.plans[nr]
+        if plan is None:
+            return
+        if plan.exit_caps:
+            mem = self.mem
+            limit = self.string_limit
+            for cap in plan.exit_caps:
+                if args[cap.slot]:
+                    blob = capture(mem, tid, cap, args, rval, limit, before)
+                    rec.add_blob(row, C.blob_key(cap), blob)
+        tgid = self.tgid.get(tid, tid)
+        if plan.returns_fd:
+            rec.fd[row] = rval
+            desc = self.fds.refresh(tgid, tid, rval)
+            if desc is not None:
+                rec.fd_desc[row] = rec.intern(desc)
+                if plan.path_arg is None:
+                    rec.path[row] = rec.fd_desc[row]
+        elif plan.closes:
+            self.fds.close(tgid, args[0])
+        elif plan.redescribes:
+            desc = self.fds.refresh(tgid, tid, args[0])
+            if desc is not None:
+                rec.fd_desc[row] = rec.intern(desc)
+                rec.path[row] = rec.fd_desc[row]
+        elif plan.fd_pair is not None:
+            raw = self.mem.read(tid, args[plan.fd_pair], 8)
+            if raw and len(raw) == 8:
+                for fd in (int.from_bytes(raw[:4], "little", signed=True),
+                           int.from_bytes(raw[4:], "little", signed=True)):
+                    self.fds.refresh(tgid, tid, fd)
+
+    # -- everything that is not a syscall stop ------------------------------------------------------
+    def _resume(self, tid: int, sig: int = 0, request: int | None = None) -> None:
+        if request is None:
+            request = L.PTRACE_CONT if self.seccomp else L.PTRACE_SYSCALL
+        try:
+            L.ptrace(request, tid, 0, sig)
+        except OSError as exc:
+            if exc.errno != errno.ESRCH:  # gone meanwhile (SIGKILL): its exit is coming
+                raise
+
+    def _now(self) -> float:
+        return self.clock() - self.t0
+
+    def _other_stop(self, tid: int, status: int, sig: int) -> None:
+        event = status >> 16
+        if tid not in self.tgid:
+            if tid in self.doorbells:
+                return
+            # A new child reporting before its parent's fork event: adopt it now.
+            self.adopt(tid)
+            self._resume(tid)
+            return
+        if sig == signal.SIGTRAP and event:
+            self._event_stop(tid, event)
+            return
+        if event == L.PTRACE_EVENT_STOP:
+            if sig in _STOP_SIGNALS:
+                # group-stop: record it, and let it stay stopped until SIGCONT (no spurious continue).
+                if self.recording:
+                    self.rec.add_event(self._now(), tid, "stop", signal=_signame(sig),
+                                       text=f"--- stopped by {_signame(sig)} ---")
+                self._resume(tid, 0, L.PTRACE_LISTEN)
+            else:
+                self._resume(tid)  # PTRACE_INTERRUPT, or the first stop of a new child
+            return
+        # signal-delivery-stop: show it, then deliver it.
+        siginfo = L.get_siginfo(tid)
+        if siginfo is None:
+            # old-style group-stop (no SEIZE): leave it stopped
+            self._resume(tid, 0, L.PTRACE_LISTEN)
+            return
+        if self.recording:
+            self.rec.add_event(self._now(), tid, "signal", signal=_signame(sig), how=str(siginfo.si_code),
+                               text=_signal_text(sig, siginfo))
+        self._resume(tid, sig)
+
+    def _event_stop(self, tid: int, event: int) -> None:
+        if event == L.PTRACE_EVENT_SECCOMP:
+            # The filter picked this call. Since Linux 4.8 this stop comes first, and as we resumed
+            # with PTRACE_CONT no syscall-entry stop follows: this stop is the entry (its info has
+            # nr and args, op 3). PTRACE_SYSCALL then brings the exit stop.
+            info = self._info
+            if L.get_syscall_info(tid, info) == L.SYSCALL_INFO_SECCOMP:
+                self._entry(tid, self._now(), info)
+            self._resume(tid, 0, L.PTRACE_SYSCALL)
+            return
+        if event in (L.PTRACE_EVENT_FORK, L.PTRACE_EVENT_VFORK, L.PTRACE_EVENT_CLONE):
+            child = L.get_event_msg(tid)
+            child_tgid = _read_tgid(child)
+            parent_tgid = self.tgid[tid]
+            if event == L.PTRACE_EVENT_CLONE and child_tgid == parent_tgid:
+                how = "thread"
+            else:
+                how = {L.PTRACE_EVENT_FORK: "fork", L.PTRACE_EVENT_VFORK: "vfork"}.get(event, "clone")
+            if child not in self.tgid:
+                self.tgid[child] = child_tgid
+            if how != "thread":
+                self.fds.fork(parent_tgid, child_tgid)
+            if self.recording:
+                self.rec.add_event(self._now(), tid, "spawn", child=child, how=how)
+            if self.on_first_spawn is not None:
+                hook, self.on_first_spawn = self.on_first_spawn, None
+                hook()
+        elif event == L.PTRACE_EVENT_EXEC:
+            self.recording = True  # under a seccomp filter that skips execve, this is the first sign
+            former = L.get_event_msg(tid)
+            if former != tid:
+                # A non-leader thread ran execve: it now has the leader's tid; the other threads
+                # (the old leader included) are gone without an exit report.
+                moved = self.pending.pop(former, None)
+                # The old leader's own call (if any) never returns: its row stays unfinished.
+                self.pending.pop(tid, None)
+                if moved is not None:
+                    self.pending[tid] = moved
+                self.tgid.pop(former, None)
+            tgid = self.tgid.get(tid, tid)
+            for other in [t for t, g in self.tgid.items() if g == tgid and t != tid]:
+                self.tgid.pop(other, None)
+                self.pending.pop(other, None)
+            self.fds.forget(tgid)
+            if self.recording:
+                try:
+                    exe = os.readlink(f"/proc/{tid}/exe")
+                except OSError:
+                    exe = ""
+                self.rec.add_event(self._now(), tid, "exec", how=str(former), text=exe)
+        self._resume(tid)
+
+    def _gone(self, tid: int, status: int) -> None:
+        if tid in self.doorbells:
+            self.doorbells.discard(tid)
+            return
+        if tid not in self.tgid:
+            return
+        pending = self.pending.pop(tid, None)
+        del self.tgid[tid]
+        if os.WIFEXITED(status):
+            code = os.WEXITSTATUS(status)
+            self.rec.add_event(self._now(), tid, "exit", status=code, text=f"+++ exited with {code} +++")
+        elif os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            core = " (core dumped)" if os.WCOREDUMP(status) else ""
+            self.rec.add_event(self._now(), tid, "killed", signal=_signame(sig),
+                               text=f"+++ killed by {_signame(sig)}{core} +++")
+        if tid == self.root:
+            self.root_status = status
+        # A call still pending keeps done=0 in its row: shown as unfinished ("= ?").
+        del pending
+
+    # -- leaving -------------------------------------------------------------------------------------
+    def kill_all(self) -> None:
+        """Kill every tracee and reap it: nothing is left stopped, traced or orphaned."""
+        tids = list(self.tgid)
+        for tgid in {self.tgid[t] for t in tids}:
+            try:
+                os.kill(tgid, signal.SIGKILL)
+            except OSError:
+                pass
+        for tid in tids:
+            try:
+                os.kill(tid, signal.SIGKILL)
+            except OSError:
+                pass
+        self._reap_all(tids)
+
+    def _reap_all(self, tids: list[int]) -> None:
+        deadline = time.monotonic() + 10
+        left = set(tids)
+        while left and time.monotonic() < deadline:
+            try:
+                pid, status = os.waitpid(-1, L.WALL | os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                time.sleep(0.001)
+                left = {t for t in left if os.path.exists(f"/proc/{t}")}
+                continue
+            if (status & 0xFF) == 0x7F:
+                continue  # a last stop before SIGKILL lands
+            self._gone(pid, status)
+            left.discard(pid)
+        self.tgid.clear()
+
+    def detach_all(self) -> None:
+        """Detach from every tracee and leave it running (or stopped, if it was group-stopped)."""
+        need_interrupt = []
+        for tid in list(self.tgid):
+            try:
+                L.ptrace(L.PTRACE_DETACH, tid, 0, 0)  # works when it sits in a ptrace-stop
+                self.tgid.pop(tid, None)
+            except OSError as exc:
+                if exc.errno == errno.ESRCH and os.path.exists(f"/proc/{tid}"):
+                    need_interrupt.append(tid)
+                else:
+                    self.tgid.pop(tid, None)
+        waiting = set()
+        for tid in need_interrupt:
+            try:
+                L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
+                waiting.add(tid)
+            except OSError:
+                self.tgid.pop(tid, None)
+        deadline = time.monotonic() + 5
+        while waiting and time.monotonic() < deadline:
+            try:
+                pid, status = os.waitpid(-1, L.WALL)
+            except ChildProcessError:
+                break
+            if pid not in waiting:
+                if pid in self.tgid and (status & 0xFF) == 0x7F:
+                    try:  # another tracee's stop raced in: let it go too
+                        L.ptrace(L.PTRACE_DETACH, pid, 0, 0)
+                    except OSError:
+                        pass
+                    self.tgid.pop(pid, None)
+                continue
+            if (status & 0xFF) == 0x7F:
+                sig = (status >> 8) & 0xFF
+                event = status >> 16
+                inject = 0
+                if event == 0 and sig != L.SYSCALL_STOP_SIG and sig != signal.SIGTRAP:
+                    inject = sig  # a signal on its way in: deliver it, don't lose it
+                try:
+                    L.ptrace(L.PTRACE_DETACH, pid, 0, inject)
+                except OSError:
+                    pass
+            waiting.discard(pid)
+            self.tgid.pop(pid, None)
+        self.tgid.clear()
+
+
+def _signal_text(sig: int, info) -> str:
+    name = _signame(sig)
+    code = info.si_code
+    fields = [f"si_signo={name}"]
+    if sig == signal.SIGCHLD:
+        codes = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED", 5: "CLD_STOPPED",
+                 6: "CLD_CONTINUED"}
+        fields.append(f"si_code={codes.get(code, code)}")
+    elif code == 0:
+        fields.append("si_code=SI_USER")
+    elif code == -6:
+        fields.append("si_code=SI_TKILL")
+    elif code == 128:
+        fields.append("si_code=SI_KERNEL")
+    else:
+        fields.append(f"si_code={code}")
+    return f"--- {name} {{{', '.join(fields)}}} ---"
+

@@ -1,0 +1,151 @@
+"""Reading a stopped tracee's memory.
+
+``process_vm_readv`` is the fast way: one system call for a whole buffer, and it reports
+exactly what the kernel could read. It refuses to split one remote iovec on a fault, so reads
+are cut into page-sized remote pieces: a string that runs into an unmapped page then yields
+its readable part instead of nothing.
+
+Where ``process_vm_readv`` is refused (some container seccomp profiles block it, returning
+EPERM or ENOSYS) we fall back to ``PTRACE_PEEKDATA``, one word at a time.
+
+We never keep a /proc/PID/mem descriptor: after execve it silently reads 0 bytes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import struct
+
+from ptrace.ctypes_libc import libc
+
+from .linux import PTRACE_PEEKDATA, _ptrace
+
+PAGE = 4096
+_MAX_PIECES = 16
+
+
+class _IoVec(ctypes.Structure):
+    _fields_ = (("base", ctypes.c_void_p), ("len", ctypes.c_size_t))
+
+
+_process_vm_readv = libc.process_vm_readv
+_process_vm_readv.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p,
+                              ctypes.c_ulong, ctypes.c_ulong)
+_process_vm_readv.restype = ctypes.c_ssize_t
+
+
+class MemoryReader:
+    """Reads bytes and strings out of stopped tracees. One per tracer (not thread-safe)."""
+
+    def __init__(self, size: int = 65536):
+        self._size = size
+        self._buf = ctypes.create_string_buffer(size)
+        self._local = _IoVec(ctypes.addressof(self._buf), size)
+        self._remote = (_IoVec * _MAX_PIECES)()
+        self.use_vm_readv = True
+
+    def _grow(self, size: int) -> None:
+        if size > self._size:
+            self._size = size
+            self._buf = ctypes.create_string_buffer(size)
+            self._local.base = ctypes.addressof(self._buf)
+
+    def read(self, pid: int, addr: int, size: int) -> bytes | None:
+        """Up to ``size`` bytes at ``addr``: all of them, the readable prefix, or None."""
+        if size <= 0:
+            return b""
+        if addr == 0:
+            return None
+        if self.use_vm_readv:
+            got = self._vm_read(pid, addr, size)
+            if got is not None or not self.use_vm_readv:
+                return got if got is not None else self._peek_read(pid, addr, size)
+            return None
+        return self._peek_read(pid, addr, size)
+
+    def _vm_read(self, pid: int, addr: int, size: int) -> bytes | None:
+        self._grow(size)
+        remote = self._remote
+        pieces = 0
+        cur = addr
+        end = addr + size
+        while cur < end and pieces < _MAX_PIECES:
+            piece_end = min(end, (cur // PAGE + 1) * PAGE)
+            if pieces == _MAX_PIECES - 1:
+                piece_end = end  # the rest in one piece: a fault there loses only its tail
+            remote[pieces].base = cur
+            remote[pieces].len = piece_end - cur
+            pieces += 1
+            cur = piece_end
+        self._local.len = size
+        ctypes.set_errno(0)
+        n = _process_vm_readv(pid, ctypes.addressof(self._local), 1, ctypes.addressof(remote), pieces, 0)
+        if n < 0:
+            err = ctypes.get_errno()
+            if err in (errno.EPERM, errno.ENOSYS):
+                # Refused for this tracer (e.g. a container's seccomp profile): fall back for good.
+                self.use_vm_readv = False
+            return None
+        if n == 0:
+            return None
+        return self._buf.raw[:n]
+
+    def _peek_read(self, pid: int, addr: int, size: int) -> bytes | None:
+        start = addr & ~7
+        out = bytearray()
+        word = start
+        ctypes.set_errno(0)
+        while word < addr + size:
+            value = _ptrace(PTRACE_PEEKDATA, pid, word, 0)
+            if value == -1 and ctypes.get_errno():
+                break
+            out += struct.pack("<q", value)
+            word += 8
+        skip = addr - start
+        data = bytes(out[skip:skip + size])
+        return data or None
+
+    def read_string(self, pid: int, addr: int, cap: int) -> bytes | None:
+        """A NUL-terminated string at ``addr``, without the NUL, at most ``cap`` bytes.
+
+        Reads page by page so a short string costs one call and a string that runs into
+        an unmapped page keeps its readable part.
+        """
+        if addr == 0:
+            return None
+        out = b""
+        cur = addr
+        while len(out) < cap:
+            chunk = min(cap - len(out), (cur // PAGE + 1) * PAGE - cur)
+            data = self.read(pid, cur, chunk)
+            if not data:
+                return out if out else None
+            nul = data.find(b"\0")
+            if nul >= 0:
+                return out + data[:nul]
+            out += data
+            if len(data) < chunk:
+                break
+            cur += chunk
+        return out[:cap]
+
+    def read_pointers(self, pid: int, addr: int, limit: int) -> tuple[list[int], int]:
+        """A NULL-terminated array of pointers: (the first ``limit`` pointers, total count)."""
+        ptrs: list[int] = []
+        total = 0
+        cur = addr
+        while True:
+            data = self.read(pid, cur, 8 * 64)
+            if not data:
+                return ptrs, total
+            count = len(data) // 8
+            for value in struct.unpack(f"<{count}Q", data[: count * 8]):
+                if value == 0:
+                    return ptrs, total
+                if total < limit:
+                    ptrs.append(value)
+                total += 1
+                if total > 1 << 20:  # a runaway array: stop counting
+                    return ptrs, total
+            cur += count * 8

@@ -1,0 +1,91 @@
+"""Shared fixtures: compiling the C test programs, the real interpreter, strace, and a final check
+that the test session left no process stopped or traced behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROGRAMS = Path(__file__).parent / "programs"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need_tool(name: str) -> str:
+    """The path of a system tool the test needs; skip without it, but never in CI (CI installs it)."""
+    path = shutil.which(name)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is not installed: .ci/run should install it")
+        pytest.skip(f"{name} is not installed (apt-get install {name})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def python_exe() -> str:
+    """The real interpreter binary (python3 on PATH may be a pyenv shim, a bash script)."""
+    return os.path.realpath(sys.executable)
+
+
+@pytest.fixture(scope="session")
+def build_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("built")
+
+
+@pytest.fixture(scope="session")
+def compile_c(build_dir):
+    """compile_c("tracer/files.c") -> path of the built program (built once per session)."""
+    cc = None
+    built: dict[str, str] = {}
+
+    def build(relative: str, *flags: str) -> str:
+        nonlocal cc
+        if relative in built:
+            return built[relative]
+        if cc is None:
+            cc = need_tool("gcc")
+        source = PROGRAMS / relative
+        out = build_dir / relative.replace("/", "_").removesuffix(".c")
+        subprocess.run([cc, "-O0", "-o", str(out), str(source), *flags], check=True)
+        os.chmod(out, 0o755)
+        built[relative] = str(out)
+        return str(out)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def strace_exe() -> str:
+    return need_tool("strace")
+
+
+def _stopped_or_traced_children() -> list[str]:
+    """Processes of ours (descendants of this pytest) in a tracing stop, or traced by us."""
+    me = os.getpid()
+    bad = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        state = fields.get("State", "").strip()
+        tracer = int(fields.get("TracerPid", "0").strip() or 0)
+        ppid = int(fields.get("PPid", "0").strip() or 0)
+        if tracer == me or (ppid == me and state.startswith("t")):
+            bad.append(f"{entry} ({fields.get('Name', '?').strip()}, {state}, TracerPid {tracer})")
+    return bad
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_behind():
+    """After the whole session, no process of ours may be left stopped or traced."""
+    yield
+    leftovers = _stopped_or_traced_children()
+    assert not leftovers, f"tests left processes stopped or traced: {leftovers}"
