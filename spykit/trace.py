@@ -53,9 +53,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where it is used, so helper processes start quickly
+    import pandas as pd
 
 TRACE_FORMAT_VERSION = 1
 
@@ -114,6 +115,8 @@ class Trace:
     @property
     def counts(self) -> pd.Series:
         """Exact number of calls per syscall name, even when rows were truncated."""
+        import pandas as pd
+
         if self.meta.counts:
             return pd.Series(self.meta.counts, name="calls", dtype="int64").sort_values(ascending=False)
         return self.df["syscall"].value_counts().rename("calls").astype("int64")

@@ -18,11 +18,16 @@ from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPer
 from ..syscalls.table import expand_selection, numbers_of
 from ..trace import Trace, TraceMeta
 from . import linux as L
-from .build import build_trace
 from .launch import exec_error, resolve_executable, spawn_stopped, split_command
 from .loop import Tracer
 from .recorder import Recorder
 from .seccomp import PreparedFilter
+
+
+def _build(rec: Recorder, meta: TraceMeta) -> Trace:
+    from .build import build_trace  # pandas and the decoders load here, not on `import spykit`
+
+    return build_trace(rec, meta)
 
 
 def _selection(syscalls: str | Iterable[str] | None) -> tuple[set[int] | None, list[str] | None]:
@@ -266,9 +271,9 @@ def trace(
         if interrupted is not None:
             os.close(errpipe)
         if err is not None:
-            err.trace = build_trace(rec, meta)
+            err.trace = _build(rec, meta)
             raise err
-    result = build_trace(rec, meta)
+    result = _build(rec, meta)
     if interrupted is not None:
         reason = "interrupted (Ctrl-C)" if isinstance(interrupted, KeyboardInterrupt) else str(interrupted)
         raise TraceInterrupted(
@@ -386,7 +391,7 @@ def attach(
     if tracer.root_status is not None:
         st = tracer.root_status
         meta.returncode = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st)
-    result = build_trace(rec, meta)
+    result = _build(rec, meta)
     if interrupted is not None:
         raise TraceInterrupted(f"tracing of process {pid} interrupted; it was detached and keeps running",
                                hint="the calls recorded so far are in the exception's .trace attribute",

@@ -66,26 +66,54 @@ def _blobs_by_row(rec: Recorder) -> dict[int, dict[int, bytes | None]]:
     return out
 
 
+_ENTRY_DTYPE = np.dtype([("nr", "<u8"), ("args", "<u8", (6,))])
+_EXIT_DTYPE = np.dtype([("rval", "<i8"), ("is_error", "u1")])  # packed: 9 bytes
+
+
+def _sparse(n: int, rows, values, fill: int) -> np.ndarray:
+    """A dense column from (row, value) pairs; later pairs win."""
+    out = np.full(n, fill, dtype=np.int64)
+    if len(rows):
+        out[np.frombuffer(rows, dtype=np.int32)] = np.frombuffer(values, dtype=np.int32)
+    return out
+
+
 def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
     from ..syscalls.decode import render_args, short_address  # the decoders are only needed here
 
     n = len(rec)
-    nrs = np.frombuffer(rec.nr, dtype=np.int32) if n else np.zeros(0, np.int32)
-    names = [syscall_name(int(nr)) for nr in nrs]
-    extra = sorted({nm for nm in set(names) if nm not in SYSCALL_NUMBERS})
+    entries = np.frombuffer(rec.entry_raw, dtype=_ENTRY_DTYPE, count=n)
+    nrs = entries["nr"].astype(np.int64)
+    argv = entries["args"]
+    exits = np.frombuffer(rec.exit_raw, dtype=_EXIT_DTYPE, count=len(rec.x_row))
+    x_rows = np.frombuffer(rec.x_row, dtype=np.int32)
+    done = np.zeros(n, dtype=bool)
+    done[x_rows] = True
+    t_entry = np.frombuffer(rec.t_entry, dtype=np.float64, count=n).copy()
+    t_exit = np.full(n, np.nan)
+    t_exit[x_rows] = np.frombuffer(rec.t_exit, dtype=np.float64)
+    errs = np.zeros(n, dtype=np.int64)
+    rets = np.zeros(n, dtype=np.int64)
+    is_error = exits["is_error"].astype(bool)
+    rvals = exits["rval"]
+    rets[x_rows] = np.where(is_error, -1, rvals)
+    errs[x_rows] = np.where(is_error, -rvals, 0)
+    path_ids = _sparse(n, rec.path_row, rec.path_id, NO_STR)
+    desc_ids = _sparse(n, rec.desc_row, rec.desc_id, NO_STR)
+    fds = _sparse(n, rec.fd_row, rec.fd_val, NO_FD)
+
+    names_by_nr = {int(nr): syscall_name(int(nr)) for nr in np.unique(nrs)}
+    names = [names_by_nr[nr] for nr in nrs.tolist()]
+    extra = sorted({nm for nm in names_by_nr.values() if nm not in SYSCALL_NUMBERS})
     categories = list(ALL_NAMES) + extra
-    done = np.frombuffer(rec.done, dtype=np.int8).astype(bool) if n else np.zeros(0, bool)
-    t_entry = np.frombuffer(rec.t_entry, dtype=np.float64) if n else np.zeros(0)
-    t_exit = np.frombuffer(rec.t_exit, dtype=np.float64) if n else np.zeros(0)
-    rets = np.frombuffer(rec.ret, dtype=np.int64) if n else np.zeros(0, np.int64)
-    errs = np.frombuffer(rec.err, dtype=np.int32) if n else np.zeros(0, np.int32)
-    strings = np.array([*rec.strings, None], dtype=object)
-    path_ids = np.frombuffer(rec.path, dtype=np.int32) if n else np.zeros(0, np.int32)
-    desc_ids = np.frombuffer(rec.fd_desc, dtype=np.int32) if n else np.zeros(0, np.int32)
-    fds = np.frombuffer(rec.fd, dtype=np.int32) if n else np.zeros(0, np.int32)
-    arg_cols = [rec.a0, rec.a1, rec.a2, rec.a3, rec.a4, rec.a5]
 
     blobs = _blobs_by_row(rec)
+    args_list = argv.tolist()
+    ret_list = rets.tolist()
+    err_list = errs.tolist()
+    done_list = done.tolist()
+    desc_list = desc_ids.tolist()
+    strings = rec.strings
     args_text: list[str] = []
     addr: list[str | None] = [None] * n
     data: list[bytes | None] = [None] * n
@@ -93,49 +121,50 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
     empty: dict[int, bytes | None] = {}
     for i in range(n):
         name = names[i]
-        args = (arg_cols[0][i], arg_cols[1][i], arg_cols[2][i], arg_cols[3][i], arg_cols[4][i], arg_cols[5][i])
+        args = tuple(args_list[i])
         row_blobs = blobs.get(i, empty)
-        finished = bool(done[i])
-        err = int(errs[i]) if finished and errs[i] else None
-        ret = int(rets[i]) if finished else None
-        desc_id = desc_ids[i]
-        fd_path = rec.strings[desc_id] if desc_id != NO_STR else None
+        finished = done_list[i]
+        err = err_list[i] if finished and err_list[i] else None
+        ret = ret_list[i] if finished else None
+        desc_id = desc_list[i]
+        fd_path = strings[desc_id] if desc_id != NO_STR else None
         args_text.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit, fd_path=fd_path))
         if name in _DATA_CAPTURE:
-            cap = _DATA_CAPTURE[name]
-            blob = row_blobs.get(C.blob_key(cap))
+            blob = row_blobs.get(C.blob_key(_DATA_CAPTURE[name]))
             data[i], size[i] = _data_and_size(name, blob, args)
         if name in _ADDR_CAPTURE:
-            blob = row_blobs.get(C.blob_key(_ADDR_CAPTURE[name]))
+            cap = _ADDR_CAPTURE[name]
+            blob = row_blobs.get(C.blob_key(cap))
+            if blob and cap.kind == C.SOCKADDR_OUT:
+                blob = blob[8:]
             if blob:
-                if _ADDR_CAPTURE[name].kind == C.SOCKADDR_OUT:
-                    blob = blob[8:]
-                addr[i] = short_address(blob) if blob else None
+                addr[i] = short_address(blob)
 
-    path_col = strings[np.where(path_ids == NO_STR, len(strings) - 1, path_ids)] if n else []
-    error_names = [errno_name(int(e)) if d and e else None for e, d in zip(errs, done, strict=True)]
-    df = pd.DataFrame({
-        "time": t_entry.copy(),
-        "pid": np.frombuffer(rec.tid, dtype=np.int32).astype(np.int64) if n else np.zeros(0, np.int64),
+    string_col = np.array([*strings, None], dtype=object)
+    path_col = string_col[np.where(path_ids == NO_STR, len(strings), path_ids)]
+    error_names = [errno_name(e) if e else None for e in err_list]
+    ret_col = pd.array(rets, dtype="Int64")
+    ret_col[~done] = pd.NA
+    fd_col = pd.array(fds, dtype="Int64")
+    fd_col[fds == NO_FD] = pd.NA
+    return pd.DataFrame({
+        "time": t_entry,
+        "pid": np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64),
         "syscall": pd.Categorical(names, categories=categories),
         "args": pd.array(args_text, dtype="string"),
-        "ret": pd.array(np.where(done, rets, 0), dtype="Int64"),
+        "ret": ret_col,
         "error": pd.array(error_names, dtype="string"),
-        "duration": np.where(done, t_exit - t_entry, np.nan),
-        "path": pd.array(list(path_col), dtype="string"),
-        "fd": pd.array(fds.astype(np.int64), dtype="Int64"),
+        "duration": t_exit - t_entry,
+        "path": pd.array(path_col, dtype="string"),
+        "fd": fd_col,
         "category": pd.Categorical([category_of(nm) for nm in names], categories=CATEGORIES),
-        "nr": nrs.astype(np.int32).copy(),
+        "nr": nrs.astype(np.int32),
         "addr": pd.array(addr, dtype="string"),
         "data": pd.Series(data, dtype=object),
         "size": pd.array(size, dtype="Int64"),
         "unfinished": ~done,
-        "tgid": np.frombuffer(rec.tgid, dtype=np.int32).astype(np.int64) if n else np.zeros(0, np.int64),
+        "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
     })
-    if n:
-        df.loc[~done, "ret"] = pd.NA
-        df.loc[fds == NO_FD, "fd"] = pd.NA
-    return df
 
 
 def build_events(rec: Recorder) -> pd.DataFrame:

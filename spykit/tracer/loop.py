@@ -31,10 +31,14 @@ from . import linux as L
 from .capture import capture, sockaddr_len_before
 from .fdtable import FdTable
 from .memory import MemoryReader
-from .recorder import Recorder
+from .recorder import ENTRY_SLICE, EXIT_SLICE, Recorder
 
 _STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
 _TABLE_SIZE = max(MAX_SYSCALL + 1, 1024)
+_SKIPPED = (-1, None, None, None)  # a pending call that is not recorded
+MARKER_SYSCALL = 110  # getppid: harmless, ignores its arguments, so an argument can carry a mark
+MARKER_START = 0x5350594B49540001  # "SPYKIT" 1
+MARKER_END = 0x5350594B49540002
 
 
 def _signame(sig: int) -> str:
@@ -59,7 +63,7 @@ class _CallPlan:
     """Per-syscall-number precomputed work, so the hot path does list lookups only."""
 
     __slots__ = ("entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
-                 "redescribes", "sockaddr_out")
+                 "redescribes", "sockaddr_out", "needs_args", "exit_work")
 
     def __init__(self, name: str):
         caps = C.CAPTURES.get(name, ())
@@ -72,13 +76,16 @@ class _CallPlan:
         self.fd_pair = C.RETURNS_FD_PAIR.get(name)
         self.closes = name == "close"
         self.redescribes = name in C.REDESCRIBES_FD
+        self.exit_work = bool(self.exit_caps or self.returns_fd or self.closes or self.redescribes
+                              or self.fd_pair is not None)
+        self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None)
 
 
 class Tracer:
     """Runs the loop over a set of tracees and fills a Recorder."""
 
     def __init__(self, recorder: Recorder, *, selected: set[int] | None, seccomp: bool, string_limit: int,
-                 follow_forks: bool = True, attached: bool = False):
+                 follow_forks: bool = True, attached: bool = False, markers: bool = False):
         self.rec = recorder
         self.mem = MemoryReader()
         self.fds = FdTable()
@@ -95,13 +102,18 @@ class Tracer:
         self.pending: dict[int, tuple] = {}  # tid -> (row, nr, args, before) of a call in progress
         self.root: int | None = None
         self.root_status: int | None = None  # waitpid status of the root process
-        self.recording = attached  # a launched program is recorded from its first execve on
+        # A launched program is recorded from its first execve on; a cell from its start marker.
+        self.markers = markers
+        self.recording = attached and not markers
         self.stop_requested = False
         self.doorbells: set[int] = set()
         self.t0 = time.monotonic()
         self.clock = time.monotonic
         self.on_first_spawn: Callable[[], None] | None = None
         self._info = L.SyscallInfo()
+        view = memoryview(self._info).cast("B")  # raw bytes, copied into the recorder at each stop
+        self._entry_bytes = view[ENTRY_SLICE]
+        self._exit_bytes = view[EXIT_SLICE]
 
     # -- options ------------------------------------------------------------------------------
     def options(self) -> int:
@@ -124,7 +136,7 @@ class Tracer:
         waitpid = os.waitpid
         wall = L.WALL
         raw = L._ptrace
-        info = L.SyscallInfo()
+        info = self._info
         info_addr = ctypes.addressof(info)
         info_size = ctypes.sizeof(info)
         SYSCALL_STOP = L.SYSCALL_STOP_SIG
@@ -132,7 +144,6 @@ class Tracer:
         RESUME = L.PTRACE_CONT if self.seccomp else L.PTRACE_SYSCALL
         PTRACE_SYSCALL = L.PTRACE_SYSCALL
         clock = self.clock
-        t0 = self.t0
         tgids = self.tgid
         entry = self._entry
         exit_ = self._exit
@@ -149,10 +160,12 @@ class Tracer:
                     if op == 1:
                         # (an entry already seen at a seccomp stop, on kernels before 4.8, is skipped)
                         if not (self.seccomp and pid in self.pending):
-                            entry(pid, clock() - t0, info)
+                            entry(pid, clock() - self.t0, info)
+                            if self.stop_requested:
+                                break  # the end marker: detach right here, from this stop
                         raw(PTRACE_SYSCALL, pid, 0, 0)
                     elif op == 2:
-                        exit_(pid, clock() - t0, info)
+                        exit_(pid, clock() - self.t0, info)
                         raw(RESUME, pid, 0, 0)
                     else:
                         raw(PTRACE_SYSCALL, pid, 0, 0)
@@ -170,97 +183,98 @@ class Tracer:
 
     def _entry(self, tid: int, t: float, info: L.SyscallInfo) -> None:
         nr = info.nr
+        if nr == MARKER_SYSCALL and self.markers and tid == self.root:
+            # %%strace brackets the cell with getppid(MARKER_START) ... getppid(MARKER_END): record only
+            # between them, so none of the magic's own calls show.
+            marker = info.args[0]
+            if marker == MARKER_START:
+                self.recording = True
+                self.t0 = self.clock()
+                self.pending[tid] = _SKIPPED
+                return
+            if marker == MARKER_END:
+                self.recording = False
+                self.stop_requested = True
+                self.pending[tid] = _SKIPPED
+                return
         if not self.recording:
             # A launched program is recorded from its first execve: what came before was ours.
             if tid == self.root and nr in (59, 322):  # execve, execveat
                 self.recording = True
             else:
-                self.pending[tid] = (-1, nr, None, None)
+                self.pending[tid] = _SKIPPED
                 return
         if nr >= _TABLE_SIZE or not self.selected[nr]:
-            self.pending[tid] = (-1, nr, None, None)
+            self.pending[tid] = _SKIPPED
             return
-        args = tuple(info.args)
         rec = self.rec
         tgid = self.tgid[tid]
-        row = rec.start_row(t, tid, tgid, nr, args)
+        row = rec.start_row(t, tid, tgid, nr, self._entry_bytes)
         plan = self.plans[nr] or self._plan(nr)
+        if row < 0 or not plan.needs_args:
+            self.pending[tid] = (row, plan, None, None)
+            return
+        args = tuple(info.args)
         before = None
-        if row >= 0:
-            mem = self.mem
-            limit = self.string_limit
-            for cap in plan.entry_caps:
-                if args[cap.slot]:
-                    rec.add_blob(row, cap.slot, capture(mem, tid, cap, args, None, limit))
-            for cap in plan.sockaddr_out:
-                if args[cap.slot]:
-                    before = sockaddr_len_before(mem, tid, cap, args)
-            if plan.path_arg is not None and args[plan.path_arg]:
-                path = self._last_blob_text(row, plan.path_arg)  # captured just above
-                if path is not None:
-                    rec.path[row] = rec.intern(path)
-            if plan.fd_arg is not None:
-                fd = args[plan.fd_arg]
-                if fd < (1 << 31):
-                    rec.fd[row] = fd
-                    desc = self.fds.lookup(tgid, tid, fd)
-                    if desc is not None:
-                        rec.fd_desc[row] = rec.intern(desc)
-                        if plan.path_arg is None:
-                            rec.path[row] = rec.fd_desc[row]
-        self.pending[tid] = (row, nr, args, before)
-
-    def _last_blob_text(self, row: int, slot: int) -> str | None:
-        rec = self.rec
-        for i in range(len(rec.blob_row) - 1, -1, -1):
-            if rec.blob_row[i] != row:
-                return None
-            if rec.blob_key[i] == slot:
-                n = rec.blob_len[i]
-                if n < 0:
-                    return None
-                off = rec.blob_off[i]
-                return bytes(rec.blob_data[off:off + n]).decode("utf-8", "surrogateescape")
-        return None
+        mem = self.mem
+        for cap in plan.entry_caps:
+            if args[cap.slot]:
+                blob = capture(mem, tid, cap, args, None, self.string_limit)
+                rec.add_blob(row, cap.slot, blob)
+                if cap.slot == plan.path_arg and blob is not None:
+                    rec.set_path(row, rec.intern(blob.decode("utf-8", "surrogateescape")))
+        for cap in plan.sockaddr_out:
+            if args[cap.slot]:
+                before = sockaddr_len_before(mem, tid, cap, args)
+        if plan.fd_arg is not None:
+            fd = args[plan.fd_arg]
+            if fd < (1 << 31):
+                rec.set_fd(row, fd)
+                desc = self.fds.lookup(tgid, tid, fd)
+                if desc is not None:
+                    sid = rec.intern(desc)
+                    rec.set_desc(row, sid)
+                    if plan.path_arg is None:
+                        rec.set_path(row, sid)
+        self.pending[tid] = (row, plan, args, before)
 
     def _exit(self, tid: int, t: float, info: L.SyscallInfo) -> None:
         pending = self.pending.pop(tid, None)
         if pending is None:
             return  # the exit of a call that started before we attached
-        row, nr, args, before = pending
+        row, plan, args, before = pending
         if row < 0:
             return
-        rval, is_error = L.exit_value(info)
         rec = self.rec
+        rec.finish_row(row, t, self._exit_bytes)
+        if not plan.exit_work:
+            return
+        rval, is_error = L.exit_value(info)
         if is_error:
-            rec.finish_row(row, t, -1, -rval)
             return
-        rec.finish_row(row, t, rval, 0)
-        plan = self.plans[nr]
-        if plan is None:
-            return
+        tgid = self.tgid.get(tid, tid)
         if plan.exit_caps:
             mem = self.mem
             limit = self.string_limit
             for cap in plan.exit_caps:
                 if args[cap.slot]:
-                    blob = capture(mem, tid, cap, args, rval, limit, before)
-                    rec.add_blob(row, C.blob_key(cap), blob)
-        tgid = self.tgid.get(tid, tid)
+                    rec.add_blob(row, C.blob_key(cap), capture(mem, tid, cap, args, rval, limit, before))
         if plan.returns_fd:
-            rec.fd[row] = rval
+            rec.set_fd(row, rval)
             desc = self.fds.refresh(tgid, tid, rval)
             if desc is not None:
-                rec.fd_desc[row] = rec.intern(desc)
+                sid = rec.intern(desc)
+                rec.set_desc(row, sid)
                 if plan.path_arg is None:
-                    rec.path[row] = rec.fd_desc[row]
+                    rec.set_path(row, sid)
         elif plan.closes:
             self.fds.close(tgid, args[0])
         elif plan.redescribes:
             desc = self.fds.refresh(tgid, tid, args[0])
             if desc is not None:
-                rec.fd_desc[row] = rec.intern(desc)
-                rec.path[row] = rec.fd_desc[row]
+                sid = rec.intern(desc)
+                rec.set_desc(row, sid)
+                rec.set_path(row, sid)
         elif plan.fd_pair is not None:
             raw = self.mem.read(tid, args[plan.fd_pair], 8)
             if raw and len(raw) == 8:

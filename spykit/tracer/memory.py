@@ -41,15 +41,19 @@ class MemoryReader:
     def __init__(self, size: int = 65536):
         self._size = size
         self._buf = ctypes.create_string_buffer(size)
-        self._local = _IoVec(ctypes.addressof(self._buf), size)
+        self._buf_addr = ctypes.addressof(self._buf)
+        self._local = _IoVec(self._buf_addr, size)
+        self._local_addr = ctypes.addressof(self._local)
         self._remote = (_IoVec * _MAX_PIECES)()
+        self._remote_addr = ctypes.addressof(self._remote)
         self.use_vm_readv = True
 
     def _grow(self, size: int) -> None:
         if size > self._size:
             self._size = size
             self._buf = ctypes.create_string_buffer(size)
-            self._local.base = ctypes.addressof(self._buf)
+            self._buf_addr = ctypes.addressof(self._buf)
+            self._local.base = self._buf_addr
 
     def read(self, pid: int, addr: int, size: int) -> bytes | None:
         """Up to ``size`` bytes at ``addr``: all of them, the readable prefix, or None."""
@@ -67,9 +71,17 @@ class MemoryReader:
     def _vm_read(self, pid: int, addr: int, size: int) -> bytes | None:
         self._grow(size)
         remote = self._remote
+        end = addr + size
+        if (addr ^ (end - 1)) < PAGE:  # within one page, the common case: one remote piece
+            remote[0].base = addr
+            remote[0].len = size
+            self._local.len = size
+            n = _process_vm_readv(pid, self._local_addr, 1, self._remote_addr, 1, 0)
+            if n > 0:
+                return ctypes.string_at(self._buf_addr, n)
+            return self._vm_failed()
         pieces = 0
         cur = addr
-        end = addr + size
         while cur < end and pieces < _MAX_PIECES:
             piece_end = min(end, (cur // PAGE + 1) * PAGE)
             if pieces == _MAX_PIECES - 1:
@@ -79,17 +91,16 @@ class MemoryReader:
             pieces += 1
             cur = piece_end
         self._local.len = size
-        ctypes.set_errno(0)
-        n = _process_vm_readv(pid, ctypes.addressof(self._local), 1, ctypes.addressof(remote), pieces, 0)
-        if n < 0:
-            err = ctypes.get_errno()
-            if err in (errno.EPERM, errno.ENOSYS):
-                # Refused for this tracer (e.g. a container's seccomp profile): fall back for good.
-                self.use_vm_readv = False
-            return None
-        if n == 0:
-            return None
-        return self._buf.raw[:n]
+        n = _process_vm_readv(pid, self._local_addr, 1, self._remote_addr, pieces, 0)
+        if n > 0:
+            return ctypes.string_at(self._buf_addr, n)
+        return self._vm_failed()
+
+    def _vm_failed(self) -> None:
+        if ctypes.get_errno() in (errno.EPERM, errno.ENOSYS):
+            # Refused for this tracer (e.g. a container's seccomp profile): fall back for good.
+            self.use_vm_readv = False
+        return None
 
     def _peek_read(self, pid: int, addr: int, size: int) -> bytes | None:
         start = addr & ~7

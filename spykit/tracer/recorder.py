@@ -1,37 +1,43 @@
 """Compact columnar buffers the tracer fills at each stop.
 
-No Python object is kept per row while tracing: numbers go into ``array.array`` columns,
-strings (paths, fd descriptions) are interned once into a list and referred to by index, and
-memory captures go into one growing ``bytearray`` with offset columns. The DataFrame is built
-from these once, after tracing (``spykit.tracer.build``).
+No Python object is kept per row while tracing. At a syscall entry we append the entry time,
+the thread, and the 56 raw bytes of ``struct ptrace_syscall_info`` that hold the call number and
+its six arguments, copied straight out of the ctypes buffer; at the exit, the row number, the
+exit time and the 9 raw bytes of the result. Everything else is sparse: a path, an fd or an fd
+description is stored as (row, value) only for the calls that have one, strings are interned
+once, and memory captures go into one growing ``bytearray`` with offset columns. The DataFrame is
+built from these once, after tracing (``spykit.tracer.build``), with numpy doing the unpacking.
 """
 
 from __future__ import annotations
 
 from array import array
 
-NO_FD = -(1 << 31)  # "no fd" in the int32 fd column
-NO_STR = -1
+# Offsets in struct ptrace_syscall_info: entry {nr, args[6]} and exit {rval, is_error} both start at 24.
+ENTRY_SLICE = slice(24, 80)
+EXIT_SLICE = slice(24, 33)
+NO_FD = -(1 << 31)  # "no fd" in the dense fd column
+NO_STR = -1  # "no string" in the path and description columns
 
 
 class Recorder:
     def __init__(self, max_events: int | None = None):
-        self.max_events = max_events
+        self.max_events = max_events if max_events is not None else 1 << 62
         self.truncated = False
+        self.rows = 0
         # one entry per row
         self.t_entry = array("d")
-        self.t_exit = array("d")
         self.tid = array("i")
         self.tgid = array("i")
-        self.nr = array("i")
-        self.a0, self.a1, self.a2 = array("Q"), array("Q"), array("Q")
-        self.a3, self.a4, self.a5 = array("Q"), array("Q"), array("Q")
-        self.ret = array("q")
-        self.err = array("i")  # errno, 0 when the call succeeded
-        self.done = array("b")  # 1 once the exit was seen
-        self.path = array("i")  # index into strings, or NO_STR
-        self.fd = array("i")
-        self.fd_desc = array("i")  # what the call's fd pointed to (strace -y), index into strings
+        self.entry_raw = bytearray()
+        # one entry per finished row
+        self.x_row = array("i")
+        self.t_exit = array("d")
+        self.exit_raw = bytearray()
+        # sparse (row, value) columns; a later pair for the same row wins
+        self.path_row, self.path_id = array("i"), array("i")
+        self.fd_row, self.fd_val = array("i"), array("i")
+        self.desc_row, self.desc_id = array("i"), array("i")
         # memory captures
         self.blob_row = array("i")
         self.blob_key = array("b")
@@ -44,11 +50,11 @@ class Recorder:
         # exact counts per syscall number, even past max_events
         self.counts = array("Q", bytes(8 * 1024))
         self.extra_counts: dict[int, int] = {}
-        # events: (time, tid, kind, signal, status, child, how, text)
+        # events: (time, tid, kind, signal, status, child, how, text); few, so plain tuples
         self.events: list[tuple] = []
 
     def __len__(self) -> int:
-        return len(self.nr)
+        return self.rows
 
     def intern(self, text: str) -> int:
         sid = self._string_ids.get(text)
@@ -58,42 +64,38 @@ class Recorder:
             self._string_ids[text] = sid
         return sid
 
-    def count(self, nr: int) -> None:
-        if 0 <= nr < 1024:
+    def start_row(self, t: float, tid: int, tgid: int, nr: int, raw) -> int:
+        """Open a row at a syscall entry from the raw info bytes; -1 when past max_events."""
+        if nr < 1024:
             self.counts[nr] += 1
         else:
             self.extra_counts[nr] = self.extra_counts.get(nr, 0) + 1
-
-    def start_row(self, t: float, tid: int, tgid: int, nr: int, args) -> int:
-        """Open a row at a syscall entry; returns its index, or -1 when past max_events."""
-        self.count(nr)
-        if self.max_events is not None and len(self.nr) >= self.max_events:
+        if self.rows >= self.max_events:
             self.truncated = True
             return -1
         self.t_entry.append(t)
-        self.t_exit.append(float("nan"))
         self.tid.append(tid)
         self.tgid.append(tgid)
-        self.nr.append(nr)
-        self.a0.append(args[0])
-        self.a1.append(args[1])
-        self.a2.append(args[2])
-        self.a3.append(args[3])
-        self.a4.append(args[4])
-        self.a5.append(args[5])
-        self.ret.append(0)
-        self.err.append(0)
-        self.done.append(0)
-        self.path.append(NO_STR)
-        self.fd.append(NO_FD)
-        self.fd_desc.append(NO_STR)
-        return len(self.nr) - 1
+        self.entry_raw += raw
+        self.rows += 1
+        return self.rows - 1
 
-    def finish_row(self, row: int, t: float, ret: int, err: int) -> None:
-        self.t_exit[row] = t
-        self.ret[row] = ret
-        self.err[row] = err
-        self.done[row] = 1
+    def finish_row(self, row: int, t: float, raw) -> None:
+        self.x_row.append(row)
+        self.t_exit.append(t)
+        self.exit_raw += raw
+
+    def set_path(self, row: int, sid: int) -> None:
+        self.path_row.append(row)
+        self.path_id.append(sid)
+
+    def set_fd(self, row: int, fd: int) -> None:
+        self.fd_row.append(row)
+        self.fd_val.append(fd)
+
+    def set_desc(self, row: int, sid: int) -> None:
+        self.desc_row.append(row)
+        self.desc_id.append(sid)
 
     def add_blob(self, row: int, key: int, data: bytes | None) -> None:
         self.blob_row.append(row)
