@@ -149,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     if strace is None:
         parser.error("strace is not installed: it is the reference (apt-get install strace)")
     cpu = min(os.sched_getaffinity(0))
-    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
-          f"Python {platform.python_version()}, {subprocess.run([strace, '-V'], capture_output=True, text=True).stdout.splitlines()[0]}")
+    strace_version = subprocess.run([strace, "-V"], capture_output=True, text=True).stdout.splitlines()[0]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
+          f"Python {platform.python_version()}, {strace_version}")
     print(f"median of {args.runs} runs, wall-clock seconds; ratios against strace from this same run\n")
     with tempfile.TemporaryDirectory() as tmp:
         loads = workloads(Path(tmp))

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import IN_CI, need_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +33,7 @@ def _copy_tree(dest: Path) -> None:
             shutil.copytree(src, dest / extra, ignore=shutil.ignore_patterns("__pycache__"))
         elif src.exists():
             shutil.copy(src, dest / extra)
-    for dirpath, dirnames, filenames in os.walk(dest):
+    for dirpath, _dirnames, filenames in os.walk(dest):
         os.chmod(dirpath, 0o777)
         for name in filenames:
             os.chmod(os.path.join(dirpath, name), 0o666 if not os.access(os.path.join(dirpath, name), os.X_OK)
