@@ -110,3 +110,40 @@ def sockaddr_len_before(mem: MemoryReader, pid: int, cap: C.Capture, args) -> in
         return None
     raw = mem.read(pid, lenptr, 4)
     return struct.unpack("<i", raw)[0] if raw and len(raw) == 4 else None
+
+
+def make_reader(cap: C.Capture, mem: MemoryReader, string_limit: int):
+    """A function ``(tid, args, ret, before) -> blob`` for one capture, specialised ahead of time.
+
+    The common kinds (a path, a data buffer) get a direct closure, which keeps the generic
+    dispatch of ``capture`` off the hot path.
+    """
+    slot = cap.slot
+    if cap.kind == C.PATH:
+        read_string = mem.read_string
+
+        def read_path(tid, args, ret, before):
+            return read_string(tid, args[slot], PATH_MAX)
+
+        return read_path
+    if cap.kind == C.BUF and cap.size_arg is not None:
+        read = mem.read
+        size_arg = cap.size_arg
+        limit = string_limit
+
+        if size_arg == C.RET:
+            def read_buf(tid, args, ret, before):
+                return read(tid, args[slot], ret if ret < limit else limit) if ret and ret > 0 else b""
+        else:
+            def read_buf(tid, args, ret, before):
+                size = args[size_arg]
+                if size >= 1 << 31:  # a "negative" size_t: the kernel will refuse it
+                    size = 0
+                return read(tid, args[slot], size if size < limit else limit)
+
+        return read_buf
+
+    def read_other(tid, args, ret, before):
+        return capture(mem, tid, cap, args, ret, string_limit, before)
+
+    return read_other

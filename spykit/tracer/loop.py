@@ -22,19 +22,22 @@ import ctypes
 import errno
 import os
 import signal
+import struct
 import time
 from collections.abc import Callable
 
 from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, syscall_name
 from . import linux as L
-from .capture import capture, sockaddr_len_before
+from .capture import make_reader, sockaddr_len_before
 from .fdtable import FdTable
 from .memory import MemoryReader
 from .recorder import ENTRY_SLICE, EXIT_SLICE, Recorder
 
 _STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
 _TABLE_SIZE = max(MAX_SYSCALL + 1, 1024)
+_unpack_args = struct.Struct("<6Q").unpack_from  # the six arguments, at offset 32 of the info
+_unpack_exit = struct.Struct("<q?").unpack_from  # rval and is_error, at offset 24
 _SKIPPED = (-1, None, None, None)  # a pending call that is not recorded
 MARKER_SYSCALL = 110  # getppid: harmless, ignores its arguments, so an argument can carry a mark
 MARKER_START = 0x5350594B49540001  # "SPYKIT" 1
@@ -65,11 +68,14 @@ class _CallPlan:
     __slots__ = ("entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
                  "redescribes", "sockaddr_out", "needs_args", "exit_work")
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, mem: MemoryReader, string_limit: int):
         caps = C.CAPTURES.get(name, ())
-        self.entry_caps = tuple(c for c in caps if not c.at_exit)
-        self.exit_caps = tuple(c for c in caps if c.at_exit)
-        self.sockaddr_out = tuple(c for c in self.exit_caps if c.kind == C.SOCKADDR_OUT)
+        # (slot, blob key, reader) for each capture, the reader specialised for its kind
+        self.entry_caps = tuple((c.slot, C.blob_key(c), make_reader(c, mem, string_limit))
+                                for c in caps if not c.at_exit)
+        self.exit_caps = tuple((c.slot, C.blob_key(c), make_reader(c, mem, string_limit))
+                               for c in caps if c.at_exit)
+        self.sockaddr_out = tuple(c for c in caps if c.at_exit and c.kind == C.SOCKADDR_OUT)
         self.path_arg = C.PATH_ARG.get(name)
         self.fd_arg = C.FD_ARG.get(name)
         self.returns_fd = name in C.RETURNS_FD
@@ -112,6 +118,7 @@ class Tracer:
         self.on_first_spawn: Callable[[], None] | None = None
         self._info = L.SyscallInfo()
         view = memoryview(self._info).cast("B")  # raw bytes, copied into the recorder at each stop
+        self._view = view
         self._entry_bytes = view[ENTRY_SLICE]
         self._exit_bytes = view[EXIT_SLICE]
 
@@ -176,7 +183,7 @@ class Tracer:
 
     # -- syscall stops ---------------------------------------------------------------------------
     def _plan(self, nr: int) -> _CallPlan:
-        plan = _CallPlan(syscall_name(nr))
+        plan = _CallPlan(syscall_name(nr), self.mem, self.string_limit)
         if 0 <= nr < _TABLE_SIZE:
             self.plans[nr] = plan
         return plan
@@ -214,18 +221,17 @@ class Tracer:
         if row < 0 or not plan.needs_args:
             self.pending[tid] = (row, plan, None, None)
             return
-        args = tuple(info.args)
+        args = _unpack_args(self._view, 32)
         before = None
-        mem = self.mem
-        for cap in plan.entry_caps:
-            if args[cap.slot]:
-                blob = capture(mem, tid, cap, args, None, self.string_limit)
-                rec.add_blob(row, cap.slot, blob)
-                if cap.slot == plan.path_arg and blob is not None:
+        for slot, key, reader in plan.entry_caps:
+            if args[slot]:
+                blob = reader(tid, args, None, None)
+                rec.add_blob(row, key, blob)
+                if slot == plan.path_arg and blob is not None:
                     rec.set_path(row, rec.intern(blob.decode("utf-8", "surrogateescape")))
         for cap in plan.sockaddr_out:
             if args[cap.slot]:
-                before = sockaddr_len_before(mem, tid, cap, args)
+                before = sockaddr_len_before(self.mem, tid, cap, args)
         if plan.fd_arg is not None:
             fd = args[plan.fd_arg]
             if fd < (1 << 31):
@@ -249,16 +255,13 @@ class Tracer:
         rec.finish_row(row, t, self._exit_bytes)
         if not plan.exit_work:
             return
-        rval, is_error = L.exit_value(info)
+        rval, is_error = _unpack_exit(self._view, 24)
         if is_error:
             return
         tgid = self.tgid.get(tid, tid)
-        if plan.exit_caps:
-            mem = self.mem
-            limit = self.string_limit
-            for cap in plan.exit_caps:
-                if args[cap.slot]:
-                    rec.add_blob(row, C.blob_key(cap), capture(mem, tid, cap, args, rval, limit, before))
+        for slot, key, reader in plan.exit_caps:
+            if args[slot]:
+                rec.add_blob(row, key, reader(tid, args, rval, before))
         if plan.returns_fd:
             rec.set_fd(row, rval)
             desc = self.fds.refresh(tgid, tid, rval)

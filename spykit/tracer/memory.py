@@ -29,10 +29,11 @@ class _IoVec(ctypes.Structure):
     _fields_ = (("base", ctypes.c_void_p), ("len", ctypes.c_size_t))
 
 
+# No argtypes: pointers are passed as prebuilt c_void_p objects, which saves the per-call argument
+# conversion on the hottest path of the tracer (a read or write of one byte costs one of these).
 _process_vm_readv = libc.process_vm_readv
-_process_vm_readv.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p,
-                              ctypes.c_ulong, ctypes.c_ulong)
 _process_vm_readv.restype = ctypes.c_ssize_t
+_set_iov = struct.Struct("<QQ").pack_into
 
 
 class MemoryReader:
@@ -41,19 +42,21 @@ class MemoryReader:
     def __init__(self, size: int = 65536):
         self._size = size
         self._buf = ctypes.create_string_buffer(size)
-        self._buf_addr = ctypes.addressof(self._buf)
-        self._local = _IoVec(self._buf_addr, size)
-        self._local_addr = ctypes.addressof(self._local)
+        self._view = memoryview(self._buf)
+        self._local = _IoVec(ctypes.addressof(self._buf), size)
+        self._local_view = memoryview(self._local).cast("B")
+        self._local_ptr = ctypes.c_void_p(ctypes.addressof(self._local))
         self._remote = (_IoVec * _MAX_PIECES)()
-        self._remote_addr = ctypes.addressof(self._remote)
+        self._remote_view = memoryview(self._remote).cast("B")
+        self._remote_ptr = ctypes.c_void_p(ctypes.addressof(self._remote))
         self.use_vm_readv = True
 
     def _grow(self, size: int) -> None:
         if size > self._size:
             self._size = size
             self._buf = ctypes.create_string_buffer(size)
-            self._buf_addr = ctypes.addressof(self._buf)
-            self._local.base = self._buf_addr
+            self._view = memoryview(self._buf)
+            self._local.base = ctypes.addressof(self._buf)
 
     def read(self, pid: int, addr: int, size: int) -> bytes | None:
         """Up to ``size`` bytes at ``addr``: all of them, the readable prefix, or None."""
@@ -62,24 +65,24 @@ class MemoryReader:
         if addr == 0:
             return None
         if self.use_vm_readv:
-            got = self._vm_read(pid, addr, size)
-            if got is not None or not self.use_vm_readv:
-                return got if got is not None else self._peek_read(pid, addr, size)
-            return None
+            if size <= 4096 and (addr ^ (addr + size - 1)) < PAGE:
+                # within one page, the common case: one remote piece, no buffer growth
+                _set_iov(self._local_view, 0, ctypes.addressof(self._buf), size)
+                _set_iov(self._remote_view, 0, addr, size)
+                n = _process_vm_readv(pid, self._local_ptr, 1, self._remote_ptr, 1, 0)
+                if n > 0:
+                    return bytes(self._view[:n])
+                got = self._vm_failed()
+            else:
+                got = self._vm_read(pid, addr, size)
+            if got is not None or self.use_vm_readv:
+                return got
         return self._peek_read(pid, addr, size)
 
     def _vm_read(self, pid: int, addr: int, size: int) -> bytes | None:
         self._grow(size)
         remote = self._remote
         end = addr + size
-        if (addr ^ (end - 1)) < PAGE:  # within one page, the common case: one remote piece
-            remote[0].base = addr
-            remote[0].len = size
-            self._local.len = size
-            n = _process_vm_readv(pid, self._local_addr, 1, self._remote_addr, 1, 0)
-            if n > 0:
-                return ctypes.string_at(self._buf_addr, n)
-            return self._vm_failed()
         pieces = 0
         cur = addr
         while cur < end and pieces < _MAX_PIECES:
@@ -90,10 +93,10 @@ class MemoryReader:
             remote[pieces].len = piece_end - cur
             pieces += 1
             cur = piece_end
-        self._local.len = size
-        n = _process_vm_readv(pid, self._local_addr, 1, self._remote_addr, pieces, 0)
+        _set_iov(self._local_view, 0, ctypes.addressof(self._buf), size)
+        n = _process_vm_readv(pid, self._local_ptr, 1, self._remote_ptr, pieces, 0)
         if n > 0:
-            return ctypes.string_at(self._buf_addr, n)
+            return bytes(self._view[:n])
         return self._vm_failed()
 
     def _vm_failed(self) -> None:
