@@ -224,6 +224,19 @@ class Trace:
 
         save(self, path)
 
+    # -- notebook readers (spykit.notebook, spykit.render.plots) ------------------------------------
+    def explore(self) -> Any:
+        """An interactive explorer widget (ipywidgets): filter by call, class, pid, errors, path, duration."""
+        from .notebook.explorer import explore
+
+        return explore(self)
+
+    def timeline(self, ax: Any = None) -> Any:
+        """A matplotlib timeline: one lane per thread, a mark per call coloured by class."""
+        from .render.plots import timeline
+
+        return timeline(self, ax=ax)
+
     # -- notebook display ------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Sequence[str] | None = None,
                           exclude: Sequence[str] | None = None) -> dict[str, Any]:
