@@ -486,21 +486,36 @@ class Tracer:
         self.tgid.clear()
 
 
+_CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED", 5: "CLD_STOPPED",
+              6: "CLD_CONTINUED"}
+_SI_CODES = {0: "SI_USER", 0x80: "SI_KERNEL", -1: "SI_QUEUE", -2: "SI_TIMER", -3: "SI_MESGQ", -4: "SI_ASYNCIO",
+             -5: "SI_SIGIO", -6: "SI_TKILL"}
+_FAULT_CODES = {
+    signal.SIGSEGV: {1: "SEGV_MAPERR", 2: "SEGV_ACCERR", 3: "SEGV_BNDERR", 4: "SEGV_PKUERR"},
+    signal.SIGBUS: {1: "BUS_ADRALN", 2: "BUS_ADRERR", 3: "BUS_OBJERR"},
+    signal.SIGFPE: {1: "FPE_INTDIV", 2: "FPE_INTOVF", 3: "FPE_FLTDIV", 4: "FPE_FLTOVF", 5: "FPE_FLTUND",
+                    6: "FPE_FLTRES", 7: "FPE_FLTINV", 8: "FPE_FLTSUB"},
+    signal.SIGILL: {1: "ILL_ILLOPC", 2: "ILL_ILLOPN", 3: "ILL_ILLADR", 4: "ILL_ILLTRP", 5: "ILL_PRVOPC"},
+    signal.SIGTRAP: {1: "TRAP_BRKPT", 2: "TRAP_TRACE"},
+}
+
+
 def _signal_text(sig: int, info) -> str:
+    """The line strace prints for a signal, e.g. ``--- SIGCHLD {si_signo=SIGCHLD, ...} ---``."""
     name = _signame(sig)
     code = info.si_code
     fields = [f"si_signo={name}"]
-    if sig == signal.SIGCHLD:
-        codes = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED", 5: "CLD_STOPPED",
-                 6: "CLD_CONTINUED"}
-        fields.append(f"si_code={codes.get(code, code)}")
-    elif code == 0:
-        fields.append("si_code=SI_USER")
-    elif code == -6:
-        fields.append("si_code=SI_TKILL")
-    elif code == 128:
-        fields.append("si_code=SI_KERNEL")
+    sender = info._sigchld  # kill() and SIGCHLD both put pid and uid first
+    if sig == signal.SIGCHLD and code > 0:
+        status = sender.status
+        shown = str(status) if code in (1, 6) else _signame(status)
+        fields += [f"si_code={_CLD_CODES.get(code, code)}", f"si_pid={sender.pid}", f"si_uid={sender.uid}",
+                   f"si_status={shown}", f"si_utime={sender.utime}", f"si_stime={sender.stime}"]
+    elif code <= 0:
+        fields += [f"si_code={_SI_CODES.get(code, code)}", f"si_pid={sender.pid}", f"si_uid={sender.uid}"]
+    elif sig in _FAULT_CODES:
+        addr = info._sigfault._addr
+        fields += [f"si_code={_FAULT_CODES[sig].get(code, code)}", f"si_addr={hex(addr) if addr else 'NULL'}"]
     else:
-        fields.append(f"si_code={code}")
+        fields.append(f"si_code={_SI_CODES.get(code, code)}")
     return f"--- {name} {{{', '.join(fields)}}} ---"
-
