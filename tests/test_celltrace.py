@@ -1,0 +1,124 @@
+"""CellTracer: tracing code that runs in this very process, by thread, through a helper process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from spykit.notebook.celltrace import CellTracer
+
+
+def _tracer_pid() -> int:
+    with open(f"/proc/{threading.get_native_id()}/status") as f:
+        for line in f:
+            if line.startswith("TracerPid:"):
+                return int(line.split()[1])
+    return -1
+
+
+def test_only_the_code_inside_is_recorded(tmp_path):
+    probe = tmp_path / "inside.txt"
+    open(tmp_path / "before.txt", "w").close()
+    with CellTracer() as ct:
+        with open(probe, "w") as f:
+            f.write("hello")
+    open(tmp_path / "after.txt", "w").close()
+    paths = set(ct.trace.df["path"].dropna())
+    assert str(probe) in paths
+    assert not any(p.endswith(("before.txt", "after.txt")) for p in paths)
+    writes = ct.trace.df[(ct.trace.df.syscall == "write") & (ct.trace.df.path == str(probe))]
+    assert writes["data"].iloc[0] == b"hello"
+    # no marker call leaks into the trace, and we are left untraced
+    assert "getppid" not in set(ct.trace.df["syscall"].astype(str))
+    assert _tracer_pid() == 0
+
+
+def test_other_threads_are_not_traced(tmp_path):
+    stop = threading.Event()
+    marker = tmp_path / "background.txt"
+
+    def background():
+        while not stop.is_set():
+            os.stat(marker.parent)
+            time.sleep(0.001)
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    try:
+        with CellTracer() as ct:
+            time.sleep(0.1)
+            os.stat("/etc/hostname")
+    finally:
+        stop.set()
+        worker.join()
+    df = ct.trace.df
+    assert set(df["pid"]) == {threading.get_native_id()}
+    assert "/etc/hostname" in set(df["path"].dropna())
+    assert str(marker.parent) not in set(df["path"].dropna())
+
+
+def test_subprocesses_of_the_cell_are_followed():
+    with CellTracer() as ct:
+        subprocess.run(["sh", "-c", "ls /nonexistent-cell-dir"], capture_output=True)
+    df = ct.trace.df
+    execs = df[(df.syscall == "execve") & df.error.isna()]
+    assert {os.path.basename(p) for p in execs["path"]} >= {"sh", "ls"}
+    assert df["pid"].nunique() >= 3
+
+
+def test_selection_shows_only_the_cells_opens():
+    with CellTracer(syscalls=["openat"]) as ct:
+        open("/etc/hostname").close()
+    assert list(ct.trace.df["syscall"].astype(str)) == ["openat"]
+    assert list(ct.trace.df["path"]) == ["/etc/hostname"]
+
+
+def test_exception_propagates_and_trace_is_kept():
+    tracer = CellTracer()
+    with pytest.raises(ZeroDivisionError):
+        with tracer:
+            os.stat("/etc/hostname")
+            1 / 0  # noqa: B018
+    assert "/etc/hostname" in set(tracer.trace.df["path"].dropna())
+    assert _tracer_pid() == 0
+
+
+def test_signal_reaches_the_code_inside():
+    got = []
+    previous = signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+    try:
+        with CellTracer() as ct:
+            os.kill(os.getpid(), signal.SIGUSR1)
+            time.sleep(0.05)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    assert got == [1]
+    assert "SIGUSR1" in set(ct.trace.events["signal"].dropna())
+
+
+def test_a_killed_helper_leaves_this_process_working():
+    tracer = CellTracer()
+    with pytest.raises(Exception, match="helper"):
+        with tracer:
+            os.kill(tracer._helper.pid, signal.SIGKILL)
+            time.sleep(0.2)
+            result = sum(range(10))
+    assert result == 45
+    assert _tracer_pid() == 0
+    # and the next cell traces fine
+    with CellTracer() as ct:
+        os.stat("/etc/hostname")
+    assert "/etc/hostname" in set(ct.trace.df["path"].dropna())
+
+
+def test_bad_selection_fails_before_anything_runs():
+    ran = []
+    with pytest.raises(Exception, match="unknown system call"):
+        with CellTracer(syscalls=["opne"]):
+            ran.append(1)
+    assert ran == []
