@@ -115,7 +115,8 @@ class Tracer:
         self.doorbells: set[int] = set()
         self.t0 = time.monotonic()
         self.clock = time.monotonic
-        self.on_first_spawn: Callable[[], None] | None = None
+        # Called once when the program starts its first thread (used to stop sharing one CPU).
+        self.on_first_thread: Callable[[], None] | None = None
         self._info = L.SyscallInfo()
         view = memoryview(self._info).cast("B")  # raw bytes, copied into the recorder at each stop
         self._view = view
@@ -355,8 +356,8 @@ class Tracer:
                 self.fds.fork(parent_tgid, child_tgid)
             if self.recording:
                 self.rec.add_event(self._now(), tid, "spawn", child=child, how=how)
-            if self.on_first_spawn is not None:
-                hook, self.on_first_spawn = self.on_first_spawn, None
+            if how == "thread" and self.on_first_thread is not None:
+                hook, self.on_first_thread = self.on_first_thread, None
                 hook()
         elif event == L.PTRACE_EVENT_EXEC:
             self.recording = True  # under a seccomp filter that skips execve, this is the first sign
