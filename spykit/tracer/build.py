@@ -98,8 +98,10 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
     rvals = exits["rval"]
     rets[x_rows] = np.where(is_error, -1, rvals)
     errs[x_rows] = np.where(is_error, -rvals, 0)
+    desc_ids = _sparse(n, rec.fd_row, rec.fd_desc, NO_STR)
+    # `path`: the string a call names; for calls on an fd, what the fd points to (strace -y)
     path_ids = _sparse(n, rec.path_row, rec.path_id, NO_STR)
-    desc_ids = _sparse(n, rec.desc_row, rec.desc_id, NO_STR)
+    path_ids = np.where(path_ids == NO_STR, desc_ids, path_ids)
     fds = _sparse(n, rec.fd_row, rec.fd_val, NO_FD)
 
     names_by_nr = {int(nr): syscall_name(int(nr)) for nr in np.unique(nrs)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
+from collections.abc import Callable
 
 _NET_TABLES = (("tcp", "TCP", socket.AF_INET), ("tcp6", "TCPv6", socket.AF_INET6),
                ("udp", "UDP", socket.AF_INET), ("udp6", "UDPv6", socket.AF_INET6))
@@ -83,27 +84,38 @@ def describe_fd(tid: int, fd: int) -> str | None:
     return target
 
 
+NO_DESC = -1
+
+
 class FdTable:
-    """fd -> description per process (thread group), filled lazily from /proc."""
+    """fd -> description per process (thread group), filled lazily from /proc.
 
-    def __init__(self) -> None:
-        self._tables: dict[int, dict[int, str | None]] = {}
+    Descriptions are kept as ids from ``intern`` (the recorder's string table), so the hot path
+    stores one small int per call.
+    """
 
-    def lookup(self, tgid: int, tid: int, fd: int) -> str | None:
+    def __init__(self, intern: Callable[[str], int]) -> None:
+        self._tables: dict[int, dict[int, int]] = {}
+        self._intern = intern
+
+    def lookup(self, tgid: int, tid: int, fd: int) -> int:
         table = self._tables.get(tgid)
         if table is None:
             table = self._tables[tgid] = {}
-        if fd in table:
-            return table[fd]
-        desc = describe_fd(tid, fd)
-        table[fd] = desc
-        return desc
+        sid = table.get(fd)
+        if sid is None:
+            sid = table[fd] = self._describe(tid, fd)
+        return sid
 
-    def refresh(self, tgid: int, tid: int, fd: int) -> str | None:
+    def refresh(self, tgid: int, tid: int, fd: int) -> int:
         """Look an fd up again (it was just opened, or a socket just got an address)."""
+        sid = self._describe(tid, fd)
+        self._tables.setdefault(tgid, {})[fd] = sid
+        return sid
+
+    def _describe(self, tid: int, fd: int) -> int:
         desc = describe_fd(tid, fd)
-        self._tables.setdefault(tgid, {})[fd] = desc
-        return desc
+        return NO_DESC if desc is None else self._intern(desc)
 
     def close(self, tgid: int, fd: int) -> None:
         table = self._tables.get(tgid)

@@ -94,7 +94,7 @@ class Tracer:
                  follow_forks: bool = True, attached: bool = False, markers: bool = False):
         self.rec = recorder
         self.mem = MemoryReader()
-        self.fds = FdTable()
+        self.fds = FdTable(recorder.intern)
         self.string_limit = string_limit
         self.follow_forks = follow_forks
         self.seccomp = seccomp
@@ -236,13 +236,7 @@ class Tracer:
         if plan.fd_arg is not None:
             fd = args[plan.fd_arg]
             if fd < (1 << 31):
-                rec.set_fd(row, fd)
-                desc = self.fds.lookup(tgid, tid, fd)
-                if desc is not None:
-                    sid = rec.intern(desc)
-                    rec.set_desc(row, sid)
-                    if plan.path_arg is None:
-                        rec.set_path(row, sid)
+                rec.set_fd(row, fd, self.fds.lookup(tgid, tid, fd))
         self.pending[tid] = (row, plan, args, before)
 
     def _exit(self, tid: int, t: float, info: L.SyscallInfo) -> None:
@@ -264,21 +258,11 @@ class Tracer:
             if args[slot]:
                 rec.add_blob(row, key, reader(tid, args, rval, before))
         if plan.returns_fd:
-            rec.set_fd(row, rval)
-            desc = self.fds.refresh(tgid, tid, rval)
-            if desc is not None:
-                sid = rec.intern(desc)
-                rec.set_desc(row, sid)
-                if plan.path_arg is None:
-                    rec.set_path(row, sid)
+            rec.set_fd(row, rval, self.fds.refresh(tgid, tid, rval))
         elif plan.closes:
             self.fds.close(tgid, args[0])
         elif plan.redescribes:
-            desc = self.fds.refresh(tgid, tid, args[0])
-            if desc is not None:
-                sid = rec.intern(desc)
-                rec.set_desc(row, sid)
-                rec.set_path(row, sid)
+            rec.set_fd(row, args[0], self.fds.refresh(tgid, tid, args[0]))
         elif plan.fd_pair is not None:
             raw = self.mem.read(tid, args[plan.fd_pair], 8)
             if raw and len(raw) == 8:

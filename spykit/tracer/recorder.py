@@ -4,7 +4,7 @@ No Python object is kept per row while tracing. At a syscall entry we append the
 the thread, and the 56 raw bytes of ``struct ptrace_syscall_info`` that hold the call number and
 its six arguments, copied straight out of the ctypes buffer; at the exit, the row number, the
 exit time and the 9 raw bytes of the result. Everything else is sparse: a path, an fd or an fd
-description is stored as (row, value) only for the calls that have one, strings are interned
+description is stored as (row, value...) only for the calls that have one, strings are interned
 once, and memory captures go into one growing ``bytearray`` with offset columns. The DataFrame is
 built from these once, after tracing (``spykit.tracer.build``), with numpy doing the unpacking.
 """
@@ -36,8 +36,7 @@ class Recorder:
         self.exit_raw = bytearray()
         # sparse (row, value) columns; a later pair for the same row wins
         self.path_row, self.path_id = array("i"), array("i")
-        self.fd_row, self.fd_val = array("i"), array("i")
-        self.desc_row, self.desc_id = array("i"), array("i")
+        self.fd_row, self.fd_val, self.fd_desc = array("i"), array("i"), array("i")
         # memory captures
         self.blob_row = array("i")
         self.blob_key = array("b")
@@ -89,13 +88,11 @@ class Recorder:
         self.path_row.append(row)
         self.path_id.append(sid)
 
-    def set_fd(self, row: int, fd: int) -> None:
+    def set_fd(self, row: int, fd: int, desc: int) -> None:
+        """The fd a call uses or returns, and what it points to (an interned string, or NO_STR)."""
         self.fd_row.append(row)
         self.fd_val.append(fd)
-
-    def set_desc(self, row: int, sid: int) -> None:
-        self.desc_row.append(row)
-        self.desc_id.append(sid)
+        self.fd_desc.append(desc)
 
     def add_blob(self, row: int, key: int, data: bytes | None) -> None:
         self.blob_row.append(row)
