@@ -297,11 +297,27 @@ def _check_pid(pid: object) -> int:
         raise ValueError(f"pid must be a positive whole number, not {value}")
     if not os.path.exists(f"/proc/{value}"):
         raise NoSuchProcess(f"no process with pid {value}", hint="list processes with `ps -e` or psutil")
+    if _is_kernel_thread(value):
+        raise TracingNotPermitted(f"pid {value} is a kernel thread: it runs inside the kernel and makes no "
+                                  "system calls, so nobody can trace it, not even root",
+                                  hint="pick a program's process (see `ps -e`; kernel threads show in [brackets])")
     own = os.getpid()
     if value == own or _thread_group(value) == own:
         raise SpykitError(f"pid {value} is spykit's own process: a process cannot trace itself",
                           hint="use the %%strace cell magic to trace code in this kernel")
     return value
+
+
+PF_KTHREAD = 0x00200000  # include/linux/sched.h: the task is a kernel thread
+
+
+def _is_kernel_thread(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return bool(int(fields[6]) & PF_KTHREAD)  # field 9 of stat: flags
+    except (OSError, IndexError, ValueError):
+        return False
 
 
 def _thread_group(tid: int) -> int | None:

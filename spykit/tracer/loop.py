@@ -112,6 +112,8 @@ class Tracer:
         self.markers = markers
         self.recording = attached and not markers
         self.stop_requested = False
+        self.root_gone = False  # the launched or attached process has exited: the trace is over
+        self.held = 0  # a tracee whose stop the loop has consumed and not yet resumed
         self.doorbells: set[int] = set()
         self.t0 = time.monotonic()
         self.clock = time.monotonic
@@ -155,12 +157,13 @@ class Tracer:
         tgids = self.tgid
         entry = self._entry
         exit_ = self._exit
-        while tgids and not self.stop_requested:
+        while tgids and not self.stop_requested and not self.root_gone:
             try:
                 pid, status = waitpid(-1, wall)
             except ChildProcessError:
                 break
             if (status & 0xFF) == 0x7F:  # stopped
+                self.held = pid  # in our hands until resumed: detach_all must know
                 sig = (status >> 8) & 0xFF
                 if sig == SYSCALL_STOP and pid in tgids:
                     raw(GET_INFO, pid, info_size, info_addr)
@@ -177,8 +180,10 @@ class Tracer:
                         raw(RESUME, pid, 0, 0)
                     else:
                         raw(PTRACE_SYSCALL, pid, 0, 0)
+                    self.held = 0
                     continue
                 self._other_stop(pid, status, sig)
+                self.held = 0
             else:
                 self._gone(pid, status)
 
@@ -385,7 +390,10 @@ class Tracer:
             self.rec.add_event(self._now(), tid, "killed", signal=_signame(sig),
                                text=f"+++ killed by {_signame(sig)}{core} +++")
         if tid == self.root:
+            # Descendants that outlive the command are not waited for: the caller kills them
+            # (launched) or lets them go (attached).
             self.root_status = status
+            self.root_gone = True
         # A call still pending keeps done=0 in its row: shown as unfinished ("= ?").
         del pending
 
@@ -424,50 +432,59 @@ class Tracer:
         self.tgid.clear()
 
     def detach_all(self) -> None:
-        """Detach from every tracee and leave it running (or stopped, if it was group-stopped)."""
-        need_interrupt = []
-        for tid in list(self.tgid):
+        """Detach from every tracee and leave it running (or stopped, if it was group-stopped).
+
+        A tracee may only be detached from a ptrace-stop, and a stop may carry a signal on its
+        way in, which PTRACE_DETACH must hand over or it is lost. So every tracee is interrupted
+        and each stop it then reports (or had already reported, unread) is looked at before it
+        is detached. Only the one tracee whose stop the loop has just consumed (``held``: the
+        %%strace end marker, or a stop interrupted by Ctrl-C) is detached directly.
+        """
+        held = self.held
+        self.held = 0
+        if held in self.tgid:
             try:
-                L.ptrace(L.PTRACE_DETACH, tid, 0, 0)  # works when it sits in a ptrace-stop
-                self.tgid.pop(tid, None)
-            except OSError as exc:
-                if exc.errno == errno.ESRCH and os.path.exists(f"/proc/{tid}"):
-                    need_interrupt.append(tid)
-                else:
-                    self.tgid.pop(tid, None)
+                L.ptrace(L.PTRACE_DETACH, held, 0, 0)
+                self.tgid.pop(held, None)
+            except OSError:
+                pass  # it was running after all: interrupt it like the others
         waiting = set()
-        for tid in need_interrupt:
+        for tid in list(self.tgid):
             try:
                 L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
                 waiting.add(tid)
-            except OSError:
+            except OSError:  # ESRCH: gone
                 self.tgid.pop(tid, None)
         deadline = time.monotonic() + 5
         while waiting and time.monotonic() < deadline:
             try:
-                pid, status = os.waitpid(-1, L.WALL)
+                pid, status = os.waitpid(-1, L.WALL | os.WNOHANG)
             except ChildProcessError:
                 break
-            if pid not in waiting:
-                if pid in self.tgid and (status & 0xFF) == 0x7F:
-                    try:  # another tracee's stop raced in: let it go too
-                        L.ptrace(L.PTRACE_DETACH, pid, 0, 0)
-                    except OSError:
-                        pass
-                    self.tgid.pop(pid, None)
+            if pid == 0:
+                time.sleep(0.0005)
+                waiting = {t for t in waiting if os.path.exists(f"/proc/{t}")}
                 continue
-            if (status & 0xFF) == 0x7F:
-                sig = (status >> 8) & 0xFF
-                event = status >> 16
-                inject = 0
-                if event == 0 and sig != L.SYSCALL_STOP_SIG and sig != signal.SIGTRAP:
-                    inject = sig  # a signal on its way in: deliver it, don't lose it
-                try:
-                    L.ptrace(L.PTRACE_DETACH, pid, 0, inject)
+            if pid not in waiting:
+                continue  # a doorbell, or a tracee already let go
+            if (status & 0xFF) != 0x7F:  # it exited meanwhile
+                waiting.discard(pid)
+                continue
+            sig = (status >> 8) & 0xFF
+            event = status >> 16
+            if event in (L.PTRACE_EVENT_FORK, L.PTRACE_EVENT_VFORK, L.PTRACE_EVENT_CLONE):
+                try:  # a child born during the detach is traced too: it must be let go as well
+                    waiting.add(L.get_event_msg(pid))
                 except OSError:
                     pass
+            inject = 0
+            if event == 0 and sig != L.SYSCALL_STOP_SIG and L.get_siginfo(pid) is not None:
+                inject = sig  # a signal-delivery-stop: deliver the signal, don't lose it
+            try:
+                L.ptrace(L.PTRACE_DETACH, pid, 0, inject)
+            except OSError:
+                pass
             waiting.discard(pid)
-            self.tgid.pop(pid, None)
         self.tgid.clear()
 
 

@@ -36,6 +36,25 @@ _process_vm_readv.restype = ctypes.c_ssize_t
 _set_iov = struct.Struct("<QQ").pack_into
 
 
+def _readable_length(pid: int, addr: int, size: int) -> int:
+    """How many bytes from ``addr`` lie in mappings the process may read (per /proc/PID/maps)."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            maps = [line.split(None, 2)[:2] for line in f]
+    except OSError:
+        return 0
+    cur, end = addr, addr + size
+    for span, perms in maps:
+        lo, hi = (int(x, 16) for x in span.split("-"))
+        if lo <= cur < hi:
+            if perms[0] != "r":
+                break
+            cur = min(hi, end)
+            if cur >= end:
+                break
+    return cur - addr
+
+
 class MemoryReader:
     """Reads bytes and strings out of stopped tracees. One per tracer (not thread-safe)."""
 
@@ -106,6 +125,12 @@ class MemoryReader:
         return None
 
     def _peek_read(self, pid: int, addr: int, size: int) -> bytes | None:
+        # PTRACE_PEEKDATA reads through page protections (FOLL_FORCE); the kernel itself would
+        # fault on a PROT_NONE or unmapped page. Read only what a readable mapping covers, so we
+        # show what the kernel saw.
+        size = _readable_length(pid, addr, size)
+        if size <= 0:
+            return None
         start = addr & ~7
         out = bytearray()
         word = start
