@@ -30,6 +30,10 @@ STRCOUNT = 8  # NULL-terminated array of pointers, only counted (envp: strace sh
 IOV = 9  # struct iovec array, count in argument `size_arg`; data up to the total (`total_arg`)
 ARRAY = 10  # `size` bytes per element, element count in argument `size_arg` (pollfd, epoll_event)
 MSGHDR = 11  # struct msghdr: the address, and iovec data; blob: see encode_msghdr
+SIGSET_PAIR = 13  # pselect6's {const sigset_t *ss; size_t ss_len}: blob = those 16 bytes + the ss_len
+#                   (at most 8) bytes of the set behind ss, when readable
+DIRENTS = 12  # getdents buffer of `size_arg` (RET) bytes; blob: struct.pack("<I", number of records),
+#              counted by following d_reclen (a u16 at offset 16 of each record, in both dirent layouts)
 
 RET = -1  # size_arg value meaning "the return value"
 
@@ -59,6 +63,11 @@ EPOLL_EVENT_SIZE = 12  # packed on x86_64
 UTSNAME_SIZE = 390
 RLIMIT_SIZE = 16
 CLONE_ARGS_SIZE = 88
+OPEN_HOW_SIZE = 24
+TERMIOS_SIZE = 36  # struct termios (asm-generic/termbits.h); winsize and int requests use a prefix
+FLOCK_SIZE = 32
+SOCKOPT_SIZE = 64
+RUSAGE_TIMES_SIZE = 32  # ru_utime and ru_stime, all strace shows of a struct rusage by default
 
 _I, _X = False, True  # read at entry / at exit
 
@@ -67,7 +76,7 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "open": (Capture(0, PATH),),
     "creat": (Capture(0, PATH),),
     "openat": (Capture(1, PATH),),
-    "openat2": (Capture(1, PATH), Capture(2, BUF, _I, 3)),
+    "openat2": (Capture(1, PATH), Capture(2, FIXED, _I, size=OPEN_HOW_SIZE)),
     "stat": (Capture(0, PATH), Capture(1, FIXED, _X, size=STAT_SIZE)),
     "lstat": (Capture(0, PATH), Capture(1, FIXED, _X, size=STAT_SIZE)),
     "fstat": (Capture(1, FIXED, _X, size=STAT_SIZE),),
@@ -103,9 +112,9 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "mknodat": (Capture(1, PATH),),
     "readlink": (Capture(0, PATH), Capture(1, BUF, _X, RET)),
     "readlinkat": (Capture(1, PATH), Capture(2, BUF, _X, RET)),
-    "getcwd": (Capture(0, BUF, _X, RET),),
-    "getdents64": (Capture(1, BUF, _X, RET),),
-    "getdents": (Capture(1, BUF, _X, RET),),
+    "getcwd": (Capture(0, PATH, _X),),  # strace prints the directory whole, like any path
+    "getdents64": (Capture(1, DIRENTS, _X, RET),),  # strace shows only the entry count by default
+    "getdents": (Capture(1, DIRENTS, _X, RET),),
     "inotify_add_watch": (Capture(1, PATH),),
     "getxattr": (Capture(0, PATH), Capture(1, STR)),
     "lgetxattr": (Capture(0, PATH), Capture(1, STR)),
@@ -129,38 +138,50 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "pipe2": (Capture(0, FIXED, _X, size=8),),
     "poll": (Capture(0, ARRAY, _I, 1, size=POLLFD_SIZE), Capture(0, ARRAY, _X, 1, size=POLLFD_SIZE)),
     "ppoll": (Capture(0, ARRAY, _I, 1, size=POLLFD_SIZE), Capture(0, ARRAY, _X, 1, size=POLLFD_SIZE),
-              Capture(2, FIXED, _I, size=TIMESPEC_SIZE), Capture(3, FIXED, _I, size=SIGSET_SIZE)),
+              Capture(2, FIXED, _I, size=TIMESPEC_SIZE), Capture(3, FIXED, _I, size=SIGSET_SIZE),
+              Capture(2, FIXED, _X, size=TIMESPEC_SIZE)),
     "select": (Capture(1, FIXED, _I, size=128), Capture(2, FIXED, _I, size=128), Capture(3, FIXED, _I, size=128),
                Capture(4, FIXED, _I, size=16),
-               Capture(1, FIXED, _X, size=128), Capture(2, FIXED, _X, size=128), Capture(3, FIXED, _X, size=128)),
+               Capture(1, FIXED, _X, size=128), Capture(2, FIXED, _X, size=128), Capture(3, FIXED, _X, size=128),
+               Capture(4, FIXED, _X, size=16)),
     "pselect6": (Capture(1, FIXED, _I, size=128), Capture(2, FIXED, _I, size=128), Capture(3, FIXED, _I, size=128),
                  Capture(4, FIXED, _I, size=TIMESPEC_SIZE),
                  Capture(1, FIXED, _X, size=128), Capture(2, FIXED, _X, size=128),
-                 Capture(3, FIXED, _X, size=128)),
+                 Capture(3, FIXED, _X, size=128), Capture(4, FIXED, _X, size=TIMESPEC_SIZE),
+                 Capture(5, SIGSET_PAIR, _I)),
     "epoll_wait": (Capture(1, ARRAY, _X, RET, size=EPOLL_EVENT_SIZE),),
     "epoll_pwait": (Capture(1, ARRAY, _X, RET, size=EPOLL_EVENT_SIZE), Capture(4, FIXED, _I, size=SIGSET_SIZE)),
     "epoll_pwait2": (Capture(1, ARRAY, _X, RET, size=EPOLL_EVENT_SIZE),
                      Capture(3, FIXED, _I, size=TIMESPEC_SIZE)),
     "epoll_ctl": (Capture(3, FIXED, _I, size=EPOLL_EVENT_SIZE),),
+    # the argument is a pointer for most terminal requests: an int, a winsize or a termios,
+    # handed in (read at entry) or filled in (read at exit); the decoder picks by request
+    "ioctl": (Capture(2, FIXED, _I, size=TERMIOS_SIZE), Capture(2, FIXED, _X, size=TERMIOS_SIZE)),
+    "fcntl": (Capture(2, FIXED, _I, size=FLOCK_SIZE), Capture(2, FIXED, _X, size=FLOCK_SIZE)),
+    "getrandom": (Capture(0, BUF, _X, RET),),
     # network
     "connect": (Capture(1, SOCKADDR, _I, 2),),
     "bind": (Capture(1, SOCKADDR, _I, 2),),
-    "accept": (Capture(1, SOCKADDR_OUT, _X, 2),),
-    "accept4": (Capture(1, SOCKADDR_OUT, _X, 2),),
-    "getsockname": (Capture(1, SOCKADDR_OUT, _X, 2),),
-    "getpeername": (Capture(1, SOCKADDR_OUT, _X, 2),),
+    # the length pointer is also read at entry: a failed call shows the length offered ([16])
+    "accept": (Capture(1, SOCKADDR_OUT, _X, 2), Capture(2, FIXED, _I, size=4)),
+    "accept4": (Capture(1, SOCKADDR_OUT, _X, 2), Capture(2, FIXED, _I, size=4)),
+    "getsockname": (Capture(1, SOCKADDR_OUT, _X, 2), Capture(2, FIXED, _I, size=4)),
+    "getpeername": (Capture(1, SOCKADDR_OUT, _X, 2), Capture(2, FIXED, _I, size=4)),
     "sendto": (Capture(1, BUF, _I, 2), Capture(4, SOCKADDR, _I, 5)),
-    "recvfrom": (Capture(1, BUF, _X, RET), Capture(4, SOCKADDR_OUT, _X, 5)),
+    "recvfrom": (Capture(1, BUF, _X, RET), Capture(4, SOCKADDR_OUT, _X, 5), Capture(5, FIXED, _I, size=4)),
     "sendmsg": (Capture(1, MSGHDR, _I),),
-    "recvmsg": (Capture(1, MSGHDR, _X, total_arg=RET),),
+    # msg_name and msg_namelen as offered: strace shows `{msg_namelen=N}` for a failed call
+    "recvmsg": (Capture(1, MSGHDR, _X, total_arg=RET), Capture(1, FIXED, _I, size=12)),
     "socketpair": (Capture(3, FIXED, _X, size=8),),
     "setsockopt": (Capture(3, BUF, _I, 4),),
-    "getsockopt": (Capture(3, BUF, _X, None, size=0), Capture(4, FIXED, _X, size=4)),
+    # the value's length is only known after the call (*optlen): read enough for any common option
+    "getsockopt": (Capture(3, FIXED, _X, size=SOCKOPT_SIZE), Capture(4, FIXED, _X, size=4),
+                   Capture(4, FIXED, _I, size=4)),
     # processes
     "execve": (Capture(0, PATH), Capture(1, STRARRAY), Capture(2, STRCOUNT)),
     "execveat": (Capture(1, PATH), Capture(2, STRARRAY), Capture(3, STRCOUNT)),
-    "wait4": (Capture(1, FIXED, _X, size=4),),
-    "clone3": (Capture(0, BUF, _I, 1),),
+    "wait4": (Capture(1, FIXED, _X, size=4), Capture(3, FIXED, _X, size=RUSAGE_TIMES_SIZE)),
+    "clone3": (Capture(0, FIXED, _I, size=CLONE_ARGS_SIZE),),
     "uname": (Capture(0, FIXED, _X, size=UTSNAME_SIZE),),
     "prlimit64": (Capture(2, FIXED, _I, size=RLIMIT_SIZE), Capture(3, FIXED, _X, size=RLIMIT_SIZE)),
     "getrlimit": (Capture(1, FIXED, _X, size=RLIMIT_SIZE),),
@@ -177,7 +198,7 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
 # --- what the tracer tracks per call -------------------------------------------------------
 # The argument holding the path a call names (first path when there are two).
 PATH_ARG: dict[str, int] = {
-    name: caps[0].slot for name, caps in CAPTURES.items() if caps and caps[0].kind == PATH
+    name: caps[0].slot for name, caps in CAPTURES.items() if caps and caps[0].kind == PATH and not caps[0].at_exit
 }
 
 # Calls whose (successful) return value is a new file descriptor.

@@ -12,12 +12,25 @@ from .errnos import RESTART_CODES, errno_message
 HEX_RESULT = frozenset({"mmap", "mremap", "brk", "shmat"})
 
 
-def format_result(syscall: str, ret: Any, error: Any) -> str:
+# fcntl commands whose result is a set of flags, which strace prints in hex (`= 0x1 (flags FD_CLOEXEC)`)
+_FCNTL_HEX = ("F_GETFD", "F_GETFL", "F_GETSIG", "F_GET_SEALS")
+
+
+def format_result(syscall: str, ret: Any, error: Any, args: str | None = None, note: Any = None) -> str:
     """Render a call's result the way strace does.
 
     ``ret`` is the value the program saw (``-1`` on error), or missing for a call that never
-    returned; ``error`` is the errno name or missing.
+    returned; ``error`` is the errno name or missing. ``args`` (the rendered arguments) tells
+    fcntl's flag-returning commands apart; ``note`` is what strace adds after the value
+    (the ``note`` column, e.g. `` (flags O_RDONLY)``).
     """
+    text = _format_value(syscall, ret, error, args)
+    if isinstance(note, str) and note:
+        text += note
+    return text
+
+
+def _format_value(syscall: str, ret: Any, error: Any, args: str | None) -> str:
     has_error = isinstance(error, str) and error != ""
     if has_error and error in RESTART_CODES:
         # The program never sees these: the call is restarted or returns EINTR.
@@ -29,4 +42,8 @@ def format_result(syscall: str, ret: Any, error: Any) -> str:
     ret = int(ret)
     if syscall in HEX_RESULT:
         return hex(ret & 0xFFFFFFFFFFFFFFFF)
+    if syscall == "umask":
+        return f"0{ret:o}" if ret else "000"
+    if ret and syscall == "fcntl" and args and any(f", {cmd}" in args for cmd in _FCNTL_HEX):
+        return hex(ret)
     return str(ret)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
 import tempfile
 import threading
 import time as _time
@@ -132,6 +133,28 @@ def _watch(tracer: Tracer, deadline: float | None, stop_event: threading.Event |
     return thread
 
 
+LINGER = 0.25  # seconds the program's leftover children get to finish once the program has exited
+
+
+def _linger(tracer: Tracer) -> None:
+    """The program exited but some of its children still run: give them a moment, then stop.
+
+    Whatever is still running afterwards is killed by the caller, so a background child that
+    would run for ever cannot keep the trace open. The moment lets a child that was just about to
+    exit do so on its own, and be recorded as it really ended.
+    """
+    tracer.root_gone = False
+    bell = _Doorbell(tracer)
+    timer = threading.Timer(LINGER, bell.ring)
+    timer.start()
+    try:
+        tracer.run()
+    finally:
+        timer.cancel()
+        with bell.lock:  # a ring in flight must finish before we look at the result
+            pass
+
+
 def _stop_watch(thread: threading.Thread | None) -> None:
     if thread is not None:
         thread.finished.set()  # type: ignore[attr-defined]
@@ -145,6 +168,7 @@ def trace(
     follow_forks: bool = True,
     capture_output: bool = False,
     input: bytes | None = None,
+    stdin: int | None = None,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
@@ -164,7 +188,8 @@ def trace(
     (``seccomp=False`` filters in the tracer instead).
 
     The program's output goes where it would without tracing, unless ``capture_output`` is
-    true (then ``trace.stdout``/``trace.stderr`` hold it); ``input`` is fed to its stdin.
+    true (then ``trace.stdout``/``trace.stderr`` hold it); ``input`` (bytes) is fed to its stdin,
+    or ``stdin`` gives it a file descriptor (or ``subprocess.DEVNULL``), as in ``subprocess``.
 
     ``timeout`` (seconds), Ctrl-C or an error stop tracing: the program and everything it
     started are killed and reaped, and :class:`~spykit.TraceInterrupted` is raised with the trace
@@ -179,8 +204,15 @@ def trace(
     selected, spec = _selection(syscalls)
     prepared = PreparedFilter(selected) if (selected is not None and seccomp) else None
 
-    stdin = stdout = stderr = None
+    if stdin is not None and input is not None:
+        raise ValueError("give either input= or stdin=, not both")
+    stdout = stderr = None
     out_file = err_file = in_file = None
+    if stdin == subprocess.DEVNULL:
+        in_file = open(os.devnull, "rb")  # noqa: SIM115 (closed in the finally below)
+        stdin = in_file.fileno()
+    elif stdin is not None and not isinstance(stdin, int):
+        stdin = stdin.fileno()
     if capture_output:
         out_file = tempfile.TemporaryFile()
         err_file = tempfile.TemporaryFile()
@@ -245,6 +277,8 @@ def trace(
         tracer.run()
         if tracer.stop_requested:
             interrupted = TimeoutError(f"timed out after {timeout} s")
+        elif tracer.tgid:
+            _linger(tracer)
     except KeyboardInterrupt as exc:
         interrupted = exc
     except SpykitError:

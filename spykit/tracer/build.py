@@ -29,6 +29,7 @@ _ADDR_CAPTURE: dict[str, C.Capture] = {
 }
 _COUNT_ARG = {"read": 2, "write": 2, "pread64": 2, "pwrite64": 2, "sendto": 2, "recvfrom": 2}
 
+PATH_DTYPE = pd.StringDtype("python")
 EVENT_COLUMNS = ["time", "pid", "kind", "signal", "status", "child", "how", "text"]
 
 
@@ -79,7 +80,7 @@ def _sparse(n: int, rows, values, fill: int) -> np.ndarray:
 
 
 def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
-    from ..syscalls.decode import render_args, short_address  # the decoders are only needed here
+    from ..syscalls.decode import render_args, result_note, short_address  # only needed here
 
     n = len(rec)
     entries = np.frombuffer(rec.entry_raw, dtype=_ENTRY_DTYPE, count=n)
@@ -120,6 +121,7 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
     addr: list[str | None] = [None] * n
     data: list[bytes | None] = [None] * n
     size: list[int | None] = [None] * n
+    notes: list[str | None] = [None] * n
     empty: dict[int, bytes | None] = {}
     for i in range(n):
         name = names[i]
@@ -131,6 +133,10 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
         desc_id = desc_list[i]
         fd_path = strings[desc_id] if desc_id != NO_STR else None
         args_text.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit, fd_path=fd_path))
+        if finished and not err:
+            note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit)
+            if note:
+                notes[i] = note
         if name in _DATA_CAPTURE:
             blob = row_blobs.get(C.blob_key(_DATA_CAPTURE[name]))
             data[i], size[i] = _data_and_size(name, blob, args)
@@ -157,7 +163,9 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
         "ret": ret_col,
         "error": pd.array(error_names, dtype="string"),
         "duration": t_exit - t_entry,
-        "path": pd.array(path_col, dtype="string"),
+        # Python-backed strings: a path that is not UTF-8 keeps its bytes (as surrogate escapes,
+        # os.fsencode(path) gives them back), which Arrow-backed strings cannot hold.
+        "path": pd.array(path_col, dtype=PATH_DTYPE),
         "fd": fd_col,
         "category": pd.Categorical([category_of(nm) for nm in names], categories=CATEGORIES),
         "nr": nrs.astype(np.int32),
@@ -166,6 +174,7 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
         "size": pd.array(size, dtype="Int64"),
         "unfinished": ~done,
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
+        "note": pd.array(notes, dtype="string"),
     })
 
 

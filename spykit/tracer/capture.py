@@ -77,6 +77,26 @@ def capture(mem: MemoryReader, pid: int, cap: C.Capture, args, ret: int | None, 
             s = mem.read_string(pid, p, PATH_MAX) or b""
             out.append(struct.pack("<I", len(s)) + s)
         return b"".join(out)
+    if kind == C.SIGSET_PAIR:
+        pair = mem.read(pid, addr, 16)
+        if pair is None or len(pair) < 16:
+            return pair
+        ss, ss_len = struct.unpack("<QQ", pair)
+        mask = mem.read(pid, ss, min(ss_len, 8)) if ss else None
+        return pair + (mask or b"")
+    if kind == C.DIRENTS:
+        # strace shows only how many entries getdents returned: count them by their d_reclen
+        raw = mem.read(pid, addr, min(_size_of(cap, args, ret), 1 << 20))
+        if raw is None:
+            return None
+        count = offset = 0
+        while offset + 18 <= len(raw):
+            reclen = int.from_bytes(raw[offset + 16:offset + 18], "little")
+            if reclen == 0:
+                break
+            count += 1
+            offset += reclen
+        return struct.pack("<I", count)
     if kind == C.STRCOUNT:
         _, total = mem.read_pointers(pid, addr, 0)
         return struct.pack("<I", total)

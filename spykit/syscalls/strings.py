@@ -1,0 +1,66 @@
+"""strace's string quoting: what a learner sees between the double quotes.
+
+strace (src/util.c, ``string_quote``) prints printable ASCII as is, escapes ``"`` and
+``\\``, names five control characters (``\\t \\n \\v \\f \\r``) and writes every other byte
+in octal with as few digits as it can: ``\\0``, ``\\33``, ``\\377``. The short form would be
+ambiguous when the next byte is an octal digit (``\\0`` then ``1`` reads as ``\\01``), so
+then it writes all three digits: ``"\\0001"``. Bytes >= 0x80 are never printed as text,
+so a UTF-8 name shows as octal escapes, exactly as strace shows it.
+
+A string cut at the limit gets ``...`` after the closing quote.
+"""
+
+from __future__ import annotations
+
+_NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+_OCTAL_DIGITS = range(0x30, 0x38)  # '0'..'7': after these an escape must use all three digits
+
+
+def _octal(byte: int, three_digits: bool) -> str:
+    if three_digits:
+        return f"\\{byte:03o}"
+    return f"\\{byte:o}"
+
+
+def escape(data: bytes) -> str:
+    """The inside of strace's quotes for ``data`` (no quotes, no cut)."""
+    out: list[str] = []
+    last = len(data) - 1
+    for i, byte in enumerate(data):
+        named = _NAMED.get(byte)
+        if named is not None:
+            out.append(named)
+        elif 0x20 <= byte < 0x7F:
+            out.append(chr(byte))
+        else:
+            out.append(_octal(byte, i < last and data[i + 1] in _OCTAL_DIGITS))
+    return "".join(out)
+
+
+def quote(data: bytes, cut: bool = False) -> str:
+    """``data`` in double quotes, followed by ``...`` when it was cut short."""
+    return f'"{escape(data)}"' + ("..." if cut else "")
+
+
+def quote_cstring(blob: bytes, limit: int) -> str:
+    """A NUL-terminated string read up to ``limit + 1`` bytes (a STR capture).
+
+    Reading one byte more than the limit shows whether the string went on: strace prints
+    the first ``limit`` bytes and ``...`` then.
+    """
+    if len(blob) > limit:
+        return quote(blob[:limit], cut=True)
+    return quote(blob)
+
+
+def quote_buffer(blob: bytes, size: int, limit: int) -> str:
+    """A buffer of ``size`` bytes of which ``blob`` holds the first ``min(size, limit)``."""
+    shown = blob[: min(size, limit)]
+    return quote(shown, cut=size > limit)
+
+
+def quote_path(blob: bytes) -> str:
+    """A path: strace never cuts paths at the string limit, only at PATH_MAX."""
+    if len(blob) >= 4096:
+        return quote(blob[:4095], cut=True)
+    return quote(blob)
