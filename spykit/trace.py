@@ -225,11 +225,11 @@ class Trace:
         save(self, path)
 
     # -- notebook readers (spykit.notebook, spykit.render.plots) ------------------------------------
-    def explore(self) -> Any:
+    def explore(self, per_page: int = 25) -> Any:
         """An interactive explorer widget (ipywidgets): filter by call, class, pid, errors, path, duration."""
         from .notebook.explorer import explore
 
-        return explore(self)
+        return explore(self, per_page=per_page)
 
     def timeline(self, ax: Any = None) -> Any:
         """A matplotlib timeline: one lane per thread, a mark per call coloured by class."""

@@ -98,7 +98,7 @@ class CellTracer:
         tid = threading.get_native_id()
         self.config.update(tid=tid, tgid=os.getpid())
         helper = subprocess.Popen(
-            [os.path.realpath(sys.executable), "-m", "spykit.notebook.cellhelper", json.dumps(self.config)],
+            [sys.executable, "-m", "spykit.notebook.cellhelper", json.dumps(self.config)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
         )
         self._helper = helper
