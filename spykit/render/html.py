@@ -1,0 +1,188 @@
+"""HTML for a notebook: how a ``Trace`` shows itself, and small styled tables for the questions' answers.
+
+Pure functions of the data: they read a trace or a DataFrame and return strings (or a
+mimebundle dict). Every value that comes from the traced program is escaped, since a path or a
+payload can contain anything. A trace can hold millions of rows; only a few are ever rendered.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..syscalls.results import format_result
+from .text import show_bytes
+
+if TYPE_CHECKING:
+    from ..trace import Trace
+
+FIRST_ROWS = 8  # rows of the trace shown under its summary
+TOP_SYSCALLS = 8
+
+# One look for every table spykit draws: monospace cells, a light rule, failed calls in red.
+_TABLE_STYLE = "border-collapse: collapse; font-size: 12px; margin: 4px 0;"
+_CELL_STYLE = "padding: 1px 8px; text-align: left; border-bottom: 1px solid #ddd; vertical-align: top;"
+_CODE_CELL = _CELL_STYLE + " font-family: monospace; white-space: pre;"
+_FAILED = "color: #c62828;"
+_MUTED = "color: #666;"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def cell_text(value: Any, width: int = 60) -> str:
+    """One value as short readable text: bytes as a literal, lists joined, missing as empty."""
+    if isinstance(value, bytes | bytearray):
+        return show_bytes(value, width)
+    if isinstance(value, list | tuple):
+        value = " ".join(map(str, value))
+    if _missing(value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    text = str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def table_html(table: pd.DataFrame, *, max_rows: int = 20, caption: str | None = None,
+               failed: Iterable[bool] | None = None, code_columns: Iterable[str] = ()) -> str:
+    """A small styled HTML table of the first ``max_rows`` rows, saying how many were left out.
+
+    ``failed`` marks rows to show in red (one flag per row of ``table``); ``code_columns`` are
+    shown in monospace without wrapping (arguments, paths).
+    """
+    code = set(code_columns)
+    flags = list(failed) if failed is not None else [False] * len(table)
+    head = "".join(f'<th style="{_CELL_STYLE}">{html.escape(str(c))}</th>' for c in table.columns)
+    rows = []
+    for (_, row), bad in zip(table.head(max_rows).iterrows(), flags, strict=False):
+        cells = "".join(
+            f'<td style="{_CODE_CELL if c in code else _CELL_STYLE}">{html.escape(cell_text(row[c]))}</td>'
+            for c in table.columns)
+        rows.append(f'<tr style="{_FAILED if bad else ""}">{cells}</tr>')
+    if table.empty:
+        rows.append(f'<tr><td style="{_CELL_STYLE}{_MUTED}" colspan="{max(1, len(table.columns))}">'
+                    "<i>no rows</i></td></tr>")
+    cap = f'<caption style="text-align: left; font-weight: bold;">{html.escape(caption)}</caption>' \
+        if caption else ""
+    more = ""
+    if len(table) > max_rows:
+        more = f'<div style="{_MUTED}">... and {len(table) - max_rows:,} more rows</div>'
+    return (f'<table class="spykit-table" style="{_TABLE_STYLE}">{cap}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>{more}")
+
+
+def table_mimebundle(table: pd.DataFrame, *, max_rows: int = 20, caption: str | None = None) -> dict[str, str]:
+    """A question's answer for ``IPython.display.display(..., raw=True)``: styled HTML and aligned text."""
+    shown = table.head(max_rows)
+    text = shown.to_string(index=False) if not table.empty else "(no rows)"
+    if len(table) > max_rows:
+        text += f"\n... and {len(table) - max_rows:,} more rows"
+    if caption:
+        text = f"{caption}\n{text}"
+    return {"text/plain": text, "text/html": table_html(table, max_rows=max_rows, caption=caption)}
+
+
+# -- a Trace ---------------------------------------------------------------------------------------------
+
+def trace_facts(trace: Trace) -> dict[str, Any]:
+    """The few numbers a trace's summary shows, computed once (also used by the text fallback)."""
+    df = trace.df
+    calls = int(sum(trace.meta.counts.values())) if trace.meta.counts else len(df)
+    processes = int(df["tgid"].nunique()) if len(df) else 0
+    threads = int(df["pid"].nunique()) if len(df) else 0
+    return {
+        "command": " ".join(trace.command) or "?",
+        "returncode": trace.returncode,
+        "calls": calls,
+        "stored": len(df),
+        "processes": processes,
+        "threads": threads,
+        "failed": int(df["error"].notna().sum()) if len(df) else 0,
+        "duration": float(trace.meta.elapsed),
+        "truncated": bool(trace.truncated),
+    }
+
+
+def _ending(returncode: int | None) -> str:
+    if returncode is None:
+        return "still running or attached"
+    if returncode < 0:
+        import signal
+
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+def _summary_line(facts: dict[str, Any]) -> str:
+    line = (f"{facts['calls']:,} system calls, {facts['failed']:,} failed, in {facts['processes']} "
+            f"process{'es' if facts['processes'] != 1 else ''}")
+    if facts["threads"] > facts["processes"]:
+        line += f" ({facts['threads']} threads)"
+    line += f"; {facts['duration']:.3f} s; {_ending(facts['returncode'])}"
+    if facts["truncated"]:
+        line += f"; only the first {facts['stored']:,} calls were kept"
+    return line
+
+
+def first_rows(trace: Trace, n: int = FIRST_ROWS) -> pd.DataFrame:
+    """The first ``n`` calls as a small table: time, pid, call, arguments, result."""
+    df = trace.df.head(n)
+    return pd.DataFrame({
+        "time": df["time"].astype("float64"),
+        "pid": df["pid"],
+        "syscall": df["syscall"].astype(str),
+        "args": [cell_text(a, 70) for a in df["args"]],
+        "result": [format_result(s, r, e) for s, r, e in zip(df["syscall"].astype(str), df["ret"], df["error"],
+                                                             strict=True)],
+    })
+
+
+def _counts_html(title: str, counts: pd.Series) -> str:
+    items = ", ".join(f"{html.escape(str(k))}&nbsp;<b>{int(v):,}</b>" for k, v in counts.items())
+    return f"<div><span style=\"{_MUTED}\">{title}:</span> {items or '<i>none</i>'}</div>"
+
+
+def trace_html(trace: Trace, rows: int = FIRST_ROWS) -> str:
+    """The HTML a notebook shows for a Trace: summary line, counts by class and call, first rows."""
+    facts = trace_facts(trace)
+    df = trace.df
+    by_class = df["category"].astype(str).value_counts() if len(df) else pd.Series(dtype="int64")
+    top = trace.counts.head(TOP_SYSCALLS)
+    shown = first_rows(trace, rows)
+    failed = df["error"].head(rows).notna().tolist()
+    table = table_html(shown, max_rows=rows, failed=failed, code_columns=("args", "result"))
+    more = ""
+    if len(df) > rows:
+        more = (f'<div style="{_MUTED}">{len(df) - rows:,} more rows in <code>.df</code>; '
+                "try <code>.summary()</code>, <code>.files()</code>, <code>.filter(...)</code> "
+                "or <code>.explore()</code></div>")
+    return (f'<div class="spykit-trace"><div><b>Trace</b> of <code>{html.escape(facts["command"])}</code></div>'
+            f"<div>{html.escape(_summary_line(facts))}</div>"
+            f"{_counts_html('by class', by_class)}{_counts_html('most made', top)}"
+            f"{table}{more}</div>")
+
+
+def trace_text(trace: Trace, rows: int = FIRST_ROWS) -> str:
+    """The plain-text fallback: the same summary and the first lines as strace prints them."""
+    df = trace.df
+    lines = [f"Trace of {' '.join(trace.command) or '?'}", _summary_line(trace_facts(trace))]
+    if len(df):
+        # Render only the first rows: formatting a whole huge frame would take seconds.
+        head = trace._derive(df.head(rows), trace.events.iloc[0:0])
+        lines.append(head.to_text(pids=df["pid"].nunique() > 1, events=False))
+        if len(df) > rows:
+            lines.append(f"... {len(df) - rows:,} more calls in .df")
+    return "\n".join(lines)
+
+
+def trace_mimebundle(trace: Trace) -> dict[str, str]:
+    """``Trace._repr_mimebundle_``: a short HTML summary with a plain-text fallback."""
+    return {"text/plain": trace_text(trace), "text/html": trace_html(trace)}
