@@ -1,0 +1,332 @@
+"""The ``spykit`` command: spykit's questions for people outside Jupyter.
+
+::
+
+    spykit trace [-f] [-e SPEC] [-c] [-s N] [-T] [-tt] [-o FILE] [-p PID] [--save FILE] -- CMD ...
+    spykit missing -- CMD ...       the files it looked for and did not find
+    spykit processes -- CMD ...     the processes it started, as a tree
+    spykit network -- CMD ...       what it sent and received over sockets
+    spykit writes -- CMD ...        where it wrote, and what
+    spykit time -- CMD ...          user, system and waiting time
+    spykit wchan PID | -- CMD ...   what it waits for in the kernel
+    spykit diagnose -- CMD ...      why is it slow, in plain words
+
+Each subcommand is a thin shell over one library function. The traced commands exit with the
+traced program's status (128+N when signal N killed it, as a shell reports it); a spykit error
+prints its message and exits 1; a bad option prints one line and exits 2; Ctrl-C prints what was
+recorded so far and exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import stat
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Any, NoReturn
+
+from .errors import SpykitError, TraceInterrupted
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+
+
+class _UsageError(Exception):
+    """A mistake in the command line, found after argparse accepted it."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error, so a typo does not bury the terminal in usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def exit_status(returncode: int | None) -> int:
+    """A traced program's status as a shell reports it: ``-N`` (killed by signal N) becomes 128+N."""
+    if returncode is None:
+        return 0
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def _command(args: argparse.Namespace) -> list[str]:
+    cmd = list(args.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    if not cmd:
+        raise _UsageError("no command to run: put it after --, for example: -- ls -l")
+    return cmd
+
+
+def _syscall_spec(expressions: list[str] | None) -> list[str] | None:
+    """strace's ``-e trace=open,read`` (or just ``-e open,read``) as a list for ``syscalls=``."""
+    if not expressions:
+        return None
+    names: list[str] = []
+    for expression in expressions:
+        qualifier, _, value = expression.rpartition("=")
+        if qualifier not in ("", "trace", "t"):
+            raise _UsageError(f"-e {expression}: only -e trace=... is supported")
+        names.extend(n for n in value.split(",") if n)
+    if not names:
+        raise _UsageError("-e needs at least one system call or %class")
+    return names
+
+
+def _open_output(path: str | None) -> IO[str]:
+    """The file for -o, created readable by its owner only (traces show payloads and arguments)."""
+    if path is None:
+        return sys.stdout
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode) and info.st_mode & 0o077 and info.st_uid == os.geteuid():
+        os.fchmod(fd, 0o600)  # an old file others could read: close it to them before anything is written
+    return os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
+
+
+def _emit(text: str, stream: IO[str]) -> None:
+    stream.write(text + ("\n" if text and not text.endswith("\n") else ""))
+    stream.flush()
+
+
+def _record(cmd: list[str], args: argparse.Namespace, **options: Any) -> tuple[Any, bool]:
+    """Trace ``cmd``; on Ctrl-C keep what was recorded. Returns (trace, interrupted)."""
+    import spykit
+
+    try:
+        return spykit.trace(cmd, string_limit=args.string_limit, **options), False
+    except TraceInterrupted as interruption:
+        if interruption.trace is None:
+            raise
+        print(f"spykit: {interruption.message}", file=sys.stderr)
+        return interruption.trace, True
+
+
+def _finish(trace: Any, args: argparse.Namespace, interrupted: bool) -> int:
+    if args.save:
+        trace.save(args.save)
+    return EXIT_INTERRUPTED if interrupted else exit_status(trace.returncode)
+
+
+# -- spykit trace ---------------------------------------------------------------------------------
+
+def _run_trace(args: argparse.Namespace) -> int:
+    import spykit
+
+    from .questions import summary
+    from .render.text import format_summary
+
+    syscalls = _syscall_spec(args.expressions)
+    if args.pid is not None:
+        if args.cmd and args.cmd != ["--"]:
+            raise _UsageError("give either -p PID or a command, not both")
+        try:
+            trace, interrupted = spykit.attach(args.pid, syscalls=syscalls, follow_forks=args.follow,
+                                               string_limit=args.string_limit,
+                                               duration=args.duration), False
+        except TraceInterrupted as interruption:
+            if interruption.trace is None:
+                raise
+            trace, interrupted = interruption.trace, True
+    else:
+        trace, interrupted = _record(_command(args), args, syscalls=syscalls, follow_forks=args.follow)
+    # like strace, the trace goes to stderr unless -o names a file
+    stream = _open_output(args.output) if args.output else sys.stderr
+    try:
+        if args.summary:
+            text = format_summary(summary(trace.df, wall=args.wall))
+        else:
+            text = trace.to_text(timestamps=args.wall_clock, durations=args.durations)
+        _emit(text, stream)
+    finally:
+        if stream is not sys.stderr:
+            stream.close()
+    return _finish(trace, args, interrupted)
+
+
+# -- one question each ----------------------------------------------------------------------------
+
+def _question(selection: list[str] | None,
+              answer: Callable[[Any], str]) -> Callable[[argparse.Namespace], int]:
+    """A subcommand that traces the command, then prints one answer (to stdout, or -o FILE)."""
+
+    def run(args: argparse.Namespace) -> int:
+        trace, interrupted = _record(_command(args), args, syscalls=selection)
+        stream = _open_output(args.output)
+        try:
+            _emit(answer(trace), stream)
+        finally:
+            if stream is not sys.stdout:
+                stream.close()
+        return _finish(trace, args, interrupted)
+
+    return run
+
+
+def _missing_text(trace: Any) -> str:
+    from .render.text import format_table
+
+    return format_table(trace.missing(), empty="nothing was missing: every file it looked for was there")
+
+
+def _processes_text(trace: Any) -> str:
+    from .render.text import process_tree_text
+
+    return process_tree_text(trace.processes()) or "no processes were traced"
+
+
+def _network_text(trace: Any) -> str:
+    from .render.text import format_table
+
+    return format_table(trace.network(), empty="no network activity: no socket calls were made")
+
+
+def _writes_text(trace: Any) -> str:
+    from .render.text import format_table
+
+    return format_table(trace.writes(), empty="nothing was written")
+
+
+# -- the slow-program tools -----------------------------------------------------------------------
+
+def _run_time(args: argparse.Namespace) -> int:
+    import spykit
+
+    print(str(spykit.time(_command(args))))
+    return 0
+
+
+def _run_wchan(args: argparse.Namespace) -> int:
+    import spykit
+
+    from .slow.wchan import format_wchan
+
+    cmd = list(args.cmd)
+    if len(cmd) == 1 and cmd[0].isdigit():
+        target: int | list[str] = int(cmd[0])
+    else:
+        target = _command(args)
+    print(format_wchan(spykit.wchan(target, duration=args.duration, interval=args.interval)))
+    return 0
+
+
+def _run_diagnose(args: argparse.Namespace) -> int:
+    import spykit
+
+    print(str(spykit.diagnose(_command(args))))
+    return 0
+
+
+# -- the parser -----------------------------------------------------------------------------------
+
+def _add_command(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...",
+                        help="the program to run and its arguments, after --")
+
+
+def _add_recording_options(parser: argparse.ArgumentParser, string_limit: int = 32) -> None:
+    parser.add_argument("-s", dest="string_limit", type=int, default=string_limit, metavar="N",
+                        help=f"keep at most N bytes of each string and payload (default {string_limit}"
+                             f"{', like strace' if string_limit == 32 else ''})")
+    parser.add_argument("--save", metavar="FILE.parquet",
+                        help="also save the whole trace, to open later with spykit.load()")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``spykit`` argument parser with all its subcommands."""
+    parser = _Parser(prog="spykit", description="Spy on your programs: trace system calls, find out why "
+                                                "a program is slow.")
+    sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+
+    trace = sub.add_parser("trace", help="print every system call, like strace",
+                           description="Run a command and print its system calls, as strace does (to stderr, "
+                                       "or -o FILE). Exits with the command's exit status.")
+    trace.add_argument("-f", dest="follow", action="store_true", help="follow child processes and threads")
+    trace.add_argument("-e", dest="expressions", action="append", metavar="SPEC",
+                       help="only these calls: trace=open,read,%%network (repeatable)")
+    trace.add_argument("-c", dest="summary", action="store_true",
+                       help="print a table of time, calls and errors per system call instead")
+    trace.add_argument("-w", dest="wall", action="store_true",
+                       help="with -c: charge calls left running at the end until the end (wall time)")
+    trace.add_argument("-T", dest="durations", action="store_true", help="show the time spent in each call")
+    trace.add_argument("-tt", dest="wall_clock", action="store_true",
+                       help="start each line with the time of day, to the microsecond")
+    trace.add_argument("-o", dest="output", metavar="FILE",
+                       help="write the trace to FILE (created mode 0600)")
+    trace.add_argument("-p", dest="pid", type=int, metavar="PID",
+                       help="attach to a running process instead of starting one (Ctrl-C to stop)")
+    trace.add_argument("--duration", type=float, metavar="SECONDS", help="with -p: detach after SECONDS")
+    _add_recording_options(trace)
+    _add_command(trace)
+    trace.set_defaults(run=_run_trace)
+
+    # A selection lets the seccomp filter skip the calls a question does not need: much faster.
+    # network and writes trace every call, so that fd targets stay right as fds are opened, closed, reused.
+    questions = [
+        ("missing", "the files it looked for and did not find", ["%file"], _missing_text, 32),
+        # new processes and exits come from ptrace itself; only execve is needed, for whole argvs
+        ("processes", "the processes it started, as a tree", ["execve", "execveat"], _processes_text, 4096),
+        ("network", "what it sent and received over sockets", None, _network_text, 32),
+        ("writes", "where it wrote, how much, and the first bytes", None, _writes_text, 32),
+    ]
+    for name, summary, selection, answer, string_limit in questions:
+        question = sub.add_parser(name, help=summary,
+                                  description=f"Run a command under the tracer and print {summary}. "
+                                              "Exits with the command's exit status.")
+        question.add_argument("-o", dest="output", metavar="FILE",
+                              help="write the answer to FILE (created mode 0600) instead of stdout")
+        _add_recording_options(question, string_limit)
+        _add_command(question)
+        question.set_defaults(run=_question(selection, answer))
+
+    timing = sub.add_parser("time", help="user, system and waiting time of a command",
+                            description="Run a command and split its time into user, system and waiting.")
+    _add_command(timing)
+    timing.set_defaults(run=_run_time)
+
+    wchan = sub.add_parser("wchan", help="sample what a process waits for in the kernel",
+                           description="Sample the wait channel of a running process (spykit wchan PID) "
+                                       "or of a command it starts (spykit wchan -- CMD).")
+    wchan.add_argument("-d", "--duration", type=float, metavar="SECONDS",
+                       help="stop sampling after SECONDS (a command is killed then); default: until it exits")
+    wchan.add_argument("-i", "--interval", type=float, default=0.01, metavar="SECONDS",
+                       help="time between samples (default 0.01)")
+    wchan.add_argument("cmd", nargs=argparse.REMAINDER, metavar="PID | -- CMD ...",
+                       help="a process id, or a command after --")
+    wchan.set_defaults(run=_run_wchan)
+
+    diagnose = sub.add_parser("diagnose", help="why is it slow? a diagnosis in plain words",
+                              description="Run a command, measure it, and say in plain words why it is slow.")
+    _add_command(diagnose)
+    diagnose.set_defaults(run=_run_diagnose)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``spykit`` command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    subparser_prog = f"spykit {args.subcommand}"
+    try:
+        return args.run(args)
+    except _UsageError as mistake:
+        print(f"{subparser_prog}: error: {mistake} (see '{subparser_prog} --help')", file=sys.stderr)
+        return EXIT_USAGE
+    except SpykitError as error:
+        print(f"spykit: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("spykit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader went away (spykit ... | head): say nothing more, like other Unix tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Plain text: strace-style lines for a trace, the ``strace -c`` table, the process tree, and tables.
+
+These turn the answers of :mod:`spykit.questions` (and the trace itself) into text for a
+terminal or ``print()``. They read DataFrames and return strings; they never print.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..questions import command_line
+
+if TYPE_CHECKING:
+    from ..trace import Trace
+
+# The events strace prints a line for; a new process or an exec shows only through its calls.
+PRINTED_EVENTS = frozenset({"signal", "exit", "killed", "stop"})
+
+# strace pads a call so that its " = result" starts at column 40, when the call is short enough.
+RESULT_COLUMN = 40
+
+
+def _value(x: Any) -> Any:
+    """A cell as plain Python: None for any kind of missing value."""
+    return None if x is None or x is pd.NA or (isinstance(x, float) and x != x) else x
+
+
+def pid_prefix(pid: int) -> str:
+    """``[pid  4242] ``, as ``strace -f`` starts each line when it follows several processes."""
+    return f"[pid {pid:5d}] "
+
+
+def wall_clock(start_time: float, seconds: float) -> str:
+    """``HH:MM:SS.ffffff`` local time, as ``strace -tt`` prints it."""
+    return _dt.datetime.fromtimestamp(start_time + seconds).strftime("%H:%M:%S.%f")
+
+
+def syscall_line(syscall: str, args: str, result: str, *, prefix: str = "",
+                 duration: float | None = None) -> str:
+    """One call the way strace prints it: ``openat(AT_FDCWD, "/x", O_RDONLY) = -1 ENOENT (...)``."""
+    head = f"{prefix}{syscall}({args})"
+    head = head.ljust(RESULT_COLUMN) if len(head) < RESULT_COLUMN else head + " "
+    line = f"{head}= {result}"
+    if duration is not None:
+        line += f" <{duration:.6f}>"
+    return line
+
+
+def _several_pids(trace: Trace) -> bool:
+    seen = set(trace.df["pid"].unique().tolist()) | set(trace.events["pid"].unique().tolist())
+    return len(seen) > 1
+
+
+def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = False,
+                  pids: bool | None = None, events: bool = True, limit: int | None = None) -> str:
+    """The trace as strace would print it, calls and process events interleaved by time.
+
+    ``timestamps`` adds the wall clock like ``strace -tt``; ``durations`` adds each call's time
+    like ``-T``; ``pids`` prefixes lines with ``[pid N]`` (by default when more than one process
+    or thread appears, as ``strace -f`` does); ``events`` includes the lines strace prints for
+    signals, exits, deaths by signal and stops;
+    ``limit`` keeps at most that many lines and says how many were left out.
+    """
+    from ..syscalls.results import format_result
+
+    with_pids = _several_pids(trace) if pids is None else pids
+    start_time = trace.meta.start_time
+    df = trace.df
+    entries: list[tuple[float, int, int, str]] = []  # (time, calls before events, order, line)
+
+    def head(pid: int, time: float) -> str:
+        clock = wall_clock(start_time, time) + " " if timestamps else ""
+        return (pid_prefix(pid) if with_pids else "") + clock
+
+    columns = df[["time", "pid", "syscall", "args", "ret", "error", "duration", "unfinished"]]
+    for order, (time, pid, syscall, args, ret, error, duration, unfinished) in enumerate(
+            columns.itertuples(index=False)):
+        ret, error = (None, None) if unfinished else (_value(ret), _value(error))
+        result = format_result(str(syscall), ret, error)
+        shown = _value(duration) if durations and not unfinished else None
+        line = syscall_line(str(syscall), "" if _value(args) is None else str(args), result,
+                            prefix=head(int(pid), float(time)), duration=shown)
+        entries.append((float(time), 0, order, line))
+    if events:
+        happenings = trace.events[["time", "pid", "kind", "text"]].itertuples(index=False)
+        for order, (time, pid, kind, text) in enumerate(happenings):
+            if kind in PRINTED_EVENTS and _value(text):
+                entries.append((float(time), 1, order, head(int(pid), float(time)) + str(text)))
+    entries.sort(key=lambda e: e[:3])
+    lines = [e[3] for e in entries]
+    if limit is not None and len(lines) > limit:
+        left_out = len(lines) - limit
+        lines = lines[:limit] + [f"... {left_out} more line{'s' if left_out != 1 else ''} (limit={limit})"]
+    if trace.meta.truncated:
+        lines.append("... rows stopped being stored at max_events; trace.counts still has every call")
+    return "\n".join(lines)
+
+
+# -- the strace -c table ------------------------------------------------------------------------
+
+_RULE = "------ ----------- ----------- --------- --------- ----------------"
+
+
+def format_summary(table: pd.DataFrame) -> str:
+    """The table from :func:`spykit.questions.summary` laid out as ``strace -c`` prints it, with a total."""
+    lines = ["% time     seconds  usecs/call     calls    errors syscall", _RULE]
+
+    def row(percent: float, seconds: float, usecs: int, calls: int, errors: int, name: str) -> str:
+        shown_errors = f"{errors:9d}" if errors else " " * 9
+        return f"{percent:6.2f} {seconds:11.6f} {usecs:11d} {calls:9d} {shown_errors} {name}"
+
+    for r in table.itertuples(index=False):
+        lines.append(row(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), str(r[5])))
+    seconds, calls, errors = table["seconds"].sum(), int(table["calls"].sum()), int(table["errors"].sum())
+    lines.append(_RULE)
+    total_percent = 100.0 if seconds > 0 else 0.0
+    average = round(seconds * 1e6 / calls) if calls else 0
+    lines.append(row(total_percent, seconds, average, calls, errors, "total"))
+    return "\n".join(lines)
+
+
+# -- the process tree ---------------------------------------------------------------------------------
+
+def describe_process(proc: Any) -> str:
+    """What a process ran: its argv (``a -> b`` when it exec'd twice), its program, or that it only forked."""
+    argvs = [a for a in proc.argv if a] if isinstance(proc.argv, list) else []
+    if argvs:
+        return " -> ".join(command_line(argv) for argv in argvs)
+    if _value(proc.exe) is not None:
+        return str(proc.exe)
+    return "(forked, never exec'd)"
+
+
+def describe_ending(proc: Any) -> str:
+    """How a process ended: ``exited 0``, ``killed by SIGKILL`` or ``still running``."""
+    if _value(proc.signal) is not None:
+        return f"killed by {proc.signal}"
+    if _value(proc.status) is not None:
+        return f"exited {int(proc.status)}"
+    return "still running"
+
+
+def process_children(procs: pd.DataFrame) -> dict[int | None, list[Any]]:
+    """Each process's children in start order; the key ``None`` holds the roots (no parent in the table)."""
+    known = set(procs["pid"].tolist())
+    children: dict[int | None, list[Any]] = {}
+    for proc in procs.sort_values(["start", "pid"], kind="stable").itertuples(index=False):
+        parent = _value(proc.parent)
+        children.setdefault(int(parent) if parent is not None and parent in known else None, []).append(proc)
+    return children
+
+
+def process_label(proc: Any) -> str:
+    """One process on one line: ``4243 python3 a.py one  [exited 0]``."""
+    return f"{proc.pid} {describe_process(proc)}  [{describe_ending(proc)}]"
+
+
+def process_tree_text(procs: pd.DataFrame) -> str:
+    """The answer of :func:`spykit.questions.processes` as an indented tree, like ``pstree``.
+
+    ::
+
+        4242 sh -c 'a one; b two'  [exited 0]
+        ├── 4243 a one  [exited 0]
+        └── 4244 b two  [killed by SIGTERM]
+    """
+    children = process_children(procs)
+    lines: list[str] = []
+
+    def visit(proc: Any, lead: str, below: str) -> None:
+        lines.append(lead + process_label(proc))
+        kids = children.get(int(proc.pid), [])
+        for i, kid in enumerate(kids):
+            last = i == len(kids) - 1
+            visit(kid, below + ("└── " if last else "├── "), below + ("    " if last else "│   "))
+
+    for root in children.get(None, []):
+        visit(root, "", "")
+    return "\n".join(lines)
+
+
+# -- other answers as plain tables ---------------------------------------------------------------------
+
+def show_bytes(data: Any, width: int = 40) -> str:
+    """Bytes as a short readable Python literal (``b'GET / HTTP/1.1\\r\\n'``); empty when there are none."""
+    if not isinstance(data, bytes | bytearray):
+        return ""
+    text = repr(bytes(data))
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return show_bytes(value)
+    if isinstance(value, list):
+        return " -> ".join(command_line(v) if isinstance(v, list) else str(v) for v in value)
+    return "" if _value(value) is None else str(value)
+
+
+def format_table(table: pd.DataFrame, *, empty: str) -> str:
+    """A question's answer as aligned text; ``empty`` is said instead when there are no rows."""
+    if table.empty:
+        return empty
+    shown = table.copy()
+    for column in shown.columns:
+        if shown[column].dtype == "float64" and column in ("time", "first_time", "start", "end"):
+            shown[column] = [_cell(t) if t != t else f"{t:.6f}" for t in shown[column]]
+        elif not pd.api.types.is_float_dtype(shown[column].dtype):
+            shown[column] = [_cell(v) for v in shown[column]]
+    return shown.to_string(index=False, na_rep="")

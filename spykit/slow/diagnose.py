@@ -1,0 +1,384 @@
+"""``spykit.diagnose``: why is this program slow? One kind, the numbers, and what to try next.
+
+How the timing stays honest: tracing stops a program at every system call, so a traced run
+is slower and its time is spread differently. The verdict therefore comes only from an
+UNTRACED run, measured with ``wait4`` (user, system, elapsed) while its wait channels are
+sampled through /proc (which does not stop it). System calls are counted afterwards in a
+separate traced run, and Python programs are profiled in another run; both only add evidence
+and words to the explanation, never change the kind.
+
+Kinds: ``cpu`` (its own code on the CPU), ``syscalls`` (on the CPU, but mostly in the kernel:
+many small calls), ``disk``, ``network``, ``sleep``, ``child``, ``lock``, ``input``; and
+``unknown`` when the samples say nothing definite (a program too short to sample, or one
+that only ever waits on something spykit cannot name).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from spykit.errors import SpykitError
+
+from .profile import profile_command, python_command
+from .run import Command, Redirect, run_watched, split_command
+from .timing import Timing
+from .waits import reason_shares, reason_table
+from .wchan import WaitSampler
+
+KINDS = ("cpu", "syscalls", "disk", "network", "sleep", "child", "lock", "input")
+TOP = 5
+
+
+@dataclass
+class Evidence:
+    """What the verdict rests on, and what was gathered around it."""
+
+    timing: Timing  # the untraced run
+    waits: pd.DataFrame  # the program's own process: reason, meaning, target, samples, share
+    children: pd.DataFrame  # the same for its descendants taken together (may be empty)
+    samples: pd.DataFrame  # every wait sample (spykit.wchan's columns)
+    syscalls: pd.Series | None = None  # exact counts per call from a separate traced run, most first
+    functions: pd.DataFrame | None = None  # top Python functions from a separate profiled run
+    notes: list[str] = field(default_factory=list)  # how the extra runs went, what is missing
+    queued: float = 0.0  # seconds its own threads were ready to run but waited for a CPU
+    woken: float = 0.0  # fraction of its CPU switches that were waits of its own (not preemptions)
+
+    @property
+    def ticks(self) -> int:
+        return int(self.waits["samples"].sum()) if len(self.waits) else 0
+
+
+@dataclass
+class Diagnosis:
+    """The answer to "why is it slow?": ``kind``, ``explanation``, ``evidence``, ``next_step``."""
+
+    command: list[str]
+    kind: str
+    explanation: str
+    next_step: str
+    evidence: Evidence
+
+    @property
+    def timing(self) -> Timing:
+        return self.evidence.timing
+
+    def __str__(self) -> str:
+        from .render import diagnosis_text
+
+        return diagnosis_text(self)
+
+    def __repr__(self) -> str:
+        return f"<Diagnosis of {' '.join(self.command)!r}: {self.kind}>"
+
+    def _repr_mimebundle_(self, include: Sequence[str] | None = None,
+                          exclude: Sequence[str] | None = None) -> dict[str, Any]:
+        from .render import diagnosis_html
+
+        return {"text/plain": str(self), "text/html": diagnosis_html(self)}
+
+
+# -- the verdict: pure functions of the untraced run ---------------------------------------------
+
+
+WAIT_KINDS = ("disk", "network", "input", "child", "sleep", "lock")
+_ORDER = (*WAIT_KINDS, "cpu", "syscalls", "unknown")  # on a tie, a named wait wins
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str
+    score: float  # the winning score (see decide)
+    meaning: str | None  # for a wait: the most frequent meaning of that reason
+    target: str | None  # and the most frequent fd target behind it
+    scores: dict[str, float]  # every candidate's score
+
+
+def scores_of(waits: pd.DataFrame, *, elapsed: float, user: float, system: float, queued: float = 0.0,
+              woken: float = 0.0) -> dict[str, float]:
+    """Every candidate's score, as a share of the elapsed time.
+
+    A wait's score is its share of the samples; ``cpu`` and ``syscalls`` are the time spent
+    in the program's own code and in the kernel (exact, from the CPU clocks); ``unknown`` is
+    the share of samples spykit could not name.
+
+    ``queued`` seconds spent ready to run but waiting for a CPU (a busy machine) show up in
+    the samples as "running" though the program did not run. They are handed back to what the
+    program was doing: the ``woken`` fraction (that followed a wait: the thread gave the CPU
+    up, was woken, then queued) to the waits seen, the rest (preempted while computing) to
+    ``cpu`` and ``syscalls``, in proportion to each.
+    """
+    if elapsed <= 0:
+        return dict.fromkeys(_ORDER, 0.0)
+    shares = reason_shares(waits)
+    blocked = float(sum(shares[k] for k in WAIT_KINDS))
+    after_waits = queued * woken if blocked > 0 else 0.0
+    preempted = queued - after_waits
+    cpu_time = user + system
+    scores = {kind: float(shares[kind]) * (1 + after_waits / elapsed / blocked) if blocked else 0.0
+              for kind in WAIT_KINDS}
+    scores["cpu"] = (user + (preempted * user / cpu_time if cpu_time > 0 else preempted)) / elapsed
+    scores["syscalls"] = (system + (preempted * system / cpu_time if cpu_time > 0 else 0.0)) / elapsed
+    scores["unknown"] = float(shares["other"])
+    return scores
+
+
+def decide(waits: pd.DataFrame, *, elapsed: float, user: float, system: float, queued: float = 0.0,
+           woken: float = 0.0) -> Verdict:
+    """Classify a run from its own process's wait table and its own CPU time (see :func:`scores_of`).
+
+    Why CPU time and not the "running" samples: a thread that is ready to run but waits for
+    a CPU looks running too, and a thread flipping between the CPU and the disk thousands of
+    times a second (an fsync loop) is often caught "running" inside fsync. CPU time is
+    measured exactly, and split into user (its own code: ``cpu``) and system (the kernel:
+    ``syscalls``). Wait samples say what the rest of the time went to. The biggest score
+    wins; ``user``/``system`` should be the program's own (not its children's), so that a
+    parent waiting for a busy child is diagnosed ``child``.
+    """
+    scores = scores_of(waits, elapsed=elapsed, user=user, system=system, queued=queued, woken=woken)
+    kind = max(_ORDER, key=lambda k: (scores[k], -_ORDER.index(k)))
+    if scores[kind] <= 0 or not len(waits):  # nothing measured, or never seen: no verdict
+        kind = "unknown"
+    meaning = target = None
+    reason = "other" if kind == "unknown" else kind
+    rows = waits[waits["reason"] == reason] if len(waits) else waits
+    if kind not in ("cpu", "syscalls") and len(rows):
+        top = rows.iloc[0]
+        meaning = str(top["meaning"])
+        target = None if pd.isna(top["target"]) else str(top["target"])
+    return Verdict(kind, scores[kind], meaning, target, scores)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _counts_sentence(counts: pd.Series | None) -> str:
+    if counts is None or counts.empty:
+        return ""
+    top = counts.head(3)
+    parts = ", ".join(f"{name} {n:,}" for name, n in top.items())
+    return f" A separate traced run counted {int(counts.sum()):,} system calls (most: {parts})."
+
+
+def _function_sentence(functions: pd.DataFrame | None) -> str:
+    if functions is None or functions.empty:
+        return ""
+    top = functions.iloc[0]
+    where = f" ({os.path.basename(str(top['file']))}:{top['line']})" if not pd.isna(top["file"]) else ""
+    return (f" In a profiled run the function with the most own time was {top['function']}{where}, "
+            f"{_pct(float(top['own_share']))} of it.")
+
+
+def _strongest_wait(scores: dict[str, float]) -> tuple[str, float]:
+    kind = max(WAIT_KINDS, key=lambda k: scores[k])
+    return kind, scores[kind]
+
+
+def explain(verdict: Verdict, timing: Timing, evidence: Evidence, child_command: str | None,
+            own_cpu: float | None = None) -> str:
+    """The explanation, with the numbers that led to the verdict."""
+    t, sc = timing, verdict.scores
+    ticks = evidence.ticks
+    text = (f"It took {t.elapsed:.2f} s and was on a CPU for {t.cpu:.2f} s ({t.cpu_percent:.0f}%: "
+            f"{t.user:.2f} s in its own code, {t.system:.2f} s in the kernel).")
+    if ticks == 0:
+        return text + " It ended before spykit could take a single sample: it is not slow enough to diagnose."
+    if own_cpu is not None and t.cpu - own_cpu >= 0.05:
+        text += f" Of that CPU time {t.cpu - own_cpu:.2f} s was used by its child processes."
+    own, kernel = _pct(sc["cpu"]), _pct(sc["syscalls"])
+    wait_kind, wait_share = _strongest_wait(sc)
+    waits = (f"any wait (at most {_pct(wait_share)} of the time, {wait_kind})" if wait_share > 0
+             else f"waiting (never seen in {ticks} samples)")
+    kind = verdict.kind
+    if kind == "cpu":
+        text += (f" Running its own code took {own} of the elapsed time, more than the kernel ({kernel}) "
+                 f"or {waits}: the time goes into computing.")
+        text += _function_sentence(evidence.functions)
+    elif kind == "syscalls":
+        text += (f" Work in the kernel took {kernel} of the elapsed time, more than its own code ({own}) "
+                 f"or {waits}: it spends its time making system calls that each do little.")
+    elif kind == "unknown":
+        text += (f" In {_pct(verdict.score)} of {ticks} samples it was waiting for something spykit "
+                 f"cannot name{f' (mostly: {verdict.meaning})' if verdict.meaning else ''}.")
+    else:
+        shown_target = verdict.target and verdict.target not in (verdict.meaning or "")
+        seen = float(reason_shares(evidence.waits)[kind])
+        queued = (f"; {_pct(verdict.score)} of the time with the waits for a CPU that followed"
+                  if verdict.score - seen >= 0.01 else "")
+        text += (f" In {_pct(seen)} of {ticks} samples it was {verdict.meaning}"
+                 + (f" ({verdict.target})" if shown_target else "") + queued
+                 + f", more than the time it spent in its own code ({own}) or in the kernel ({kernel}).")
+        if kind == "child" and len(evidence.children):
+            top = evidence.children.iloc[0]
+            who = f" ({child_command})" if child_command else ""
+            text += f" Meanwhile its child process{who} was mostly {top['meaning']} ({_pct(top['share'])})."
+        elif kind == "lock":
+            text += " Another thread or process held the lock meanwhile."
+        elif kind == "disk" and sc["syscalls"] >= 0.1:
+            text += " Much of its kernel time is the work of those disk writes too."
+    if t.elapsed > 0 and evidence.queued / t.elapsed >= 0.1:
+        woken = evidence.woken
+        split = ("all of it came after waking up from a wait" if woken >= 0.995 else
+                 "all of it came after being preempted while computing" if woken <= 0.005 else
+                 f"{_pct(woken)} of it came after waking up from a wait, the rest after being preempted "
+                 "while computing")
+        text += (f" The machine was busy: it spent {evidence.queued:.2f} s ({_pct(evidence.queued / t.elapsed)}"
+                 f" of the time) ready to run but waiting for a CPU. That time is counted with what it was "
+                 f"doing: {split}.")
+    return text + _counts_sentence(evidence.syscalls)
+
+
+def next_step(verdict: Verdict, command: list[str], evidence: Evidence, child_command: str | None) -> str:
+    """What to try next, for this kind."""
+    cmd = " ".join(command)
+    counts = evidence.syscalls
+    kind = verdict.kind
+    if kind == "cpu":
+        if evidence.functions is not None and not evidence.functions.empty:
+            return (f"Look at {evidence.functions.iloc[0]['function']} first: it has the most own time. "
+                    f"See every function with spykit.profile({cmd!r}).")
+        if python_command(command):
+            return f"Profile it to find the function that uses the CPU: spykit.profile({cmd!r})."
+        return "Profile it with a profiler for its language (compiled code: perf record, perf report)."
+    if kind == "syscalls":
+        have = counts is not None and len(counts) > 0
+        top = f"{counts.index[0]} ({int(counts.iloc[0]):,} calls)" if have else None
+        which = f"Start with {top}: " if top else ""
+        return (f"{which}make fewer, bigger calls (buffer small writes, read in larger blocks). "
+                f"See them with spykit.trace({cmd!r}).summary().")
+    if kind == "disk":
+        return ("Write less often or sync less often (one fsync after many writes, not one per write). "
+                f"See which files: spykit.trace({cmd!r}, syscalls=['fsync', 'fdatasync', 'write']).writes().")
+    if kind == "network":
+        peer = f" ({verdict.target})" if verdict.target else ""
+        return (f"The other end{peer} is slow to answer: check that server or service, and the program's "
+                f"timeouts. See the traffic with spykit.trace({cmd!r}, syscalls='%network').network().")
+    if kind == "sleep":
+        return ("Look for sleeps in its code (time.sleep, sleep(), retry back-off, polling loops). "
+                f"Find them with spykit.trace({cmd!r}, syscalls=['clock_nanosleep', 'nanosleep']).")
+    if kind == "child":
+        who = child_command or "the child"
+        return f"Diagnose the child process itself: spykit.diagnose({who!r})."
+    if kind == "lock":
+        return ("Find who holds the lock: for file locks, look at /proc/locks (or lslocks); for threads, "
+                f"see what the other threads do with spykit.wchan({cmd!r}).")
+    if kind == "input":
+        return ("It is waiting for someone to give it input: check what feeds its standard input or pipe "
+                "(a producer that is slow, or a terminal waiting for you to type).")
+    return f"Look at the raw samples (evidence.samples) or trace it: spykit.trace({cmd!r})."
+
+
+# -- the runs ----------------------------------------------------------------------------------------
+
+
+def _count_syscalls(argv: list[str], timeout: float, env: dict[str, str] | None,
+                    cwd: str | os.PathLike[str] | None) -> tuple[pd.Series | None, str]:
+    """Exact per-call counts from a traced run, and a note on how it went."""
+    import spykit
+
+    try:
+        trace = spykit.trace
+    except (ImportError, AttributeError) as e:
+        return None, f"System calls were not counted: the tracer is not available ({e})."
+    try:
+        tr = trace(argv, timeout=timeout, max_events=1000, capture_output=True, env=env, cwd=cwd)
+        return tr.counts, "System calls were counted in a separate traced run."
+    except spykit.TraceInterrupted as e:
+        counts = e.trace.counts if e.trace is not None else None
+        return counts, (f"The traced run was stopped after {timeout:.1f} s; its counts cover what ran "
+                        "(tracing slows a program down, which is why the timing comes from another run).")
+    except SpykitError as e:
+        return None, f"System calls were not counted: {e.message}"
+    except Exception as e:  # noqa: BLE001 - counts are extra evidence; the verdict is already made
+        return None, f"System calls were not counted: the tracer failed ({type(e).__name__}: {e})."
+
+
+def _child_command(samples: pd.DataFrame, root: int) -> str | None:
+    kids = samples[samples["pid"] != root]
+    if kids.empty:
+        return None
+    return str(kids["command"].mode().iloc[0])
+
+
+def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, count_syscalls: bool = True,
+             profile_python: bool | None = None, stdin: Redirect = None, stdout: Redirect = None,
+             stderr: Redirect = None, env: dict[str, str] | None = None,
+             cwd: str | os.PathLike[str] | None = None) -> Diagnosis:
+    """Run ``cmd``, find out where its time goes, and say why it is slow in plain words.
+
+    1. An untraced run, measured (user, system, elapsed) and sampled every ``interval``
+       seconds through /proc; killed after ``timeout`` seconds (a program that hangs is
+       diagnosed from what it did until then). This run alone decides the ``kind``.
+    2. If ``count_syscalls``: a traced run to count system calls (output captured). The traced
+       run inherits standard input, so it is skipped for a program seen reading from it.
+    3. If it runs Python (and ``profile_python`` is not False): a cProfile run for the top
+       functions (output and input to /dev/null).
+    Runs 2 and 3 each get at most ``max(2 s, 2 x the first run's time)`` (and ``timeout``).
+    Both are skipped when ``stdin`` was given, since that input cannot be replayed. ``kind``
+    is one of :data:`KINDS`, or ``"unknown"`` when no sample says anything definite.
+    """
+    argv = split_command(cmd)
+    sampler = WaitSampler()
+    done = run_watched(argv, timeout=timeout, interval=interval, on_tick=sampler, stdin=stdin, stdout=stdout,
+                       stderr=stderr, env=env, cwd=cwd)
+    timing = Timing.from_finished(argv, done)
+    samples = sampler.frame()
+    root = done.pid
+    waits = reason_table(samples, [root])
+    descendants = [p for p in samples["pid"].unique().tolist() if p != root]
+    children = reason_table(samples, descendants)
+    evidence = Evidence(timing=timing, waits=waits, children=children, samples=samples)
+    if done.timed_out:
+        evidence.notes.append(f"It was stopped at the {timeout:g} s timeout; the verdict covers what it did.")
+
+    # The verdict comes from the untraced run only, before any other run. With children, the
+    # program's own CPU time is its process's counters at the last look (10 ms granularity).
+    own_user, own_system = timing.user, timing.system
+    if descendants and sampler.root_cpu is not None:
+        own_user, own_system = sampler.root_cpu
+    threads = sampler.root_scheduling.values()
+    evidence.queued = sum(t.waiting_for_cpu for t in threads)
+    switches = sum(t.voluntary + t.involuntary for t in threads)
+    evidence.woken = sum(t.voluntary for t in threads) / switches if switches else 0.0
+    verdict = decide(waits, elapsed=timing.elapsed, user=own_user, system=own_system,
+                     queued=evidence.queued, woken=evidence.woken)
+
+    extra = min(timeout, max(2.0, 2 * timing.elapsed))
+    # A program that waits for our own standard input (a terminal, say) would wait again in
+    # the second run; a pipe of its own making is fine.
+    own = samples[samples["pid"] == root]
+    reads_our_input = bool(((own["reason"] == "input") & (own["fd"] == 0)).fillna(False).any())
+    replayable = stdin is None and not reads_our_input
+    if count_syscalls and replayable:
+        counts, note = _count_syscalls(argv, extra, env, cwd)
+        evidence.syscalls = counts
+        evidence.notes.append(note)
+    elif count_syscalls:
+        evidence.notes.append("System calls were not counted: its input cannot be replayed for a second run.")
+    if profile_python is not False and stdin is None and python_command(argv) is not None:
+        try:
+            quiet = subprocess.DEVNULL
+            functions = profile_command(argv, timeout=extra, stdin=quiet, stdout=quiet, stderr=quiet,
+                                        env=env, cwd=cwd)
+        except SpykitError as e:
+            functions = None
+            evidence.notes.append(f"It could not be profiled: {e.message}")
+        if functions is not None:
+            evidence.functions = functions.head(TOP)
+            evidence.notes.append("Functions come from a separate run under cProfile"
+                                  + (" (stopped early)." if functions.attrs.get("truncated") else "."))
+
+    child_command = _child_command(samples, root) if verdict.kind == "child" else None
+    return Diagnosis(command=argv, kind=verdict.kind,
+                     explanation=explain(verdict, timing, evidence, child_command,
+                                         own_user + own_system if descendants else None),
+                     next_step=next_step(verdict, argv, evidence, child_command), evidence=evidence)
+
+
+__all__ = ["KINDS", "Diagnosis", "Evidence", "Verdict", "decide", "diagnose", "explain", "next_step", "scores_of"]

@@ -1,0 +1,110 @@
+"""``spykit.time``: where did the time go, on the CPU, in the kernel, or waiting?
+
+Like the shell's ``time``, from the resource usage ``os.wait4`` returns for the program and
+the descendants it waited for. A descendant left running when its parent exits (a daemon,
+a background job) is re-parented to init and is not counted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .run import Command, Finished, Redirect, run_watched, split_command
+
+ON_CPU, IN_KERNEL, WAITING = "on the CPU", "in the kernel", "waiting"
+
+
+@dataclass
+class Timing:
+    """Resource usage of one run of a program (with the descendants it waited for).
+
+    ``max_rss_kb`` is the peak resident memory of the largest single process, not a sum
+    (see :class:`spykit.slow.run.PeakMemory` for how it avoids counting the launcher's).
+    ``blocks_in``/``blocks_out`` count 512-byte blocks that really went to or from a block
+    device (files in the page cache or on tmpfs do not count).
+    """
+
+    command: list[str]
+    user: float  # seconds of CPU running the program's own code
+    system: float  # seconds of CPU in the kernel on the program's behalf
+    elapsed: float  # wall-clock seconds
+    cpu_percent: float  # (user + system) / elapsed, in percent; above 100 with several threads
+    max_rss_kb: int | None  # None: it ended too quickly to be seen
+    voluntary_switches: int  # the program gave up the CPU to wait for something
+    involuntary_switches: int  # the kernel took the CPU away (time slice over, busier task)
+    blocks_in: int
+    blocks_out: int
+    returncode: int | None
+    major_faults: int = 0
+    minor_faults: int = 0
+    timed_out: bool = False
+    pid: int | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_finished(cls, command: list[str], done: Finished) -> Timing:
+        """Build from a finished run's ``wait4`` resource usage."""
+        ru = done.rusage
+        cpu = ru.ru_utime + ru.ru_stime
+        return cls(
+            command=list(command), user=ru.ru_utime, system=ru.ru_stime, elapsed=done.elapsed,
+            cpu_percent=100.0 * cpu / done.elapsed if done.elapsed > 0 else 0.0,
+            max_rss_kb=done.max_rss_kb, voluntary_switches=int(ru.ru_nvcsw),
+            involuntary_switches=int(ru.ru_nivcsw), blocks_in=int(ru.ru_inblock),
+            blocks_out=int(ru.ru_oublock), returncode=done.returncode, major_faults=int(ru.ru_majflt),
+            minor_faults=int(ru.ru_minflt), timed_out=done.timed_out, pid=done.pid,
+        )
+
+    @property
+    def cpu(self) -> float:
+        """Seconds on a CPU, user plus system."""
+        return self.user + self.system
+
+    @property
+    def waiting(self) -> float:
+        """Seconds of the elapsed time not spent on a CPU (0 when threads overlap)."""
+        return max(0.0, self.elapsed - self.cpu)
+
+    @property
+    def hint(self) -> str:
+        """Where most of the time went: ``"on the CPU"``, ``"in the kernel"`` or ``"waiting"``.
+
+        Waiting when less than half the elapsed time was spent on a CPU; otherwise in the
+        kernel when system time beats user time; otherwise on the CPU.
+        """
+        if self.elapsed <= 0 or self.cpu < 0.5 * self.elapsed:
+            return WAITING
+        return IN_KERNEL if self.system > self.user else ON_CPU
+
+    def __str__(self) -> str:
+        from .render import timing_text
+
+        return timing_text(self)
+
+    def _repr_mimebundle_(self, include: Sequence[str] | None = None,
+                          exclude: Sequence[str] | None = None) -> dict[str, Any]:
+        from .render import timing_html
+
+        return {"text/plain": str(self), "text/html": timing_html(self)}
+
+
+def time(cmd: Command, *, timeout: float | None = None, stdin: Redirect = None, stdout: Redirect = None,
+         stderr: Redirect = None, env: dict[str, str] | None = None,
+         cwd: str | os.PathLike[str] | None = None) -> Timing:
+    """Run ``cmd`` untraced and measure it, like the shell's ``time``.
+
+    ``cmd`` is a list of arguments or a string split like a shell would (no shell runs it).
+    Output goes where yours goes unless ``stdout``/``stderr`` say otherwise. With a
+    ``timeout`` (seconds) the program and its descendants are killed when it passes, and the
+    Timing says ``timed_out``. Raises :class:`spykit.CommandNotFound` or
+    :class:`spykit.NotExecutable` when the program cannot be started.
+
+    >>> print(spykit.time("sleep 0.2"))          # doctest: +SKIP
+    0.00user 0.00system 0:00.20elapsed 0%CPU (1792maxresident)k
+    """
+    argv = split_command(cmd)
+    done = run_watched(argv, timeout=timeout, interval=0.02, stdin=stdin, stdout=stdout, stderr=stderr,
+                       env=env, cwd=cwd)
+    return Timing.from_finished(argv, done)
