@@ -84,11 +84,42 @@ def _dtypes_of(frame: pd.DataFrame) -> dict[str, Any]:
     return manifest
 
 
+def _has_surrogates(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _encode_raw_names(frame: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Store text columns holding non-UTF-8 names as bytes.
+
+    The tracer keeps a name that is not UTF-8 (a file called ``caf\xe9``) as a str with surrogate
+    escapes, so ``os.fsencode`` gives its bytes back; Arrow refuses such strings. Those columns are
+    written as binary and marked ``fsencoded`` in the manifest, and decoded again on load.
+    """
+    out = frame
+    for column, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.StringDtype) and any(_has_surrogates(v) for v in frame[column]):
+            if out is frame:
+                out = frame.copy()
+            out[column] = pd.Series([None if v is pd.NA or v is None else os.fsencode(v) for v in frame[column]],
+                                    index=frame.index, dtype=object)
+            manifest[column]["fsencoded"] = True
+    return out
+
+
 def _restore_dtypes(frame: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
     """Give every column back the dtype it had when saved."""
     for column, entry in manifest.items():
         if column not in frame.columns:
             continue
+        if entry.get("fsencoded"):
+            frame[column] = pd.Series([None if v is None else os.fsdecode(v) for v in frame[column]],
+                                      index=frame.index, dtype=object)
         if "categories" in entry:
             wanted = pd.CategoricalDtype(entry["categories"], ordered=entry["ordered"])
             if frame[column].dtype != wanted:
@@ -121,12 +152,12 @@ def _events_from_bytes(raw: bytes, where: str) -> pd.DataFrame:
 def save(trace: Trace, path: str | os.PathLike[str]) -> None:
     """Write ``trace`` to the Parquet file ``path``, created readable and writable by the owner only."""
     path = os.fspath(path)
-    table = pa.Table.from_pandas(trace.df)
+    dtypes = {"df": _dtypes_of(trace.df), "events": _dtypes_of(trace.events)}
+    table = pa.Table.from_pandas(_encode_raw_names(trace.df, dtypes["df"]))
     metadata: dict[Any, Any] = dict(table.schema.metadata or {})
     metadata[META_KEY] = _meta_to_json(trace.meta)
-    dtypes = {"df": _dtypes_of(trace.df), "events": _dtypes_of(trace.events)}
+    metadata[EVENTS_KEY] = _events_to_bytes(_encode_raw_names(trace.events, dtypes["events"]))
     metadata[DTYPES_KEY] = json.dumps(dtypes).encode()
-    metadata[EVENTS_KEY] = _events_to_bytes(trace.events)
     table = table.replace_schema_metadata(metadata)
 
     # mkstemp creates the file with O_EXCL and mode 0600: never readable by others, not even briefly.

@@ -1064,7 +1064,6 @@ def test_row39_paths_and_arguments_that_are_not_utf8(faults, tmp_path):
     text.encode("utf-8")  # shown with escapes, never as lone surrogates that cannot be printed
 
 
-@pytest.mark.xfail(reason="storage bug (spykit/storage.py): see tracer-bugs.md row 39", strict=True)
 def test_row39_a_trace_with_non_utf8_paths_survives_save_and_load(faults, tmp_path):
     t, raw_path, payload = _trace_raw_names(faults, tmp_path)
     saved = tmp_path / "raw.parquet"

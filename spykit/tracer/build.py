@@ -29,7 +29,10 @@ _ADDR_CAPTURE: dict[str, C.Capture] = {
 }
 _COUNT_ARG = {"read": 2, "write": 2, "pread64": 2, "pwrite64": 2, "sendto": 2, "recvfrom": 2}
 
-PATH_DTYPE = pd.StringDtype("python")
+# Python-backed strings for every text column: a name that is not UTF-8 keeps its bytes (as
+# surrogate escapes; os.fsencode gives them back), which Arrow-backed strings cannot hold, and
+# masks built from different columns combine without surprises.
+TEXT = pd.StringDtype("python")
 EVENT_COLUMNS = ["time", "pid", "kind", "signal", "status", "child", "how", "text"]
 
 
@@ -159,22 +162,20 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
         "time": t_entry,
         "pid": np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64),
         "syscall": pd.Categorical(names, categories=categories),
-        "args": pd.array(args_text, dtype="string"),
+        "args": pd.array(args_text, dtype=TEXT),
         "ret": ret_col,
-        "error": pd.array(error_names, dtype="string"),
+        "error": pd.array(error_names, dtype=TEXT),
         "duration": t_exit - t_entry,
-        # Python-backed strings: a path that is not UTF-8 keeps its bytes (as surrogate escapes,
-        # os.fsencode(path) gives them back), which Arrow-backed strings cannot hold.
-        "path": pd.array(path_col, dtype=PATH_DTYPE),
+        "path": pd.array(path_col, dtype=TEXT),
         "fd": fd_col,
         "category": pd.Categorical([category_of(nm) for nm in names], categories=CATEGORIES),
         "nr": nrs.astype(np.int32),
-        "addr": pd.array(addr, dtype="string"),
+        "addr": pd.array(addr, dtype=TEXT),
         "data": pd.Series(data, dtype=object),
         "size": pd.array(size, dtype="Int64"),
         "unfinished": ~done,
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
-        "note": pd.array(notes, dtype="string"),
+        "note": pd.array(notes, dtype=TEXT),
     })
 
 
@@ -183,12 +184,12 @@ def build_events(rec: Recorder) -> pd.DataFrame:
     return pd.DataFrame({
         "time": ev["time"].astype("float64"),
         "pid": ev["pid"].astype("int64"),
-        "kind": ev["kind"].astype("string"),
-        "signal": ev["signal"].astype("string"),
+        "kind": ev["kind"].astype(TEXT),
+        "signal": ev["signal"].astype(TEXT),
         "status": pd.array(ev["status"].tolist(), dtype="Int64"),
         "child": pd.array(ev["child"].tolist(), dtype="Int64"),
-        "how": ev["how"].astype("string"),
-        "text": ev["text"].astype("string"),
+        "how": ev["how"].astype(TEXT),
+        "text": ev["text"].astype(TEXT),
     })
 
 
