@@ -1,0 +1,586 @@
+"""Write the workshop notebooks (without outputs) from the text below.
+
+    python notebooks/build_notebooks.py            # write every notebook, outputs cleared
+    python notebooks/build_notebooks.py --execute  # ... and run each one, saving its outputs
+
+The notebooks are committed with their outputs: nbval (tests/test_notebooks.py) runs them again
+and compares. Cells whose output differs from run to run (pids, times, counts that depend on the
+machine) carry the ``nbval-ignore-output`` tag; the rest are compared after the substitutions in
+``nbval-sanitize.cfg``. Edit the text here, not in the .ipynb files, then run with --execute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+IGNORE = "nbval-ignore-output"  # the output differs between runs or machines: run it, don't compare it
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    return new_markdown_cell(text.strip("\n"))
+
+
+def code(source: str, *, check: bool = False) -> nbformat.NotebookNode:
+    """A code cell; its output is compared by nbval only when ``check`` says it is the same everywhere."""
+    cell = new_code_cell(source.strip("\n"))
+    if not check:
+        cell.metadata["tags"] = [IGNORE]
+    return cell
+
+
+def exercise(question: str, name: str, placeholder: str = "None") -> list[nbformat.NotebookNode]:
+    """A question, a cell to answer it in that checks itself, and the way to a hint."""
+    return [
+        md(question),
+        code(f"answer = {placeholder}  # your answer here\n"
+             f"{name}.check(answer)", check=True),
+        code(f"# Stuck? Each call gives a stronger hint; the solution is the last resort.\n"
+             f"# {name}.hint()\n"
+             f"# {name}.solution()", check=True),
+    ]
+
+
+SETUP = """
+%load_ext spykit
+import spykit
+import workshop
+
+live = workshop.check_tracing()
+"""
+
+SETUP_TEXT = """
+### Before we start
+
+The next cell loads spykit and checks that this machine lets us trace programs. Some
+containers forbid it; then the notebook still runs, and every trace comes from a recording
+made on another machine (you will see a note saying so).
+"""
+
+
+# -- 00 wizard school -------------------------------------------------------------------------------
+
+def wizard_school() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 00 · Wizard school
+
+Your program is not alone. Every time it reads a file, starts another program, talks to the
+network or even asks for more memory, it has to ask the **operating system** to do it. In this
+notebook you will watch those requests happen, learn to read them, and find out what they tell you
+about a program you have never seen the inside of.
+
+You need: Python. You do not need to know anything about operating systems yet.
+"""),
+        md(SETUP_TEXT),
+        code(SETUP, check=True),
+        md("""
+## A very small program
+
+`ls /` lists the top folder of this machine. It is about as simple as a program gets. Let us run
+it under spykit and keep a record of everything it asks the operating system to do.
+"""),
+        code("""
+ls = workshop.trace("ls", ["ls", "/"], capture_output=True)
+print(ls.stdout.decode()[:200])
+"""),
+        md("""
+That is the output you know. Now the record itself: how many requests did `ls` make?
+"""),
+        code("len(ls.df)"),
+        md("""
+Dozens, for a one-word command. Each of these requests is a **system call**: the program stops,
+the **kernel** (the core of the operating system, the part that owns the disks, the network, the
+memory and the other programs) does the work, and hands back an answer.
+
+Programs cannot touch files or the network directly; system calls are the only door. That is
+why watching them tells you so much. `ls.df` is a pandas DataFrame with one row per call:
+"""),
+        code('ls.df[["syscall", "args", "ret", "error"]].head(12)'),
+        md("""
+## Reading a row
+
+Each row is one question and its answer:
+
+- `syscall`: what was asked, such as `openat` (open a file) or `mmap` (map memory).
+- `args`: the details, written the way the `strace` tool writes them. Strings are in quotes.
+- `ret`: the answer. For `openat` it is a small number, a **file descriptor**: the program's
+  ticket for the file it just opened. The following calls use that number instead of the name.
+- `error`: empty when the call worked. When it failed, `ret` is `-1` and `error` holds the
+  reason, as a short name called an **errno**.
+
+Which calls did `ls` make most? `counts` adds them up:
+"""),
+        code("ls.counts.head(8)"),
+        md("""
+## Every file it touches
+
+Opening files is `openat`. The question "which files did this program open?" is one filter away:
+"""),
+        code('ls.filter("openat").df[["path", "ret", "error"]]'),
+        md("""
+Most of them are **libraries** (`.so` files, code shared between programs) and language settings.
+The folder we asked for, `/`, comes near the end. A program reads far more files than it admits.
+
+Why `openat` and not `open`? Look at the counts for both names:
+"""),
+        code('{name: int(ls.counts.get(name, 0)) for name in ["open", "openat"]}', check=True),
+        md("""
+Older programs called `open`; today the C library behind almost every program uses `openat`
+for the same job. Many tutorials (and the talk this workshop comes from) still say `open`, and
+`strace -e trace=open` then shows nothing. spykit's filters treat `open` as the whole family:
+"""),
+        code('len(ls.filter("open")) == len(ls.filter("openat"))', check=True),
+        md("""
+## A failed call is not a crash
+
+Some rows have an error. Let us see only those:
+"""),
+        code('ls.failed().df[["syscall", "path", "error"]]'),
+        md("""
+`ls` worked perfectly, yet several of its calls failed. `ENOENT` means "no such file or
+directory": the program asked "is this file there?" and the honest answer was no. Trying a list
+of places and keeping the first that exists is how programs find settings, libraries and
+translations. Remember this: it is how you will find a missing config file in the next notebook.
+
+spykit can say what an errno or a call means in one sentence:
+"""),
+        code('print(spykit.explain("ENOENT"))\nprint(spykit.explain("openat"))', check=True),
+        md("""
+## Starting a program
+
+Which call did the very first row make?
+"""),
+        code('ls.df[["syscall", "args"]].head(1)'),
+        md("""
+`execve` replaces the running program with another one: here our tracer became `ls`, with the
+arguments `["ls", "/"]`. Every program you start from a shell, from Python's `subprocess`, or from
+a browser's launcher, starts with an `execve`. `processes()` lists them:
+"""),
+        code('ls.processes()[["argv", "exe", "status"]]', check=True),
+        md("""
+## Reading and writing: `cat`
+
+`ls` mostly opened things. `cat` copies a file to its output. We give it a file of our own:
+"""),
+        code("""
+spell = workshop.scratch_dir() / "spell.txt"
+spell.write_text("abracadabra\\n")
+cat = workshop.trace("cat", ["cat", str(spell)], capture_output=True)
+cat.stdout
+""", check=True),
+        md("""
+Now the calls that mention our file, or the file descriptors it got:
+"""),
+        code('cat.filter(path="spell.txt").df[["syscall", "args", "ret", "fd"]]'),
+        md("""
+Follow the file descriptor: `openat` returns a number (usually 3, because 0, 1 and 2 are
+already taken by the program's input, output and error output), and the next calls use it.
+Depending on your version of `cat` you see `read` then `write` (the classic way: bring the bytes
+into the program, then hand them back), or `copy_file_range`, where a newer `cat` asks the kernel
+to copy from one file descriptor to the other without the bytes ever passing through the program.
+Either way, you did not need the source code of `cat` to find out.
+
+## Kinds of calls
+
+spykit sorts calls into **classes**, the way `strace` does: `file` (calls that take a file name),
+`desc` (calls on file descriptors), `memory`, `process`, `network`, `signal`, and a few more.
+"""),
+        code('ls.df["category"].value_counts()'),
+        md("""
+A call can belong to more than one class; the table keeps the main one. `openat`, for example,
+names a file and returns a descriptor:
+"""),
+        code("from spykit.syscalls.table import classes_of\nsorted(classes_of(\"openat\"))", check=True),
+        md("""
+Classes make good filters: `ls.filter("%file")` keeps every call that names a file.
+
+## Tracing a cell of this notebook
+
+`%%strace` at the top of a cell traces the code in that cell, running in this very notebook.
+Here the cell opens our spell file and reads it:
+"""),
+        code("""
+%%strace -e openat,read
+with open(spell) as f:
+    text = f.read()
+"""),
+        md("""
+The cell ran normally (`text` is defined), and the trace holds only what the cell asked for.
+
+Now something surprising. Does `print` make a `write` call?
+"""),
+        code("""
+%%strace -e write
+print("hello from the cell")
+"""),
+        md("""
+The text appeared, but (if tracing works here) the trace holds no `write` of it. You may see a
+`write` of 8 bytes that look like `"\\1\\0\\0\\0\\0\\0\\0\\0"`: that is not your text, it is a
+wake-up call. In a notebook, `print` only puts the text in a buffer and nudges another **thread**
+of the notebook's Python process (a thread is a second line of work inside the same program),
+which later sends the text to your browser over a network socket. The code in your cell never
+writes it anywhere itself. What you think a program
+does and what it asks the kernel to do are often different stories: that is why we spy.
+
+## The explorer
+
+For a long trace, a table is hard to read. `explore()` gives you filters to click: calls, class,
+process, only failed calls, a search in paths and arguments.
+"""),
+        code("ls.explore()"),
+        md("""
+## Exercises
+
+Each answer cell checks itself. `hint()` gives a nudge; call it again for a bigger one.
+"""),
+        code("from spykit.exercises import ch00", check=True),
+        *exercise("**1.** How many files does `ls` (with no arguments, listing this notebook's folder) "
+                  "open successfully? The check traces `ls` here and compares.", "ch00.q1"),
+        *exercise("**2.** Which system call starts a new program? Give its name as a string.", "ch00.q2"),
+        *exercise("**3.** A call returned `-1 ENOENT`. What does `ENOENT` mean, in your own words?",
+                  "ch00.q3"),
+        md("""
+## What you can do now
+
+- Trace a command (`spykit.trace`) or a cell (`%%strace`) and read its calls.
+- Tell a call, its arguments, its answer and its errno apart; know that failed calls are normal.
+- Filter by name, class, path or errors.
+
+Next: **01 · The case of the missing config file**.
+"""),
+    ]
+
+
+# -- 01 the missing config file ----------------------------------------------------------------------
+
+def missing_config_file() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 01 · The case of the missing config file
+
+The Wizard Browser (`mysteries/consent.py`) says it will only send usage statistics if you
+agree, and that you can agree in a file. Which file? It will not tell you, and we are not going
+to read its source. We will ask the kernel instead.
+
+Then three shorter cases: what a program tells the programs it starts, what it says over the
+network, and what it writes in a log nobody told you about.
+"""),
+        md(SETUP_TEXT),
+        code(SETUP, check=True),
+        md("""
+## The browser says no
+
+We give the browser a brand-new home folder of its own, so nothing you do here touches your
+real one. Then we run it, traced:
+"""),
+        code("""
+home = workshop.pretend_home()
+before = workshop.trace("consent-before", workshop.mystery("consent"), env=home, capture_output=True)
+print(before.stdout.decode())
+"""),
+        md("""
+Statistics are off. Where did it look for your agreement? A file it looked for and did not find
+is a call that failed with `ENOENT`. `missing()` lists those paths, in the order it tried them:
+"""),
+        code("before.missing()"),
+        md("""
+Long! Most of these are Python itself, looking for its own pieces when it starts. The browser's
+own search comes last:
+"""),
+        code('before.missing()["path"].tail(3).str.replace(home["HOME"], "~").tolist()', check=True),
+        md("""
+Three places, one after the other, in the `.config` folder, then `.local/share`, then an older
+hidden folder. A program trying places in order is the pattern to look for.
+
+## Make it find it
+
+Create the first file it looked for. Its content is your install id: any word will do.
+"""),
+        code("""
+from pathlib import Path
+
+consent_file = Path(before.missing()["path"].iloc[-3])
+consent_file.parent.mkdir(parents=True, exist_ok=True)
+consent_file.write_text("WIZARD-42\\n")
+after = workshop.trace("consent-after", workshop.mystery("consent"), env=home, capture_output=True)
+print(after.stdout.decode())
+"""),
+        md("""
+It changed its mind. You found a setting the program never documented, by watching which files
+it tried to open. The same trick finds the config file of any tool that ignores yours: trace it,
+look at `missing()` and at the files it did open.
+"""),
+        code('opened = after.files()\n'
+             'opened[opened["path"].str.contains("wizard-browser")][["syscall", "flags", "ok"]]', check=True),
+        md("""
+## What does it start?
+
+`mysteries/secret_helpers.py` is the browser's launcher. It starts helper programs and gives
+them something on their command line. Every program starts with `execve`, and `execve` carries
+the whole command line: `processes()` shows each process, its parent, and every `argv` it ran.
+"""),
+        code("""
+launcher = workshop.trace("secret-helpers", workshop.mystery("secret_helpers"), capture_output=True)
+launcher.processes()[["pid", "parent", "argv", "status"]]
+"""),
+        md("""
+The `parent` column shows the tree: the launcher started two helpers, and one of them, a shell
+(`/bin/sh`), started another Python. pandas cuts the `argv` lists short; print them whole to see
+what each helper was given (that is exercise 2). Anything on a command line can be seen by every
+user of the machine (try `ps aux` in a terminal), which is why secrets should never travel that way.
+"""),
+        md("""
+## What does it say over the network?
+
+`mysteries/chatty.py` starts a little server inside itself (on 127.0.0.1, this machine only),
+connects to it, and passes it a message. A program talks over the network with `connect`, then
+`sendto` / `recvfrom` (or `write` / `read`) on the socket. `network()` gathers them:
+"""),
+        code("""
+chat = workshop.trace("chatty", workshop.mystery("chatty"), capture_output=True)
+chat.network()[["syscall", "direction", "peer", "bytes"]]
+"""),
+        md("""
+A `connect` to a port on 127.0.0.1, then messages back and forth. Each one shows twice: sent by
+the program, received by its server (both live in the same process). The `data` column holds the
+bytes themselves: look at it to find the message (exercise 3). spykit, like `strace`, keeps the
+first 32 bytes of each buffer unless you ask for more with `string_limit=`.
+
+## What does it write in its diary?
+
+`mysteries/hidden_log.py` claims to do nothing much. `writes()` groups every `write` by where it
+went, with the first bytes:
+"""),
+        code("""
+diary = workshop.trace("hidden-log", workshop.mystery("hidden_log", "--seconds", "0.5"), capture_output=True)
+diary.writes()[["kind", "calls", "bytes"]]
+"""),
+        md("""
+Several files. One is where its output went (the notebook collected it in a temporary file), and
+one is a few bytes Python writes to test the temporary folder. The columns `destination` and
+`first_bytes` say which is which, and where the diary is (exercise 4). The program deletes its
+diary when it ends, so you would never find it by looking around afterwards; the trace saw every
+line as it was written.
+
+## Explore on your own
+
+The browser's first run, in the explorer. Try "failed calls only", or type `wizard` in the
+regex box:
+"""),
+        code("before.explore()"),
+        md("""
+## Exercises
+"""),
+        code("from spykit.exercises import ch01", check=True),
+        *exercise("**1.** Where does the Wizard Browser look for your consent, in *your* home? Give a "
+                  "path (`~` for your home is fine). The check puts a file there, in a private copy of "
+                  "your home, and runs the browser again.", "ch01.q1"),
+        *exercise("**2.** The launcher hands its helpers secrets. What is one of them?", "ch01.q2"),
+        *exercise("**3.** What message does `chatty.py` pass on to its server?", "ch01.q3"),
+        *exercise("**4.** Where does `hidden_log.py` keep its diary? Give the path from one run.", "ch01.q4"),
+        md("""
+## What you can do now
+
+- `missing()`: what a program looked for and did not find.
+- `processes()`: what it started, with every argument.
+- `network()`: whom it talked to and what it said.
+- `writes()`: where it wrote, and what.
+
+Next: **02 · The case of the slow program**.
+"""),
+    ]
+
+
+# -- 02 the slow program -----------------------------------------------------------------------------
+
+SLOW = '"--seconds", "1.5"'
+
+
+def slow_program() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 02 · The case of the slow program
+
+Three programs in `mysteries/` are slow, each for a different reason. A program can be slow
+because it computes (it is busy on the CPU running its own code), because it asks the kernel to
+do a lot (busy in the kernel), or because it waits for something: the disk, the network,
+another program. Guessing wastes hours; measuring takes seconds.
+
+Each mystery runs for about 1.5 seconds here (`--seconds 1.5`).
+"""),
+        md(SETUP_TEXT),
+        code(SETUP + "\nimport subprocess\nquiet = dict(stdout=subprocess.DEVNULL)", check=True),
+        md("""
+## First, time them
+
+`spykit.time` runs a program and measures it, like the shell's `time` command:
+"""),
+        code(f"""
+timings = {{name: spykit.time(workshop.mystery(name, {SLOW}), **quiet)
+           for name in ["slow_1_network", "slow_2_cpu", "slow_3_writes"]}}
+for name, timing in timings.items():
+    print(f"{{name:15}} user {{timing.user:5.2f}} s   system {{timing.system:5.2f}} s   "
+          f"elapsed {{timing.elapsed:5.2f}} s   CPU {{timing.cpu_percent:3.0f}}%")
+"""),
+        md("""
+Three numbers per program:
+
+- **elapsed**: the time on the clock on the wall, from start to finish.
+- **user time**: the time the CPU spent running the program's own code.
+- **system time**: the time the CPU spent in the kernel, doing what the program asked for in its
+  system calls.
+
+When user + system is much less than elapsed, the program spent the rest **waiting**. Already the
+three mysteries look different. Each `Timing` also says in words where the time went:
+"""),
+        code("for name, timing in timings.items():\n    print(name, '->', timing.hint)"),
+        md("""
+## Mystery 1: what is it waiting for?
+
+`slow_1_network` barely uses the CPU. When a program waits inside a system call, the kernel
+knows where it is parked: the **wait channel**, the name of the kernel function it sleeps in.
+Anyone may read it in `/proc/PID/wchan` while the program runs. `spykit.wchan` looks a hundred
+times a second, and adds what else `/proc` tells it: the blocked call and the file descriptor
+it waits on.
+"""),
+        code(f"""
+samples = spykit.wchan(workshop.mystery("slow_1_network", {SLOW}), **quiet)
+samples[["time", "state", "wchan", "syscall", "target"]].tail(5)
+"""),
+        md("""
+The `wchan` column reads something like `wait_woken`, which is not very telling by itself: in
+today's kernels many kinds of wait go through it. (The talk this workshop follows saw
+`sk_wait_data`, "wait for data on a socket"; that name is still there, but deeper in the kernel's
+stack, which only root may read.) What we *can* read is enough: the blocked call, a `recvfrom`
+or `read`, on a file descriptor that is a TCP connection. Put together:
+"""),
+        code("from spykit.slow.waits import summarize\nsummarize(samples)[[\"reason\", \"meaning\", \"share\"]]"),
+        md("""
+Most of its life it is **waiting for data from a server** (here a slow one it started itself on
+this machine). No amount of faster Python would help: the server is the bottleneck.
+
+## Mystery 2: which function?
+
+`slow_2_cpu` is on the CPU nearly all the time, in user time: its own code. The wait channel
+would only say "running". The tool for this is a **profiler**, which counts how long each
+Python function ran:
+"""),
+        code(f"""
+functions = spykit.profile(workshop.mystery("slow_2_cpu", {SLOW}), **quiet)
+functions[["function", "calls", "own", "own_share"]].head(5)
+"""),
+        md("""
+`own` is time spent in the function itself, not in the functions it calls. One function takes
+most of it: that is the one to make faster (or to call less often).
+
+## Mystery 3: too many of something
+
+`slow_3_writes` uses some user time, a lot of system time, and still waits most of the time.
+System time means the kernel works for it. Which calls? A trace's `summary()` is the table that
+`strace -c` prints: calls, errors and time per system call.
+"""),
+        code("""
+journal = workshop.trace("slow-3-writes", workshop.mystery("slow_3_writes", "--seconds", "0.5"),
+                         syscalls=["openat", "write", "fsync"], capture_output=True)
+journal.summary()
+"""),
+        md("""
+Many `write` calls, and just as many `fsync`. `fsync` asks the kernel to put the data on the
+disk *now* and to wait until the disk says it is done. The program writes a tiny record, forces it
+to disk, and starts again. How small are the writes?
+"""),
+        code('journal.filter("write").df["ret"].describe()[["count", "mean", "max"]]'),
+        md("""
+A few dozen bytes each. Writing them in bigger batches, or flushing once at the end, would make
+it fast. (On a fast disk an `fsync` takes a fraction of a millisecond; on a network disk, as on
+many cloud machines, tens of milliseconds. The same program can be fine on your laptop and slow
+in production.)
+
+## The detective's summary
+
+`spykit.diagnose` does all of the above for you: it times the program, watches what it waits for,
+counts its system calls in a second run, and profiles it if it is Python. Then it writes down its
+verdict. It is the summary of what you just did by hand:
+"""),
+        code(f"""
+verdict = spykit.diagnose(workshop.mystery("slow_1_network", {SLOW}), **quiet)
+print(verdict.kind)
+verdict
+"""),
+        code("""
+for name in ["slow_2_cpu", "slow_3_writes"]:
+    print(name, "->", spykit.diagnose(workshop.mystery(name, "--seconds", "1"), **quiet).kind)
+"""),
+        md("""
+## Exercises
+"""),
+        code("from spykit.exercises import ch02", check=True),
+        *exercise("**1.** For each mystery, is it busy on the CPU (`'cpu'`), busy with the disk "
+                  "(`'disk'`), or waiting on the network (`'network'`)? Answer with a dict from the "
+                  "mystery's name to one of those.", "ch02.q1"),
+        *exercise("**2.** Which function of `slow_2_cpu` would you speed up first? (Its name.)", "ch02.q2"),
+        *exercise("**3.** Under a trace, about how many `write` calls per second does `slow_3_writes` "
+                  "make? (Within a factor of 4 counts: it depends on the machine.)", "ch02.q3"),
+        md("""
+## What you can do now
+
+- Split a program's time into user, system and waiting (`spykit.time`).
+- Find what a waiting program waits for (`spykit.wchan`).
+- Find the hot function of a busy Python program (`spykit.profile`).
+- Count what a busy-in-the-kernel program asks for (`trace.summary()`).
+- Let `spykit.diagnose` say all that in a paragraph.
+
+Well done: you can spy on your programs.
+"""),
+    ]
+
+
+NOTEBOOKS = {
+    "00-wizard-school.ipynb": wizard_school,
+    "01-missing-config-file.ipynb": missing_config_file,
+    "02-slow-program.ipynb": slow_program,
+}
+
+
+def build(name: str) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=NOTEBOOKS[name]())
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for number, cell in enumerate(nb.cells):
+        cell.id = f"{Path(name).stem[:2]}-{number:03d}"  # stable ids: rebuilding does not churn the diff
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode) -> float:
+    """Run the notebook here, in a kernel of this Python, with the notebooks folder as working directory."""
+    from nbclient import NotebookClient
+
+    started = time.monotonic()
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    return time.monotonic() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--execute", action="store_true", help="run each notebook and save its outputs")
+    parser.add_argument("names", nargs="*", help="notebook file names (default: all)")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PYTHONPATH", str(HERE.parent))  # spykit from this checkout, installed or not
+    for name in args.names or NOTEBOOKS:
+        nb = build(name)
+        if args.execute:
+            print(f"{name}: ran in {execute(nb):.1f} s", file=sys.stderr)
+        nbformat.write(nb, HERE / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

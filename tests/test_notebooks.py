@@ -1,0 +1,158 @@
+"""The workshop notebooks: they run top to bottom, show what they showed, and survive a machine without ptrace.
+
+- nbval re-runs each notebook and compares the outputs of the cells that are the same on every
+  machine (the others carry the ``nbval-ignore-output`` tag), after ``notebooks/nbval-sanitize.cfg``.
+- Each notebook runs again in a kernel whose system calls to ``ptrace`` are refused by a seccomp
+  filter, as in a locked-down container: it must still run, say so, and use the recorded traces.
+- The committed notebooks are what ``notebooks/build_notebooks.py`` writes (the text lives there).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "notebooks"
+sys.path.insert(0, str(NOTEBOOKS))
+import build_notebooks  # noqa: E402  (notebooks/ is not a package)
+
+NAMES = list(build_notebooks.NOTEBOOKS)
+BUDGET = 120  # seconds: every notebook must run in under two minutes on a 2-core machine
+
+
+def _env() -> dict[str, str]:
+    """This environment, with this checkout's spykit importable whether it is installed or not."""
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{path}" if path else str(REPO)}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_notebook_is_what_the_generator_writes(name: str):
+    committed = nbformat.read(NOTEBOOKS / name, as_version=4)
+    built = build_notebooks.build(name)
+    assert [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in committed.cells] == \
+           [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in built.cells], \
+           f"{name} was edited by hand or not rebuilt: run python notebooks/build_notebooks.py --execute"
+    code = [c for c in committed.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code), f"{name} is committed without its outputs"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_outputs_match_under_nbval(name: str, tmp_path):
+    # nbval stops its kernel abruptly, so the notebook's scratch folders go in a folder pytest removes.
+    env = {**_env(), "TMPDIR": str(tmp_path)}
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", str(NOTEBOOKS / name),
+         "--nbval-sanitize-with", str(NOTEBOOKS / "nbval-sanitize.cfg"), f"--nbval-cell-timeout={BUDGET}",
+         "-p", "no:cacheprovider", "-q", "--rootdir", str(NOTEBOOKS)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=BUDGET * 3, check=False,
+    )
+    took = time.monotonic() - started
+    assert run.returncode == 0, f"nbval failed for {name}:\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
+    assert " passed" in run.stdout and " failed" not in run.stdout
+    assert took < BUDGET * 1.5, f"{name} took {took:.0f} s under nbval"  # interpreter start-up included
+
+
+# -- without ptrace ---------------------------------------------------------------------------------------
+
+# Runs before the kernel: refuse ptrace with EPERM from now on (inherited by every child), then
+# become the kernel. This is what a container's default seccomp profile does to ptrace.
+_NO_PTRACE = r"""
+import ctypes, os, struct, sys
+
+def insn(code, jt, jf, k):
+    return struct.pack("<HBBI", code, jt, jf, k)
+
+AUDIT_ARCH_X86_64, NR_PTRACE = 0xC000003E, 101
+program = b"".join([
+    insn(0x20, 0, 0, 4),                      # load the architecture
+    insn(0x15, 1, 0, AUDIT_ARCH_X86_64),      # x86_64: go on to the call number
+    insn(0x06, 0, 0, 0x7FFF0000),             # another ABI: allow
+    insn(0x20, 0, 0, 0),                      # load the call number
+    insn(0x15, 0, 1, NR_PTRACE),              # ptrace?
+    insn(0x06, 0, 0, 0x00050000 | 1),         #   refuse it with EPERM
+    insn(0x06, 0, 0, 0x7FFF0000),             # everything else: allow
+])
+
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+code = ctypes.create_string_buffer(program, len(program))
+prog = SockFprog(len(program) // 8, ctypes.addressof(code))
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(38, 1, 0, 0, 0) != 0:           # PR_SET_NO_NEW_PRIVS
+    raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS")
+if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+    raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP")
+os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
+"""
+
+
+@pytest.fixture(scope="module")
+def no_ptrace_kernel(tmp_path_factory) -> tuple[str, dict[str, str]]:
+    """(kernel name, environment) of a Python kernel that may not use ptrace."""
+    if os.uname().machine != "x86_64":
+        pytest.skip("the seccomp filter here is written for x86_64")
+    root = tmp_path_factory.mktemp("no-ptrace")
+    wrapper = root / "no_ptrace_kernel.py"
+    wrapper.write_text(_NO_PTRACE)
+    spec = root / "kernels" / "spykit-no-ptrace"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, str(wrapper), "-f", "{connection_file}"],
+        "display_name": "Python without ptrace", "language": "python",
+    }))
+    env = _env()
+    env["JUPYTER_PATH"] = f"{root}{os.pathsep}{env['JUPYTER_PATH']}" if env.get("JUPYTER_PATH") else str(root)
+    return "spykit-no-ptrace", env
+
+
+def _texts(cell: nbformat.NotebookNode) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", ""))
+        parts.append(output.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_where_ptrace_is_forbidden(name: str, no_ptrace_kernel, monkeypatch):
+    from nbclient import NotebookClient
+
+    kernel, env = no_ptrace_kernel
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)  # the kernel is started from this process, with its environment
+    nb = build_notebooks.build(name)
+    started = time.monotonic()
+    NotebookClient(nb, timeout=BUDGET, kernel_name=kernel, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    took = time.monotonic() - started
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [(c.source[:60], o.get("ename")) for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    # It says so plainly at the top, and every trace came from a recording.
+    assert "Tracing is NOT allowed" in _texts(code[0]) and "recording" in _texts(code[0])
+    everything = "".join(_texts(c) for c in code)
+    recordings = [c for c in code if "workshop.trace(" in c.source]
+    assert recordings and all("(recorded trace:" in _texts(c) for c in recordings)
+    assert "Tracing works here" not in everything
+    assert took < BUDGET
+
+
+def test_every_recording_the_notebooks_use_is_shipped():
+    import re
+
+    used = set()
+    for name in NAMES:
+        for cell in build_notebooks.build(name).cells:
+            used.update(re.findall(r'workshop\.trace\(\s*"([^"]+)"', cell.source))
+    shipped = {path.stem for path in (NOTEBOOKS / "recorded").glob("*.parquet")}
+    assert used and used <= shipped, f"missing recordings (run notebooks/record.py): {sorted(used - shipped)}"
