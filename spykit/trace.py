@@ -26,6 +26,7 @@ data        object         bytes moved by the call (written, sent, read, receive
 size        Int64          how many bytes the call asked to move (count argument)
 unfinished  bool           the call was still running when the process died or was detached
 tgid        int64          the process (thread group) id the thread belongs to
+note        string         what strace adds after some results: `` (flags O_RDONLY)``, `` (Timeout)``
 =========== ============== ==========================================================
 
 ``Trace.events`` has one row per thing that happened to a process rather than a
@@ -41,10 +42,12 @@ kind        string   ``spawn`` (a new thread or process), ``exec``, ``signal``,
                      ``stop`` (group-stop by a signal), ``detach``
 signal      string   signal name for ``signal``, ``killed`` and ``stop``
 status      Int64    exit status for ``exit``
-child       Int64    the new thread id for ``spawn``
+child       Int64    the new thread id for ``spawn``; for ``exec`` by a thread that was not the
+                     leader, the tid that thread had (it takes the leader's tid)
 how         string   for ``spawn``: ``fork``, ``vfork``, ``clone`` (a process) or ``thread``;
                      for ``signal``: the sender, as strace shows ``si_code``
-text        string   the line strace prints, e.g. ``--- SIGCHLD {...} ---`` or ``+++ exited with 0 +++``
+text        string   the line strace prints, e.g. ``--- SIGCHLD {...} ---`` or ``+++ exited with 0 +++``;
+                     for ``exec``, the program now running (/proc/PID/exe)
 =========== ======== ==============================================================
 """
 

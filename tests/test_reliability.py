@@ -667,6 +667,7 @@ def test_row18_entries_and_exits_never_mixed_up(faults, spawned):
 
     # attaching lands anywhere in the loop, even inside a call
     running = spawned.popen([prog, "0"])
+    time.sleep(0.3)  # past the dynamic loader's start-up calls, into the ping loop
     for _ in range(3):
         t = spykit.attach(running.pid, duration=0.15)
         _check_pings(t.df, running.pid, os.getpid())

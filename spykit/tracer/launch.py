@@ -98,12 +98,14 @@ def spawn_stopped(path: str, argv: list[str], env: Mapping[str, str] | None, *, 
                 signal.signal(sig, signal.SIG_DFL)
             if cpus:
                 os.sched_setaffinity(0, cpus)
+            # Stop first, so the tracer is attached before the filter exists: a call the filter
+            # selects (kill, say) made with no tracer attached would fail with ENOSYS.
+            os.kill(os.getpid(), signal.SIGSTOP)
             if seccomp is not None:
                 if _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
                     raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
                 if _syscall(SYS_SECCOMP, SECCOMP_SET_MODE_FILTER, 0, ctypes.c_void_p(prog_addr)) != 0:
                     raise OSError(ctypes.get_errno(), "seccomp")
-            os.kill(os.getpid(), signal.SIGSTOP)
             os.execve(path, argv, env_list)
         except OSError as exc:
             try:

@@ -257,6 +257,10 @@ class Tracer:
             return
         rval, is_error = _unpack_exit(self._view, 24)
         if is_error:
+            if plan.redescribes and rval == -errno.EINPROGRESS:
+                # a non-blocking connect: the socket already has its peer, describe it now
+                tgid = self.tgid.get(tid, tid)
+                rec.set_fd(row, args[0], self.fds.refresh(tgid, tid, args[0]))
             return
         tgid = self.tgid.get(tid, tid)
         for slot, key, reader in plan.exit_caps:
@@ -278,7 +282,9 @@ class Tracer:
     # -- everything that is not a syscall stop ------------------------------------------------------
     def _resume(self, tid: int, sig: int = 0, request: int | None = None) -> None:
         if request is None:
-            request = L.PTRACE_CONT if self.seccomp else L.PTRACE_SYSCALL
+            # Under a seccomp filter we only need syscall stops to see the exit of a call we are
+            # recording (an execve or clone interrupted by its event stop, a read by a signal).
+            request = L.PTRACE_SYSCALL if not self.seccomp or tid in self.pending else L.PTRACE_CONT
         try:
             L.ptrace(request, tid, 0, sig)
         except OSError as exc:
@@ -370,7 +376,8 @@ class Tracer:
                     exe = os.readlink(f"/proc/{tid}/exe")
                 except OSError:
                     exe = ""
-                self.rec.add_event(self._now(), tid, "exec", how=str(former), text=exe)
+                # `child`: the thread that ran execve, when it was not the leader (its tid is gone now)
+                self.rec.add_event(self._now(), tid, "exec", child=former if former != tid else None, text=exe)
         self._resume(tid)
 
     def _gone(self, tid: int, status: int) -> None:
