@@ -89,47 +89,61 @@ def modes(cmd: list[str], strace: str, cpu: int) -> dict[str, Callable[[], objec
     return out
 
 
+def recorded_calls(cmd: list[str]):
+    """Trace ``cmd`` and return the tracer's raw Recorder (what the DataFrame is built from)."""
+    from spykit.tracer import build
+
+    kept = {}
+    original = build.build_trace
+
+    def keep(rec, meta):
+        kept["rec"] = rec
+        return original(rec, meta)
+
+    build.build_trace = keep
+    try:
+        spykit.trace(cmd, capture_output=True)
+    finally:
+        build.build_trace = original
+    return kept["rec"]
+
+
 def dataframe_build(rows: int) -> tuple[float, float]:
-    """Seconds and MB of added peak memory to build the DataFrame of ``rows`` recorded calls."""
+    """Seconds and MB of added peak memory to build the DataFrame of ``rows`` recorded calls.
+
+    A real trace (dd: reads and writes with their data, plus a program's start-up calls) is
+    recorded once and its raw rows repeated until there are ``rows`` of them, so every row costs
+    what a real one costs to decode.
+    """
     from spykit.tracer.build import build_frame
     from spykit.tracer.recorder import Recorder
 
-    # Record a real trace once, then replicate its raw rows: the same work per row as a real one.
-    rec_src = Recorder()
-    from spykit.tracer import api
-
-    seen: dict[str, Recorder] = {}
-    original = api.build_trace
-
-    def keep(rec, meta):
-        seen["rec"] = rec
-        return original(rec, meta)
-
-    api.build_trace = keep
-    try:
-        spykit.trace(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=1000"], capture_output=True)
-    finally:
-        api.build_trace = original
-    src = seen.get("rec", rec_src)
+    src = recorded_calls(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=2000"])
+    blobs: dict[int, list[tuple[int, bytes | None]]] = {}
+    for j in range(len(src.blob_row)):
+        n, off = src.blob_len[j], src.blob_off[j]
+        blobs.setdefault(src.blob_row[j], []).append(
+            (src.blob_key[j], None if n < 0 else bytes(src.blob_data[off:off + n])))
+    exits = {row: j for j, row in enumerate(src.x_row)}
+    fds = {src.fd_row[j]: (src.fd_val[j], src.fd_desc[j]) for j in range(len(src.fd_row))}
+    paths = {src.path_row[j]: src.path_id[j] for j in range(len(src.path_row))}
     rec = Recorder()
-    reps = rows // max(len(src), 1) + 1
-    for _ in range(reps):
-        base = len(rec)
+    rec.strings, rec._string_ids = list(src.strings), dict(src._string_ids)
+    while len(rec) < rows:
         for i in range(len(src)):
             if len(rec) >= rows:
                 break
-            rec.start_row(src.t_entry[i], src.tid[i], src.tgid[i], 0, src.entry_raw[56 * i:56 * i + 56])
-        for j, row in enumerate(src.x_row):
-            if base + row < len(rec):
-                rec.finish_row(base + row, src.t_exit[j], src.exit_raw[9 * j:9 * j + 9])
-        for j in range(len(src.blob_row)):
-            if base + src.blob_row[j] < len(rec):
-                n = src.blob_len[j]
-                off = src.blob_off[j]
-                rec.add_blob(base + src.blob_row[j], src.blob_key[j],
-                             None if n < 0 else bytes(src.blob_data[off:off + n]))
-        if len(rec) >= rows:
-            break
+            nr = int.from_bytes(src.entry_raw[56 * i:56 * i + 8], "little")
+            row = rec.start_row(src.t_entry[i], src.tid[i], src.tgid[i], nr, src.entry_raw[56 * i:56 * i + 56])
+            if i in exits:
+                j = exits[i]
+                rec.finish_row(row, src.t_exit[j], src.exit_raw[9 * j:9 * j + 9])
+            for key, data in blobs.get(i, ()):
+                rec.add_blob(row, key, data)
+            if i in fds:
+                rec.set_fd(row, *fds[i])
+            if i in paths:
+                rec.set_path(row, paths[i])
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     df = build_frame(rec, string_limit=32)

@@ -126,6 +126,12 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
     size: list[int | None] = [None] * n
     notes: list[str | None] = [None] * n
     empty: dict[int, bytes | None] = {}
+    # Programs repeat themselves (a loop reads the same buffer again and again), so rows that are
+    # the same in everything the decoders look at are rendered once: most rows of a long trace
+    # are then a dict lookup instead of a decode.
+    rendered: dict[tuple, tuple[str, str | None]] = {}
+    _data_capture = _DATA_CAPTURE
+    _addr_capture = _ADDR_CAPTURE
     for i in range(n):
         name = names[i]
         args = tuple(args_list[i])
@@ -134,17 +140,21 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
         err = err_list[i] if finished and err_list[i] else None
         ret = ret_list[i] if finished else None
         desc_id = desc_list[i]
-        fd_path = strings[desc_id] if desc_id != NO_STR else None
-        args_text.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit, fd_path=fd_path))
-        if finished and not err:
-            note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit)
-            if note:
-                notes[i] = note
-        if name in _DATA_CAPTURE:
-            blob = row_blobs.get(C.blob_key(_DATA_CAPTURE[name]))
+        key = (name, args, ret, err, desc_id, *row_blobs.items())
+        hit = rendered.get(key)
+        if hit is None:
+            fd_path = strings[desc_id] if desc_id != NO_STR else None
+            text = render_args(name, args, ret, err, row_blobs, string_limit=string_limit, fd_path=fd_path)
+            note = (result_note(name, args, ret, err, row_blobs, string_limit=string_limit) or None
+                    if finished and not err else None)
+            hit = rendered[key] = (text, note)
+        args_text.append(hit[0])
+        notes[i] = hit[1]
+        if name in _data_capture:
+            blob = row_blobs.get(C.blob_key(_data_capture[name]))
             data[i], size[i] = _data_and_size(name, blob, args)
-        if name in _ADDR_CAPTURE:
-            cap = _ADDR_CAPTURE[name]
+        if name in _addr_capture:
+            cap = _addr_capture[name]
             blob = row_blobs.get(C.blob_key(cap))
             if blob and cap.kind == C.SOCKADDR_OUT:
                 blob = blob[8:]
