@@ -80,6 +80,7 @@ class Explorer:
                                                   w.HBox([self.failed_only, self.clear])])])
         pager = w.HBox([self.previous, self.page_label, self.next])
         self.widget = w.VBox([controls, self.status, self.table, pager, self.chosen, self.detail])
+        self.widget.add_class("spykit-explorer")  # a stable handle for styling and browser tests
         self._filters_changed()
 
     # -- state -------------------------------------------------------------------------------------------
