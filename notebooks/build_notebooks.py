@@ -319,7 +319,7 @@ it tried to open. The same trick finds the config file of any tool that ignores 
 look at `missing()` and at the files it did open.
 """),
         code('opened = after.files()\n'
-             'opened[opened["path"].str.contains("wizard-browser")][["syscall", "flags", "ok"]]', check=True),
+             'opened[opened["path"].str.contains("wizard-browser")][["syscall", "flags", "ok"]].reset_index(drop=True)', check=True),
         md("""
 ## What does it start?
 
