@@ -165,9 +165,19 @@ def compare(program: str, strace_out: dict[int, list[str]], spy_out: dict[int, l
             if score > best_score:
                 best, best_score, best_blocks = other, score, blocks
         agreed = set()
+        used = set()
         for block in best_blocks:
             agreed.update(range(block.a, block.a + block.size))
+            used.update(range(block.b, block.b + block.size))
         candidate = unpaired.pop(best) if best is not None else []
+        # SequenceMatcher can leave a line unpaired next to an extra line of the other run when
+        # identical lines repeat (a run of mmap calls); such a line still has its twin among the
+        # other run's unpaired lines, and then it agrees: the decoding is what is compared here.
+        spare = Counter(line for k, line in enumerate(candidate) if k not in used)
+        for k, line in enumerate(lines):
+            if k not in agreed and spare[line] > 0:
+                spare[line] -= 1
+                agreed.add(k)
         for k, line in enumerate(lines):
             name = line.split("(", 1)[0]
             if name in _SCHEDULING_DEPENDENT and k not in agreed:
