@@ -333,3 +333,338 @@ def test_interrupted_program_leaves_nothing_behind(tmp_path: Path, name: str, si
     assert program.returncode == 128 + signum, errors
     assert b"Traceback" not in errors
     assert list(tmp.iterdir()) == []
+
+
+# -- wizard exercises: new programs, less guidance, the same kit -------------------------------------------
+
+WIZARD = ["hangs", "toolconf", "slow_4_child", "slow_5_lock", "slow_6_pipe"]
+
+
+def test_readme_lists_the_wizard_exercises_in_a_chapter_of_their_own() -> None:
+    readme = (MYSTERIES / "README.md").read_text(encoding="utf-8")
+    wizard, instructors = readme.index("## Wizard exercises"), readme.index("## For instructors")
+    for name in WIZARD:
+        assert (MYSTERIES / f"{name}.py").is_file()
+        assert wizard < readme.find(f"`{name}.py`") < instructors, f"{name}.py is not in the wizard chapter"
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, read from /proc (as ps would)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # it ended meanwhile
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def wait_until(condition: Callable[[], object], what: str, timeout: float = 15.0) -> object:
+    """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.05)
+    return result
+
+
+def only_child(program: subprocess.Popen) -> int:
+    """The one helper process ``program`` started, once it has started it."""
+    kids = wait_until(lambda: children_of(program.pid), "the program never started its helper")
+    assert len(kids) == 1, kids
+    return kids[0]
+
+
+def stop(program: subprocess.Popen) -> None:
+    if program.poll() is None:
+        program.kill()
+        program.wait()
+
+
+def shares_by_reason(samples, pid: int) -> dict[str, float]:
+    """What one process's threads were doing, as shares of its samples per reason."""
+    own = samples[samples["pid"] == pid]
+    return own["reason"].value_counts(normalize=True).to_dict() if len(own) else {}
+
+
+@solves("hangs")
+def test_hangs_waits_on_its_daemon_which_waits_for_a_lock_file_the_program_holds(tmp_path: Path) -> None:
+    env = learner_env(tmp_path)
+    tmp = Path(os.path.realpath(env["TMPDIR"]))
+    program = subprocess.Popen(mystery("hangs", "--seconds", "20"), env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        daemon = only_child(program)
+
+        # Step 1: what does it wait for? A reply on a loopback socket; its daemon meanwhile naps.
+        def stuck() -> list:
+            samples = spykit.wchan(program.pid, duration=0.4)
+            own, theirs = shares_by_reason(samples, program.pid), shares_by_reason(samples, daemon)
+            return [samples] if own.get("network", 0) > 0.8 and theirs.get("sleep", 0) > 0.5 else []
+
+        [samples] = wait_until(stuck, "the program never settled into waiting on its daemon")
+        meanings = set(samples[samples["pid"] == program.pid]["meaning"])
+        assert any(re.fullmatch(r"waiting for data from 127\.0\.0\.1:\d+ \(TCP\)", m) for m in meanings), meanings
+
+        # Step 2: what does the daemon do between naps? It checks that a file is there, again and again.
+        trace = spykit.attach(daemon, duration=0.8, syscalls="%file")
+        looked = trace.files()
+        found = looked[looked["ok"].fillna(False)]
+        assert len(found) >= 2 and found["path"].nunique() == 1, looked
+        lock = Path(found["path"].iloc[0])
+        assert lock.parent.parent == tmp and lock.parent.name.startswith("wizard-sync-")
+        # ... a lock file, holding the pid of the program itself: each waits for the other.
+        assert lock.read_text().strip() == str(program.pid)
+        assert program.poll() is None, "it should still hang after all this looking"
+
+        # The learner's move: clear the lock, and it finishes at once, happily.
+        lock.unlink()
+        out, errors = program.communicate(timeout=10)
+    finally:
+        stop(program)
+    assert program.returncode == 0, errors
+    assert "Sync complete" in out and lock.name not in out and "wizard-sync" not in out
+    assert list(tmp.iterdir()) == [] and not Path(f"/proc/{daemon}").exists()
+
+
+@solves("hangs")
+def test_hangs_gives_up_after_its_seconds(tmp_path: Path) -> None:
+    env = learner_env(tmp_path)
+    started = time.monotonic()
+    run = subprocess.run(mystery("hangs", "--seconds", "2"), env=env, capture_output=True, text=True, timeout=30,
+                         check=False)
+    took = time.monotonic() - started
+    assert run.returncode == 1 and "Giving up" in run.stdout, run
+    assert 2.0 <= took < 6.0
+    assert list(Path(env["TMPDIR"]).iterdir()) == []
+
+
+def installed_copy(name: str, tmp_path: Path) -> Path:
+    """A copy of a mystery in a bin/ directory of its own, so what it finds beside itself is ours."""
+    bin_dir = tmp_path / "app" / "bin"
+    bin_dir.mkdir(parents=True)
+    copy = bin_dir / f"{name}.py"
+    copy.write_bytes((MYSTERIES / f"{name}.py").read_bytes())
+    return copy
+
+
+def wizfmt_env(tmp_path: Path) -> dict[str, str]:
+    env = learner_env(tmp_path)
+    env.pop("WIZFMT_CONFIG", None)
+    return env
+
+
+@solves("toolconf")
+def test_toolconf_config_shows_in_the_trace_and_its_include_once_the_config_exists(tmp_path: Path) -> None:
+    env = wizfmt_env(tmp_path)
+    home = Path(env["HOME"])
+    program = installed_copy("toolconf", tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def run() -> tuple[spykit.Trace, list[str]]:
+        trace = spykit.trace([sys.executable, str(program)], env=env, cwd=str(work), capture_output=True,
+                             timeout=TRACE_TIMEOUT)
+        assert trace.returncode == 0
+        return trace, [p for p in trace.missing()["path"] if "wizfmt" in p]
+
+    before, looked = run()
+    beside = os.path.join(str(program.parent), os.pardir, "etc", "wizfmt.conf")
+    expected = [".wizfmt.conf", str(home / ".config/wizfmt/wizfmt.conf"), beside]
+    if not os.path.exists("/etc/wizfmt.conf"):
+        expected.append("/etc/wizfmt.conf")
+    assert looked == expected
+    assert "No configuration found" in said(before)
+
+    # The learner's first move: a config file in the first place under their home.
+    config = Path(looked[1])
+    config.parent.mkdir(parents=True)
+    config.write_text("width = 30\n", encoding="utf-8")
+    after, looked = run()
+    assert "Configuration loaded: 1 setting" in said(after) and "No house rules" in said(after)
+    assert max(len(line) for line in said(after).splitlines()[4:]) <= 30  # the setting took effect
+    # Only now does it look for one more file: next to the config, in wizfmt.d.
+    include = config.parent / "wizfmt.d" / "house.rules"
+    assert looked == [".wizfmt.conf", str(include)]
+
+    include.parent.mkdir()
+    include.write_text("owls => ravens\n", encoding="utf-8")
+    last, _looked = run()
+    assert "House rules: 1 applied" in said(last) and "ravens" in said(last) and "owls" not in said(last)
+    for trace in (before, after, last):
+        assert "wizfmt.conf" not in said(trace) and "house.rules" not in said(trace)  # never tells where
+
+
+@pytest.mark.parametrize("place", ["current directory", "environment variable", "beside the program", "xdg"])
+def test_toolconf_reads_each_place_and_the_rules_next_to_it(tmp_path: Path, place: str) -> None:
+    env = wizfmt_env(tmp_path)
+    program = installed_copy("toolconf", tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    help_text = subprocess.run([sys.executable, str(program), "--help"], env=env, capture_output=True, text=True,
+                               timeout=30, check=True).stdout
+    assert "WIZFMT_CONFIG" in help_text  # how a learner learns of the variable
+    config = {
+        "current directory": work / ".wizfmt.conf",
+        "environment variable": tmp_path / "anywhere" / "my-settings.txt",
+        "beside the program": program.parent.parent / "etc" / "wizfmt.conf",
+        "xdg": tmp_path / "xdg" / "wizfmt" / "wizfmt.conf",
+    }[place]
+    if place == "environment variable":
+        env["WIZFMT_CONFIG"] = str(config)
+    if place == "xdg":
+        env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("width = 25\n", encoding="utf-8")
+    rules = config.parent / "wizfmt.d" / "house.rules"
+    rules.parent.mkdir()
+    rules.write_text("cat => dragon\nowls => ravens\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(program)], env=env, cwd=work, capture_output=True, text=True,
+                         timeout=30, check=True)
+    assert "Configuration loaded" in run.stdout and "House rules: 2 applied" in run.stdout
+    assert "dragon" in run.stdout and max(len(line) for line in run.stdout.splitlines()[4:]) <= 25
+
+
+def quickly_diagnosed(name: str, tmp_path: Path) -> spykit.Diagnosis:
+    """The verdict alone: it comes from the untraced run, so the extra counting and profiling runs are skipped."""
+    return spykit.diagnose(mystery(name, *SLOW_RUN), env=learner_env(tmp_path), stdout=subprocess.DEVNULL,
+                           timeout=TRACE_TIMEOUT, count_syscalls=False, profile_python=False)
+
+
+@solves("slow_4_child")
+def test_slow_4_waits_for_a_child_that_waits_on_the_network(tmp_path: Path) -> None:
+    diagnosis = quickly_diagnosed("slow_4_child", tmp_path)
+    assert diagnosis.kind == "child", diagnosis.explanation
+    assert diagnosis.timing.cpu_percent < 40, diagnosis.timing  # measured about 9%
+    child = diagnosis.evidence.children.iloc[0]
+    assert child["reason"] == "network", diagnosis.evidence.children
+    assert re.fullmatch(r"waiting for data from 127\.0\.0\.1:\d+ \(TCP\)", child["meaning"])
+    helpers = diagnosis.evidence.samples.query(f"pid != {diagnosis.evidence.timing.pid}")["command"]
+    assert helpers.str.contains("slow_4_child").all()  # a second copy of itself, the courier
+
+
+@solves("slow_4_child")
+def test_slow_4_child_is_the_one_on_the_network(tmp_path: Path) -> None:
+    trace = spykit.trace(mystery("slow_4_child", "--seconds", "0.6"), env=learner_env(tmp_path),
+                         capture_output=True, timeout=TRACE_TIMEOUT)
+    assert trace.returncode == 0
+    tree = trace.processes()
+    assert len(tree) == 2
+    courier = tree.iloc[1]
+    assert "--courier" in courier["argv"][0]
+    traffic = trace.network()
+    talkers = set(trace.df.loc[traffic.index, "tgid"])  # the process of each thread that talked
+    assert len(traffic) and talkers == {int(courier["pid"])}  # the program itself never says a word
+    peers = [a for a in traffic["peer"] if isinstance(a, str) and ":" in a]
+    assert peers and all(a.startswith("127.0.0.1:") for a in peers)
+
+
+def lock_holders(waiter: int) -> set[int]:
+    """From /proc/locks: the pids holding a lock that process ``waiter`` is blocked on."""
+    holders: dict[str, int] = {}
+    blocked: set[str] = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()  # "3: FLOCK  ADVISORY  WRITE 1234 00:2e:567 0 EOF", a waiter has "->" after "3:"
+        if len(fields) > 5 and fields[1] == "->":
+            if int(fields[5]) == waiter:
+                blocked.add(fields[0])
+        elif len(fields) > 4:
+            holders[fields[0]] = int(fields[4])
+    return {holders[n] for n in blocked if n in holders}
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@solves("slow_5_lock")
+def test_slow_5_is_diagnosed_as_lock_on_a_file(tmp_path: Path) -> None:
+    diagnosis = quickly_diagnosed("slow_5_lock", tmp_path)
+    assert diagnosis.kind == "lock", diagnosis.explanation
+    top = diagnosis.evidence.waits.iloc[0]
+    assert top["meaning"] == "waiting on a file lock (flock)", diagnosis.evidence.waits
+    assert Path(top["target"]).name == "catalogue.lock" and Path(top["target"]).parent.name.startswith("library-")
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@solves("slow_5_lock")
+def test_slow_5_lock_is_held_by_its_helper_process(tmp_path: Path) -> None:
+    program = subprocess.Popen(mystery("slow_5_lock", "--seconds", "3"), env=learner_env(tmp_path),
+                               stdout=subprocess.DEVNULL)
+    try:
+        holders = wait_until(lambda: lock_holders(program.pid), "no thread of it was ever seen blocked on a lock")
+        # One holder, another process, started by the program: the indexer, not a thread of its own.
+        assert len(holders) == 1 and program.pid not in holders
+        holder = holders.pop()
+        assert parent_of(holder) == program.pid
+        assert "--indexer" in Path(f"/proc/{holder}/cmdline").read_bytes().split(b"\0")[2].decode()
+        # Meanwhile the holder is not busy: it naps with the lock in hand.
+        samples = spykit.wchan(holder, duration=0.3)
+        assert shares_by_reason(samples, holder).get("sleep", 0) > 0.5, samples
+    finally:
+        program.terminate()
+        program.wait(timeout=10)
+
+
+@solves("slow_6_pipe")
+def test_slow_6_is_diagnosed_as_waiting_for_input_on_a_pipe(tmp_path: Path) -> None:
+    diagnosis = quickly_diagnosed("slow_6_pipe", tmp_path)
+    assert diagnosis.kind == "input", diagnosis.explanation
+    assert diagnosis.evidence.waits.iloc[0]["meaning"] == "waiting for input on a pipe"
+    assert diagnosis.evidence.children.iloc[0]["reason"] == "sleep"  # the producer takes its time
+
+
+@solves("slow_6_pipe")
+def test_slow_6_producer_sends_a_line_every_quarter_second(tmp_path: Path) -> None:
+    trace = spykit.trace(mystery("slow_6_pipe", "--seconds", "1.3"), env=learner_env(tmp_path),
+                         capture_output=True, timeout=TRACE_TIMEOUT)
+    assert trace.returncode == 0
+    df = trace.df
+    root = int(trace.processes()["pid"].iloc[0])
+    reads = df[(df["pid"] == root) & (df["syscall"] == "read") & df["path"].str.startswith("pipe:").fillna(False)
+               & (df["ret"] > 0)]
+    assert len(reads) == 5 and all(data.startswith(b"reading ") for data in reads["data"])
+    arrived = (reads["time"] + reads["duration"]).to_numpy()
+    gaps = arrived[1:] - arrived[:-1]
+    assert all(0.15 < gap < 0.5 for gap in gaps), gaps  # a reading every 0.25 s, whatever the load
+    # The writer at the other end of that pipe is its child, the station.
+    readings = df["data"].map(lambda data: isinstance(data, bytes) and data.startswith(b"reading"))
+    writes = df[(df["syscall"] == "write") & readings]
+    assert set(writes["pid"]) == {int(trace.processes()["pid"].iloc[1])}
+
+
+WITH_HELPERS = ["hangs", "slow_4_child", "slow_5_lock", "slow_6_pipe"]
+
+
+@pytest.mark.parametrize("name", ["slow_4_child", "slow_5_lock", "slow_6_pipe"])
+def test_wizard_seconds_option_bounds_the_run(tmp_path: Path, name: str) -> None:
+    started = time.monotonic()
+    run = subprocess.run(mystery(name, "--seconds", "0.5"), env=learner_env(tmp_path), capture_output=True,
+                         timeout=30, check=False)
+    took = time.monotonic() - started
+    assert run.returncode == 0, run.stderr
+    assert 0.5 <= took < 3.0
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("name", WITH_HELPERS)
+def test_interrupted_wizard_program_takes_its_helper_along(tmp_path: Path, name: str, signum: int) -> None:
+    env = learner_env(tmp_path)
+    tmp = Path(env["TMPDIR"])
+    program = subprocess.Popen(mystery(name, "--seconds", "20"), env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    try:
+        helper = only_child(program)
+        time.sleep(0.3)  # let it settle into its wait
+        program.send_signal(signum)
+        _, errors = program.communicate(timeout=10)
+    finally:
+        stop(program)
+    assert program.returncode == 128 + signum, errors
+    assert b"Traceback" not in errors
+    assert list(tmp.iterdir()) == []
+    wait_until(lambda: not Path(f"/proc/{helper}").exists(), "the helper outlived the program", timeout=5)

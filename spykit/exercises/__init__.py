@@ -6,13 +6,14 @@
     ch01.q1.solution()                       # the last resort
 
 Chapters: ``ch00`` (reading a trace), ``ch01`` (the missing config file and friends), ``ch02``
-(the slow programs). Where it can, a check runs the program in question to see whether the answer
-holds, rather than comparing with a stored string.
+(the slow programs), ``ch03`` (the wizard exercises: a hang, a config hunt, three more slow
+programs). Where it can, a check runs the program in question to see whether the answer holds,
+rather than comparing with a stored string.
 """
 
 from __future__ import annotations
 
-from . import ch00, ch01, ch02
+from . import ch00, ch01, ch02, ch03
 from ._core import Exercise, Verdict
 
-__all__ = ["Exercise", "Verdict", "ch00", "ch01", "ch02"]
+__all__ = ["Exercise", "Verdict", "ch00", "ch01", "ch02", "ch03"]

@@ -51,38 +51,116 @@ def _msghdr_data(blob: bytes) -> tuple[bytes, int]:
     return _iov_data(rest) if len(rest) >= 4 else (b"", 0)
 
 
-def _data_and_size(name: str, blob: bytes | None, args: tuple[int, ...]) -> tuple[bytes | None, int | None]:
-    cap = _DATA_CAPTURE[name]
-    size = args[_COUNT_ARG[name]] if name in _COUNT_ARG else None
-    if blob is None:
-        return None, size
-    if cap.kind == C.BUF:
-        return bytes(blob), size
-    data, total = _iov_data(blob) if cap.kind == C.IOV else _msghdr_data(blob)
-    return bytes(data), total
-
-
-def _blobs_by_row(rec: Recorder) -> dict[int, dict[int, bytes | None]]:
-    out: dict[int, dict[int, bytes | None]] = {}
-    data = rec.blob_data
-    for row, key, off, n in zip(rec.blob_row, rec.blob_key, rec.blob_off, rec.blob_len, strict=True):
-        out.setdefault(row, {})[key] = None if n < 0 else bytes(data[off:off + n])
-    return out
-
-
 _ENTRY_DTYPE = np.dtype([("nr", "<u8"), ("args", "<u8", (6,))])
 _EXIT_DTYPE = np.dtype([("rval", "<i8"), ("is_error", "u1")])  # packed: 9 bytes
+_TABLE = 1024  # per-syscall-number lookup tables; larger numbers get the "other" treatment
 
 
 def _sparse(n: int, rows, values, fill: int) -> np.ndarray:
     """A dense column from (row, value) pairs; later pairs win."""
-    out = np.full(n, fill, dtype=np.int64)
+    out = np.full(n, fill, dtype=np.int32)
     if len(rows):
         out[np.frombuffer(rows, dtype=np.int32)] = np.frombuffer(values, dtype=np.int32)
     return out
 
 
+class _Blobs:
+    """The recorder's memory captures, deduplicated: equal contents become one bytes object.
+
+    ``content[j]`` is the id of blob j's bytes in ``objects`` (-1: the pointer was unreadable),
+    and ``row_sig`` gives each row one integer standing for all its blobs, so that rows can be
+    compared as plain numbers. Blobs of up to 8 bytes (a read or write of a few bytes, the bulk
+    of a busy trace) are deduplicated by numpy; longer ones one by one.
+    """
+
+    def __init__(self, rec: Recorder, n: int):
+        m = len(rec.blob_row)
+        self.rows = np.frombuffer(rec.blob_row, dtype=np.int32, count=m)
+        self.keys = np.frombuffer(rec.blob_key, dtype=np.int8, count=m)
+        lengths = np.frombuffer(rec.blob_len, dtype=np.int32, count=m).astype(np.int64)
+        offsets = np.frombuffer(rec.blob_off, dtype=np.uint64, count=m).astype(np.int64)
+        content = np.full(m, -1, dtype=np.int64)
+        objects: list[bytes] = []
+        raw = np.frombuffer(rec.blob_data, dtype=np.uint8)
+        small = np.flatnonzero((lengths >= 0) & (lengths <= 8))
+        if len(small):
+            packed = np.zeros(len(small), dtype=np.uint64)
+            for byte in range(8):
+                present = lengths[small] > byte
+                where = np.minimum(offsets[small] + byte, max(len(raw) - 1, 0))
+                value = raw[where].astype(np.uint64) if len(raw) else np.zeros(len(small), dtype=np.uint64)
+                packed |= np.where(present, value, 0).astype(np.uint64) << np.uint64(8 * byte)
+            # Up to 7 bytes leave the top byte free for the length; 8-byte blobs are a group of their own.
+            short = lengths[small] < 8
+            for group, key in ((short, packed | (lengths[small].astype(np.uint64) << np.uint64(56))),
+                               (~short, packed)):
+                if not group.any():
+                    continue
+                codes, distinct = pd.factorize(key[group])
+                content[small[group]] = codes + len(objects)
+                size = None if group is short else 8
+                objects.extend(int(v).to_bytes(8, "little")[:(v >> 56) if size is None else 8]
+                               for v in distinct.tolist())
+        ids: dict[bytes, int] = {obj: i for i, obj in enumerate(objects)}
+        view = memoryview(rec.blob_data)
+        for j in np.flatnonzero(lengths > 8).tolist():
+            off = int(offsets[j])
+            data = bytes(view[off:off + int(lengths[j])])
+            cid = ids.get(data)
+            if cid is None:
+                cid = ids[data] = len(objects)
+                objects.append(data)
+            content[j] = cid
+        self.content = content
+        self.objects = objects
+        # one number per row for all its blobs: (key, content) packed, or a tuple's id when several
+        per_row = np.bincount(self.rows, minlength=n) if m else np.zeros(n, dtype=np.int64)
+        sig = np.full(n, -1, dtype=np.int64)
+        if m:
+            packed_sig = (self.keys.astype(np.int64) << 40) | (content + 1)
+            single = per_row[self.rows] == 1
+            sig[self.rows[single]] = packed_sig[single]
+            several: dict[int, list[int]] = {}
+            for j in np.flatnonzero(~single).tolist():
+                several.setdefault(int(self.rows[j]), []).append(int(packed_sig[j]))
+            tuples: dict[tuple[int, ...], int] = {}
+            for row, parts in several.items():
+                sig[row] = (1 << 62) + tuples.setdefault(tuple(parts), len(tuples))
+        self.row_sig = sig
+
+    def for_rows(self, rows: np.ndarray) -> dict[int, dict[int, bytes | None]]:
+        """The blobs of the given rows, as the decoders take them."""
+        out: dict[int, dict[int, bytes | None]] = {int(r): {} for r in rows.tolist()}
+        mine = np.flatnonzero(np.isin(self.rows, rows))
+        for row, key, cid in zip(self.rows[mine].tolist(), self.keys[mine].tolist(), self.content[mine].tolist(),
+                                 strict=True):
+            out[row][key] = None if cid < 0 else self.objects[cid]
+        return out
+
+
+def _row_hashes(columns: list[np.ndarray]) -> np.ndarray:
+    """One 64-bit hash per row over several numeric columns, a column at a time (little memory)."""
+    hashes = np.zeros(len(columns[0]), dtype=np.uint64)
+    for column in columns:
+        hashes *= np.uint64(0x100000001B3)  # FNV-style mixing of the per-column hashes
+        hashes ^= pd.util.hash_array(np.ascontiguousarray(column))
+    return hashes
+
+
+def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
+    """The index of the first row of each group, for group codes 0..k-1."""
+    first = np.empty(k, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
 def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
+    """The ``Trace.df`` of a recording.
+
+    Programs repeat themselves (a loop reads into the same buffer again and again), so the rows
+    are grouped by everything the decoders look at, with a hash over the numeric columns, and
+    each group is decoded once: a million-row trace of a loop costs a handful of decodes.
+    """
     from ..syscalls.decode import render_args, result_note, short_address  # only needed here
 
     n = len(rec)
@@ -96,96 +174,125 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
     t_entry = np.frombuffer(rec.t_entry, dtype=np.float64, count=n).copy()
     t_exit = np.full(n, np.nan)
     t_exit[x_rows] = np.frombuffer(rec.t_exit, dtype=np.float64)
-    errs = np.zeros(n, dtype=np.int64)
+    errs = np.zeros(n, dtype=np.int32)
     rets = np.zeros(n, dtype=np.int64)
     is_error = exits["is_error"].astype(bool)
     rvals = exits["rval"]
     rets[x_rows] = np.where(is_error, -1, rvals)
     errs[x_rows] = np.where(is_error, -rvals, 0)
+    del exits, is_error, rvals
     desc_ids = _sparse(n, rec.fd_row, rec.fd_desc, NO_STR)
     # `path`: the string a call names; for calls on an fd, what the fd points to (strace -y)
     path_ids = _sparse(n, rec.path_row, rec.path_id, NO_STR)
     path_ids = np.where(path_ids == NO_STR, desc_ids, path_ids)
     fds = _sparse(n, rec.fd_row, rec.fd_val, NO_FD)
+    blobs = _Blobs(rec, n)
 
-    names_by_nr = {int(nr): syscall_name(int(nr)) for nr in np.unique(nrs)}
-    names = [names_by_nr[nr] for nr in nrs.tolist()]
+    # Group the rows that decode the same, and decode one row of each group.
+    codes, uniques = pd.factorize(_row_hashes([nrs, *(argv[:, a] for a in range(6)), done, rets, errs, desc_ids,
+                                               blobs.row_sig]))
+    blobs.row_sig = None  # 8 bytes a row, no longer needed
+    k = len(uniques)
+    first = _first_of_each(codes, k)
+    rendered_args: list[str] = []
+    rendered_notes: list[str | None] = []
+    strings = rec.strings
+    blobs_of = blobs.for_rows(first)
+    for i in first.tolist():
+        name = syscall_name(int(nrs[i]))
+        args = tuple(int(a) for a in argv[i])
+        row_blobs = blobs_of[i]
+        finished = bool(done[i])
+        err = int(errs[i]) if finished and errs[i] else None
+        ret = int(rets[i]) if finished else None
+        desc_id = int(desc_ids[i])
+        fd_path = strings[desc_id] if desc_id != NO_STR else None
+        rendered_args.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit,
+                                         fd_path=fd_path))
+        note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) if finished and not err else ""
+        rendered_notes.append(note or None)
+    args_col = np.array(rendered_args, dtype=object)[codes] if n else np.empty(0, dtype=object)
+    note_col = np.array(rendered_notes, dtype=object)[codes] if n else np.empty(0, dtype=object)
+
+    # Names, classes, and the data and addresses some calls carry, by lookup tables over numbers.
+    present = np.unique(nrs)
+    names_by_nr = {int(nr): syscall_name(int(nr)) for nr in present}
     extra = sorted({nm for nm in names_by_nr.values() if nm not in SYSCALL_NUMBERS})
     categories = list(ALL_NAMES) + extra
+    name_code = {name: c for c, name in enumerate(categories)}
+    syscall_codes = np.array([name_code[names_by_nr[int(nr)]] for nr in present], dtype=np.int64)
+    syscall_col = pd.Categorical.from_codes(syscall_codes[np.searchsorted(present, nrs)], categories=categories)
+    class_codes = np.array([CATEGORIES.index(category_of(names_by_nr[int(nr)])) for nr in present], dtype=np.int64)
+    category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, nrs)], categories=CATEGORIES)
 
-    blobs = _blobs_by_row(rec)
-    args_list = argv.tolist()
-    ret_list = rets.tolist()
-    err_list = errs.tolist()
-    done_list = done.tolist()
-    desc_list = desc_ids.tolist()
-    strings = rec.strings
-    args_text: list[str] = []
-    addr: list[str | None] = [None] * n
-    data: list[bytes | None] = [None] * n
-    size: list[int | None] = [None] * n
-    notes: list[str | None] = [None] * n
-    empty: dict[int, bytes | None] = {}
-    # Programs repeat themselves (a loop reads the same buffer again and again), so rows that are
-    # the same in everything the decoders look at are rendered once: most rows of a long trace
-    # are then a dict lookup instead of a decode.
-    rendered: dict[tuple, tuple[str, str | None]] = {}
-    _data_capture = _DATA_CAPTURE
-    _addr_capture = _ADDR_CAPTURE
-    for i in range(n):
-        name = names[i]
-        args = tuple(args_list[i])
-        row_blobs = blobs.get(i, empty)
-        finished = done_list[i]
-        err = err_list[i] if finished and err_list[i] else None
-        ret = ret_list[i] if finished else None
-        desc_id = desc_list[i]
-        key = (name, args, ret, err, desc_id, *row_blobs.items())
-        hit = rendered.get(key)
-        if hit is None:
-            fd_path = strings[desc_id] if desc_id != NO_STR else None
-            text = render_args(name, args, ret, err, row_blobs, string_limit=string_limit, fd_path=fd_path)
-            note = (result_note(name, args, ret, err, row_blobs, string_limit=string_limit) or None
-                    if finished and not err else None)
-            hit = rendered[key] = (text, note)
-        args_text.append(hit[0])
-        notes[i] = hit[1]
-        if name in _data_capture:
-            blob = row_blobs.get(C.blob_key(_data_capture[name]))
-            data[i], size[i] = _data_and_size(name, blob, args)
-        if name in _addr_capture:
-            cap = _addr_capture[name]
-            blob = row_blobs.get(C.blob_key(cap))
-            if blob and cap.kind == C.SOCKADDR_OUT:
-                blob = blob[8:]
-            if blob:
-                addr[i] = short_address(blob)
+    data_col = np.full(n, None, dtype=object)
+    size_col = np.full(n, -1, dtype=np.int64)
+    addr_col = np.full(n, None, dtype=object)
+    objects = np.array(blobs.objects + [None], dtype=object)  # index -1: unreadable
+    for nr in present.tolist():
+        name = names_by_nr[nr]
+        data_cap = _DATA_CAPTURE.get(name)
+        addr_cap = _ADDR_CAPTURE.get(name)
+        if data_cap is None and addr_cap is None:
+            continue
+        rows_of_call = np.flatnonzero(nrs == nr)
+        if name in _COUNT_ARG:
+            size_col[rows_of_call] = argv[rows_of_call, _COUNT_ARG[name]].astype(np.int64)
+        if data_cap is not None:
+            mine = (blobs.keys == C.blob_key(data_cap)) & (nrs[blobs.rows] == nr)
+            rows, cids = blobs.rows[mine], blobs.content[mine]
+            if data_cap.kind == C.BUF:
+                data_col[rows] = objects[cids]
+            else:  # iovec and msghdr blobs carry a header before the data: parse each distinct one
+                parse = _iov_data if data_cap.kind == C.IOV else _msghdr_data
+                parsed: dict[int, tuple[bytes, int]] = {}
+                for row, cid in zip(rows.tolist(), cids.tolist(), strict=True):
+                    if cid < 0:
+                        continue
+                    if cid not in parsed:
+                        parsed[cid] = parse(blobs.objects[cid])
+                    data_col[row], size_col[row] = parsed[cid]
+        if addr_cap is not None:
+            mine = (blobs.keys == C.blob_key(addr_cap)) & (nrs[blobs.rows] == nr)
+            shown: dict[int, str | None] = {}
+            for row, cid in zip(blobs.rows[mine].tolist(), blobs.content[mine].tolist(), strict=True):
+                if cid < 0:
+                    continue
+                if cid not in shown:
+                    blob = blobs.objects[cid]
+                    if addr_cap.kind == C.SOCKADDR_OUT:
+                        blob = blob[8:]
+                    shown[cid] = short_address(blob) if blob else None
+                addr_col[row] = shown[cid]
 
     string_col = np.array([*strings, None], dtype=object)
     path_col = string_col[np.where(path_ids == NO_STR, len(strings), path_ids)]
-    error_names = [errno_name(e) if e else None for e in err_list]
+    error_names = np.array([None] + [errno_name(int(e)) for e in range(1, 4096)], dtype=object)
+    error_col = error_names[np.clip(errs, 0, 4095)]
     ret_col = pd.array(rets, dtype="Int64")
     ret_col[~done] = pd.NA
     fd_col = pd.array(fds, dtype="Int64")
     fd_col[fds == NO_FD] = pd.NA
+    size_arr = pd.array(size_col, dtype="Int64")
+    size_arr[size_col < 0] = pd.NA
     return pd.DataFrame({
         "time": t_entry,
         "pid": np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64),
-        "syscall": pd.Categorical(names, categories=categories),
-        "args": pd.array(args_text, dtype=TEXT),
+        "syscall": syscall_col,
+        "args": pd.array(args_col, dtype=TEXT),
         "ret": ret_col,
-        "error": pd.array(error_names, dtype=TEXT),
+        "error": pd.array(error_col, dtype=TEXT),
         "duration": t_exit - t_entry,
         "path": pd.array(path_col, dtype=TEXT),
         "fd": fd_col,
-        "category": pd.Categorical([category_of(nm) for nm in names], categories=CATEGORIES),
+        "category": category_col,
         "nr": nrs.astype(np.int32),
-        "addr": pd.array(addr, dtype=TEXT),
-        "data": pd.Series(data, dtype=object),
-        "size": pd.array(size, dtype="Int64"),
+        "addr": pd.array(addr_col, dtype=TEXT),
+        "data": pd.Series(data_col, dtype=object),
+        "size": size_arr,
         "unfinished": ~done,
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
-        "note": pd.array(notes, dtype=TEXT),
+        "note": pd.array(note_col, dtype=TEXT),
     })
 
 
