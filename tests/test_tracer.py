@@ -313,3 +313,22 @@ def test_program_output_goes_where_it_would(tmp_path):
                                "print('rc', t.returncode)"], stdout=f, check=True).returncode
     assert code == 0
     assert out.read_text().splitlines() == ["to-the-terminal", "rc 0"]
+
+
+@pytest.mark.parametrize("seccomp", [True, False])
+def test_fd_paths_stay_right_when_only_reads_and_writes_are_selected(python_exe, seccomp):
+    # fd 5 is first a file, then (after close and pipe) a pipe: the tracer must follow close and
+    # pipe2 although they are not selected, or the pipe's write would show the file's path
+    code = ("import os\n"
+            "r, w = os.pipe()\n"
+            "f = open('/etc/hostname'); f.read(); f.close()\n"
+            "r2, w2 = os.pipe()\n"
+            "os.write(w2, b'x'); os.read(r2, 1)\n")
+    t = spykit.trace([python_exe, "-c", code], syscalls=["read", "write"], seccomp=seccomp)
+    assert set(t.df["syscall"].astype(str)) <= {"read", "write"}
+    hostname_read = t.df[t.df.path == "/etc/hostname"]
+    assert len(hostname_read) >= 1
+    last_write = t.df[t.df.syscall == "write"].iloc[-1]
+    last_read = t.df[t.df.syscall == "read"].iloc[-1]
+    assert last_write["data"] == b"x"
+    assert last_write["path"].startswith("pipe:[") and last_read["path"] == last_write["path"]

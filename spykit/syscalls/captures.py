@@ -226,3 +226,8 @@ FD_ARG["mmap"] = 4
 
 # Calls after which an fd's description may have changed (a socket got its address).
 REDESCRIBES_FD = frozenset({"connect", "bind", "listen", "accept", "accept4"})
+
+# Calls that change what fds point to. Under a selection that shows fds (read, write...), the tracer
+# follows these too, without recording them, so that the `path` of a later read is right.
+FD_CHANGERS = RETURNS_FD | frozenset(RETURNS_FD_PAIR) | REDESCRIBES_FD | {"close", "close_range"}
+USES_FDS = frozenset(FD_ARG) | RETURNS_FD | frozenset(RETURNS_FD_PAIR)

@@ -202,7 +202,7 @@ def trace(
         raise ValueError("string_limit must be 0 or more (strace's -s)")
     path = resolve_executable(argv[0], env)
     selected, spec = _selection(syscalls)
-    prepared = PreparedFilter(selected) if (selected is not None and seccomp) else None
+    use_filter = selected is not None and seccomp
 
     if stdin is not None and input is not None:
         raise ValueError("give either input= or stdin=, not both")
@@ -234,8 +234,9 @@ def trace(
             saved_affinity = None
 
     rec = Recorder(max_events)
-    tracer = Tracer(rec, selected=selected, seccomp=prepared is not None, string_limit=string_limit,
+    tracer = Tracer(rec, selected=selected, seccomp=use_filter, string_limit=string_limit,
                     follow_forks=follow_forks)
+    prepared = PreparedFilter(tracer.stopped_numbers()) if use_filter else None
     meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit)
     pid, errpipe = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,
                                  stdin=stdin, stdout=stdout, stderr=stderr, cpus=cpus, seccomp=prepared)

@@ -122,6 +122,12 @@ class FdTable:
         if table is not None:
             table.pop(fd, None)
 
+    def close_range(self, tgid: int, first: int, last: int) -> None:
+        table = self._tables.get(tgid)
+        if table is not None:
+            for fd in [fd for fd in table if first <= fd <= last]:
+                del table[fd]
+
     def fork(self, parent_tgid: int, child_tgid: int) -> None:
         self._tables[child_tgid] = dict(self._tables.get(parent_tgid, {}))
 

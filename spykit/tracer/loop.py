@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 
 from ..syscalls import captures as C
-from ..syscalls.table import MAX_SYSCALL, syscall_name
+from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
 from .capture import make_reader, sockaddr_len_before
 from .fdtable import FdTable
@@ -66,7 +66,7 @@ class _CallPlan:
     """Per-syscall-number precomputed work, so the hot path does list lookups only."""
 
     __slots__ = ("entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
-                 "redescribes", "sockaddr_out", "needs_args", "exit_work")
+                 "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range")
 
     def __init__(self, name: str, mem: MemoryReader, string_limit: int):
         caps = C.CAPTURES.get(name, ())
@@ -81,9 +81,10 @@ class _CallPlan:
         self.returns_fd = name in C.RETURNS_FD
         self.fd_pair = C.RETURNS_FD_PAIR.get(name)
         self.closes = name == "close"
+        self.closes_range = name == "close_range"
         self.redescribes = name in C.REDESCRIBES_FD
         self.exit_work = bool(self.exit_caps or self.returns_fd or self.closes or self.redescribes
-                              or self.fd_pair is not None)
+                              or self.fd_pair is not None or self.closes_range)
         self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None)
 
 
@@ -103,6 +104,14 @@ class Tracer:
         for nr in range(_TABLE_SIZE) if selected is None else selected:
             if 0 <= nr < _TABLE_SIZE:
                 self.selected[nr] = 1
+        # Calls not selected but followed anyway, unrecorded, because they change the fd table: if
+        # only read and write are selected, a close and a pipe2 still change what fd 4 is.
+        self.tracked = bytearray(_TABLE_SIZE)
+        if selected is not None and any(syscall_name(nr) in C.USES_FDS for nr in selected):
+            for name in C.FD_CHANGERS:
+                nr = SYSCALL_NUMBERS.get(name)
+                if nr is not None and not self.selected[nr]:
+                    self.tracked[nr] = 1
         self.plans: list[_CallPlan | None] = [None] * _TABLE_SIZE
         self.tgid: dict[int, int] = {}  # every live tracee: tid -> process id
         self.pending: dict[int, tuple] = {}  # tid -> (row, nr, args, before) of a call in progress
@@ -126,6 +135,10 @@ class Tracer:
         self._exit_bytes = view[EXIT_SLICE]
 
     # -- options ------------------------------------------------------------------------------
+    def stopped_numbers(self) -> set[int]:
+        """What a seccomp filter must stop: the selected calls, and those followed for the fd table."""
+        return {nr for nr in range(_TABLE_SIZE) if self.selected[nr] or self.tracked[nr]}
+
     def options(self) -> int:
         opts = L.PTRACE_O_TRACESYSGOOD | L.PTRACE_O_TRACEEXEC
         if self.follow_forks:
@@ -218,7 +231,11 @@ class Tracer:
                 self.pending[tid] = _SKIPPED
                 return
         if nr >= _TABLE_SIZE or not self.selected[nr]:
-            self.pending[tid] = _SKIPPED
+            if nr < _TABLE_SIZE and self.tracked[nr]:
+                plan = self.plans[nr] or self._plan(nr)
+                self.pending[tid] = (-1, plan, _unpack_args(self._view, 32), None)
+            else:
+                self.pending[tid] = _SKIPPED
             return
         rec = self.rec
         tgid = self.tgid[tid]
@@ -250,28 +267,38 @@ class Tracer:
             return  # the exit of a call that started before we attached
         row, plan, args, before = pending
         if row < 0:
-            return
-        rec = self.rec
-        rec.finish_row(row, t, self._exit_bytes)
+            if args is None:
+                return  # not recorded, and no fd bookkeeping to do
+        else:
+            self.rec.finish_row(row, t, self._exit_bytes)
         if not plan.exit_work:
             return
+        rec = self.rec
         rval, is_error = _unpack_exit(self._view, 24)
         if is_error:
             if plan.redescribes and rval == -errno.EINPROGRESS:
                 # a non-blocking connect: the socket already has its peer, describe it now
-                tgid = self.tgid.get(tid, tid)
-                rec.set_fd(row, args[0], self.fds.refresh(tgid, tid, args[0]))
+                desc = self.fds.refresh(self.tgid.get(tid, tid), tid, args[0])
+                if row >= 0:
+                    rec.set_fd(row, args[0], desc)
             return
         tgid = self.tgid.get(tid, tid)
-        for slot, key, reader in plan.exit_caps:
-            if args[slot]:
-                rec.add_blob(row, key, reader(tid, args, rval, before))
+        if row >= 0:
+            for slot, key, reader in plan.exit_caps:
+                if args[slot]:
+                    rec.add_blob(row, key, reader(tid, args, rval, before))
         if plan.returns_fd:
-            rec.set_fd(row, rval, self.fds.refresh(tgid, tid, rval))
+            desc = self.fds.refresh(tgid, tid, rval)
+            if row >= 0:
+                rec.set_fd(row, rval, desc)
         elif plan.closes:
             self.fds.close(tgid, args[0])
+        elif plan.closes_range:
+            self.fds.close_range(tgid, args[0], args[1])
         elif plan.redescribes:
-            rec.set_fd(row, args[0], self.fds.refresh(tgid, tid, args[0]))
+            desc = self.fds.refresh(tgid, tid, args[0])
+            if row >= 0:
+                rec.set_fd(row, args[0], desc)
         elif plan.fd_pair is not None:
             raw = self.mem.read(tid, args[plan.fd_pair], 8)
             if raw and len(raw) == 8:
