@@ -24,7 +24,7 @@ import os
 import signal
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
@@ -448,17 +448,8 @@ class Tracer:
         self._reap_all(tids)
 
     def _reap_all(self, tids: list[int]) -> None:
-        deadline = time.monotonic() + 10
         left = set(tids)
-        while left and time.monotonic() < deadline:
-            try:
-                pid, status = os.waitpid(-1, L.WALL | os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                time.sleep(0.001)
-                left = {t for t in left if os.path.exists(f"/proc/{t}")}
-                continue
+        for pid, status in _reports_from(left, seconds=10):
             if (status & 0xFF) == 0x7F:
                 continue  # a last stop before SIGKILL lands
             self._gone(pid, status)
@@ -489,18 +480,7 @@ class Tracer:
                 waiting.add(tid)
             except OSError:  # ESRCH: gone
                 self.tgid.pop(tid, None)
-        deadline = time.monotonic() + 5
-        while waiting and time.monotonic() < deadline:
-            try:
-                pid, status = os.waitpid(-1, L.WALL | os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                time.sleep(0.0005)
-                waiting = {t for t in waiting if os.path.exists(f"/proc/{t}")}
-                continue
-            if pid not in waiting:
-                continue  # a doorbell, or a tracee already let go
+        for pid, status in _reports_from(waiting, seconds=5):
             if (status & 0xFF) != 0x7F:  # it exited meanwhile
                 waiting.discard(pid)
                 continue
@@ -520,6 +500,25 @@ class Tracer:
                 pass
             waiting.discard(pid)
         self.tgid.clear()
+
+
+def _reports_from(tids: set[int], seconds: float) -> Iterator[tuple[int, int]]:
+    """Yield the waitpid reports of the given tracees until ``tids`` is empty (the caller removes
+    the ones it is done with) or time runs out. Polls, so a tracee that never reports (gone
+    without a word, as a thread that died in another's execve) cannot hang us; others' reports
+    (a doorbell, a tracee already let go) are skipped.
+    """
+    deadline = time.monotonic() + seconds
+    while tids and time.monotonic() < deadline:
+        try:
+            pid, status = os.waitpid(-1, L.WALL | os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.0005)
+            tids.intersection_update([t for t in tids if os.path.exists(f"/proc/{t}")])
+        elif pid in tids:
+            yield pid, status
 
 
 _CLD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 4: "CLD_TRAPPED", 5: "CLD_STOPPED",
