@@ -25,15 +25,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-try:  # the fuller table, when spykit's own syscall table is present
-    from spykit.syscalls.table import SYSCALL_NAMES as _SYSCALL_NAMES
-except ImportError:  # python-ptrace's table for this CPU (x86_64: ptrace.syscall.linux.x86_64)
-    from ptrace.syscall.names import SYSCALL_NAMES as _SYSCALL_NAMES
+from ptrace.syscall.prototypes import SYSCALL_PROTOTYPES as _PROTOTYPES
 
-try:
-    from ptrace.syscall.prototypes import SYSCALL_PROTOTYPES as _PROTOTYPES
-except ImportError:  # pragma: no cover - python-ptrace is a dependency
-    _PROTOTYPES = {}
+from ..syscalls.table import syscall_name as _table_name
 
 REASONS = ("cpu", "disk", "network", "input", "child", "sleep", "lock", "other")
 
@@ -42,7 +36,7 @@ def syscall_name(nr: int | None) -> str | None:
     """The name of system call number ``nr`` on this architecture (``syscall_423`` if unknown)."""
     if nr is None:
         return None
-    return _SYSCALL_NAMES.get(nr, f"syscall_{nr}")
+    return _table_name(nr)
 
 
 def format_args(name: str | None, args: tuple[int, ...]) -> str:
