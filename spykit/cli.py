@@ -125,14 +125,15 @@ def _run_trace(args: argparse.Namespace) -> int:
             raise _UsageError("give either -p PID or a command, not both")
         try:
             trace, interrupted = spykit.attach(args.pid, syscalls=syscalls, follow_forks=args.follow,
-                                               string_limit=args.string_limit,
+                                               string_limit=args.string_limit, decode_fds=args.decode_fds,
                                                duration=args.duration), False
         except TraceInterrupted as interruption:
             if interruption.trace is None:
                 raise
             trace, interrupted = interruption.trace, True
     else:
-        trace, interrupted = _record(_command(args), args, syscalls=syscalls, follow_forks=args.follow)
+        trace, interrupted = _record(_command(args), args, syscalls=syscalls, follow_forks=args.follow,
+                                     decode_fds=args.decode_fds)
     # like strace, the trace goes to stderr unless -o names a file
     stream = _open_output(args.output) if args.output else sys.stderr
     try:
@@ -252,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("-w", dest="wall", action="store_true",
                        help="with -c: charge calls left running at the end until the end (wall time)")
     trace.add_argument("-T", dest="durations", action="store_true", help="show the time spent in each call")
+    trace.add_argument("-y", dest="decode_fds", action="store_true",
+                       help="show what each fd points to, like strace -y: 3</etc/hostname>")
     trace.add_argument("-tt", dest="wall_clock", action="store_true",
                        help="start each line with the time of day, to the microsecond")
     trace.add_argument("-o", dest="output", metavar="FILE",

@@ -78,6 +78,7 @@ class TraceMeta:
     counts: dict[str, int] = field(default_factory=dict)  # exact per-syscall counts, truncated or not
     selection: list[str] | None = None  # the syscalls= selection, as given
     string_limit: int = 32
+    decode_fds: bool = False  # args show fds as strace -y does
     stdout: bytes | None = None  # captured output, when asked for
     stderr: bytes | None = None
     version: int = TRACE_FORMAT_VERSION

@@ -332,3 +332,16 @@ def test_fd_paths_stay_right_when_only_reads_and_writes_are_selected(python_exe,
     last_read = t.df[t.df.syscall == "read"].iloc[-1]
     assert last_write["data"] == b"x"
     assert last_write["path"].startswith("pipe:[") and last_read["path"] == last_write["path"]
+
+
+def test_decode_fds_shows_what_each_fd_is_like_strace_y(strace_exe):
+    # (head, not cat: cat may copy with copy_file_range and never read)
+    t = spykit.trace(["head", "-c", "100", "/etc/hostname"], syscalls=["read"], decode_fds=True,
+                     capture_output=True)
+    reads = t.df[t.df.path == "/etc/hostname"]
+    assert reads["args"].str.startswith(f"{int(reads.iloc[0]['fd'])}</etc/hostname>, ").all()
+    out = subprocess.run([strace_exe, "-y", "-e", "trace=read", "-o", "/dev/stderr", "head", "-c", "100",
+                          "/etc/hostname"],
+                         capture_output=True, text=True).stderr
+    expected = [line.split("(", 1)[1].rsplit(")", 1)[0] for line in out.splitlines() if "/etc/hostname>" in line]
+    assert list(reads["args"]) == expected

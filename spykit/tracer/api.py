@@ -174,6 +174,7 @@ def trace(
     timeout: float | None = None,
     string_limit: int = 32,
     max_events: int | None = None,
+    decode_fds: bool = False,
     seccomp: bool = True,
     pin_cpu: bool = True,
 ) -> Trace:
@@ -194,8 +195,10 @@ def trace(
     ``timeout`` (seconds), Ctrl-C or an error stop tracing: the program and everything it
     started are killed and reaped, and :class:`~spykit.TraceInterrupted` is raised with the trace
     recorded so far in its ``trace`` attribute. ``max_events`` caps the rows kept (the per-call
-    ``counts`` stay exact). ``pin_cpu`` keeps tracer and program on one CPU while the program is
-    single-threaded, which makes tracing several times faster on virtual machines.
+    ``counts`` stay exact). ``decode_fds`` shows fds in ``args`` as ``strace -y`` does
+    (``3</etc/hostname>``); the ``path`` column always says what an fd points to. ``pin_cpu``
+    keeps tracer and program on one CPU while the program is single-threaded, which makes tracing
+    several times faster on virtual machines (the program sees one CPU until it starts a thread).
     """
     argv = split_command(cmd)
     if string_limit < 0:
@@ -237,7 +240,8 @@ def trace(
     tracer = Tracer(rec, selected=selected, seccomp=use_filter, string_limit=string_limit,
                     follow_forks=follow_forks)
     prepared = PreparedFilter(tracer.stopped_numbers()) if use_filter else None
-    meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit)
+    meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit,
+                     decode_fds=decode_fds)
     pid, errpipe = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,
                                  stdin=stdin, stdout=stdout, stderr=stderr, cpus=cpus, seccomp=prepared)
     meta.pid = pid
@@ -382,6 +386,7 @@ def attach(
     follow_forks: bool = True,
     string_limit: int = 32,
     max_events: int | None = None,
+    decode_fds: bool = False,
     seccomp: bool = False,
 ) -> Trace:
     """Trace a running process (all its threads), like ``strace -p``, then detach.
@@ -407,7 +412,7 @@ def attach(
     except OSError:
         command = []
     meta = TraceMeta(command=command or [f"<pid {pid}>"], start_time=_time.time(), selection=spec,
-                     string_limit=string_limit, pid=pid, attached=True)
+                     string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds)
     tracer.root = pid
     watcher = None
     interrupted: BaseException | None = None

@@ -154,7 +154,7 @@ def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
     return first
 
 
-def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
+def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -> pd.DataFrame:
     """The ``Trace.df`` of a recording.
 
     Programs repeat themselves (a loop reads into the same buffer again and again), so the rows
@@ -208,7 +208,7 @@ def build_frame(rec: Recorder, *, string_limit: int) -> pd.DataFrame:
         desc_id = int(desc_ids[i])
         fd_path = strings[desc_id] if desc_id != NO_STR else None
         rendered_args.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit,
-                                         fd_path=fd_path))
+                                         fd_path=fd_path, decode_fds=decode_fds))
         note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) if finished and not err else ""
         rendered_notes.append(note or None)
     args_col = np.array(rendered_args, dtype=object)[codes] if n else np.empty(0, dtype=object)
@@ -313,5 +313,5 @@ def build_events(rec: Recorder) -> pd.DataFrame:
 def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
     meta.truncated = rec.truncated
     meta.counts = {syscall_name(nr): c for nr, c in sorted(rec.all_counts().items(), key=lambda kv: -kv[1])}
-    return Trace(build_frame(rec, string_limit=meta.string_limit), build_events(rec), meta)
+    return Trace(build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds), build_events(rec), meta)
 
