@@ -51,7 +51,8 @@ def test_tracing_tests_pass_as_an_unprivileged_user(tmp_path_factory):
             os.chmod(parent, 0o755)
     _copy_tree(base)
     home = base / "home"
-    home.mkdir(mode=0o777)
+    home.mkdir()
+    os.chmod(home, 0o777)  # (mkdir's mode is cut by the umask)
     python = sys.executable  # (not realpath: in a venv that would leave the venv behind)
     drop = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all"]
     env = {

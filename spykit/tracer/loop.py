@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import os
 import signal
 import struct
@@ -156,6 +157,17 @@ class Tracer:
     # -- the loop --------------------------------------------------------------------------------
     def run(self) -> None:
         """Trace until every tracee is gone or a stop is requested (the caller then cleans up)."""
+        # The loop makes small tuples at every stop and keeps none of them in cycles: the cyclic
+        # garbage collector would only walk the growing buffers again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self) -> None:
         waitpid = os.waitpid
         wall = L.WALL
         raw = L._ptrace
