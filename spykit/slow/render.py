@@ -128,7 +128,9 @@ def format_wchan(df: pd.DataFrame) -> str:
     lines = [f"wchan: {command}: {ticks} samples{every}{over}"]
     summary = summarize(df)
     for pid, rows in summary.groupby("pid", sort=False):
-        lines.append(f"  pid {pid}  {rows['command'].iloc[0]}")
+        command_line = str(rows["command"].iloc[0])
+        shown = command_line if len(command_line) <= 80 else command_line[:77] + "..."
+        lines.append(f"  pid {pid}  {shown}")
         lines += _wait_lines(rows, limit=None)
     if not len(summary):
         lines.append("  (no samples: the program ended before the first look)")

@@ -107,7 +107,7 @@ class WaitSampler:
         if key not in self._commands:
             argv = procfs.cmdline(pid)
             text = shlex.join(argv) if argv else comm
-            self._commands[key] = text if len(text) <= 80 else text[:77] + "..."
+            self._commands[key] = text  # whole: renderers shorten it for display
         return self._commands[key]
 
     def _stack(self, pid: int, tid: int) -> tuple[str, ...] | None:
