@@ -543,10 +543,271 @@ Well done: you can spy on your programs.
     ]
 
 
+# -- 03 wizard exercises -----------------------------------------------------------------------------
+
+def wizard_exercises() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 03 · Wizard exercises
+
+Five programs you have not met, six questions, and no walkthrough this time. Each case gives you
+the question, reminds you of the tools that could help, takes the first step with you, and then it
+is your turn. Work through them in any order, at your own pace.
+
+- Treat every program as a black box: run it, trace it, watch it. Reading its source spoils the case.
+- Every answer is checked by running the program again: the check deletes the file you name while
+  the program hangs, puts a config file where you say, measures what you claim. A check takes a
+  second or two.
+- `hint()` gives a nudge; call it again for a stronger one. `solution()` is the last resort.
+- Programs you start in the background are stopped in the last cell ("Tidy up"), and at the latest
+  when the notebook's kernel stops.
+"""),
+        md(SETUP_TEXT),
+        code(SETUP + """
+import os
+import subprocess
+from pathlib import Path
+
+from spykit.exercises import ch03
+
+quiet = dict(stdout=subprocess.DEVNULL)
+""", check=True),
+        md("""
+If it says tracing is not allowed: you can still solve every case. Waiting, timing and `/proc`
+need no tracing; the traces below come from recordings; and the checks that need to trace a
+program (questions 3 and 6) say that they could not check, while their hints and solutions still
+work.
+
+## Your toolbox
+
+To find out...
+
+- **what a program opens, looks for, starts, sends or writes:** `t = spykit.trace(cmd)`, then
+  `t.files()`, `t.missing()`, `t.processes()`, `t.network()`, `t.writes()`, `t.filter(...)`, `t.summary()`;
+- **where its time goes:** `spykit.time(cmd)`, then `spykit.diagnose(cmd)` and its `.evidence`;
+- **what a running program waits for:** `spykit.wchan(pid, duration=1)`;
+- **what a running program is doing:** `spykit.attach(pid, duration=1)`;
+- **who holds a file lock:** `/proc/locks`;
+- **who a process is:** `/proc/PID/cmdline` (its command line), `/proc/PID/cwd` (the folder it works
+  in), `/proc/PID/fd/` (what it has open).
+
+A command is a list, as in the chapters: `workshop.mystery("toolconf")` runs
+`mysteries/toolconf.py` with this notebook's Python. (The hints write commands as
+`['python', 'mysteries/toolconf.py']`; this notebook runs in the `notebooks/` folder, so use
+`workshop.mystery(...)` instead.)
+
+What is new is looking at a program *while it runs*. Some programs only show their problem then
+(you cannot trace a hang to its end), so you start them in the background and look at them from
+the outside. Practise on something harmless first.
+
+### Start a program in the background
+
+`workshop.start(name, cmd)` starts a program with `subprocess.Popen` and hands it back to you: its
+**process id** (pid), the number the kernel knows it by, is `.pid`. It runs in a session of its
+own, so interrupting a cell here does not stop it, and what it prints goes to a file that
+`.said()` reads. Starting the same name again stops the earlier one first. `workshop.family(pid)`
+lists a process and every process it started.
+
+The practice program is a clock that writes the time five times a second:
+"""),
+        code("""
+ticker = workshop.scratch_dir() / "clock.py"
+ticker.write_text("import time\\nwhile True:\\n    print(time.strftime('%H:%M:%S'), flush=True)\\n    time.sleep(0.2)\\n")
+clock = workshop.start("clock", workshop.python(str(ticker)))
+workshop.family(clock.pid)
+"""),
+        md("""
+### What is it waiting for? `spykit.wchan`
+
+Give `wchan` a pid instead of a command and it watches that running process, and everything it
+started, for `duration` seconds. It reads `/proc` a hundred times a second and needs no tracing, so
+it works even where ptrace is forbidden:
+"""),
+        code('spykit.wchan(clock.pid, duration=0.5)[["pid", "state", "wchan", "syscall", "meaning"]].tail(3)'),
+        md("""
+Asleep on a timer between two ticks, as a clock should be. When a program has several processes
+or threads, each has rows of its own: `pid`, `tid`, `ppid` and `command` tell them apart.
+
+### What is it doing? `spykit.attach`
+
+`attach` traces a program that is already running (strace's `-p`): it follows the system calls of
+every thread for `duration` seconds, then lets go. It needs ptrace, and even where ptrace is
+allowed, many machines (Binder among them) only let you attach to programs you started yourself,
+which is what `workshop.start` did. Where attaching is refused, the cell says why and shows a
+recording instead.
+"""),
+        code("""
+ticks = workshop.attach("clock", clock.pid, duration=0.6)
+ticks.df[["syscall", "args", "ret"]].head(6)
+"""),
+        md("""
+Sleep, write the time, sleep again. And the clock never noticed it was watched; it is still
+running:
+"""),
+        code("clock.poll() is None", check=True),
+        md("""
+### Who holds a file lock? `/proc/locks`
+
+Programs that share a file take turns with a **file lock**: a call such as `flock` asks the kernel
+for the lock, and waits as long as someone else holds it. The kernel lists every lock on the
+machine in `/proc/locks`, one line each, with the pid of the process that holds it; a process
+*waiting* for a lock gets a line too, marked `->`. Take a lock from this notebook and find it:
+"""),
+        code("""
+import fcntl
+
+with open(workshop.scratch_dir() / "practice.lock", "w") as practice:
+    fcntl.flock(practice, fcntl.LOCK_EX)
+    mine = [line for line in Path("/proc/locks").read_text().splitlines() if f" {os.getpid()} " in line]
+print("\\n".join(mine), "   <- this notebook's pid is", os.getpid())
+"""),
+        md("""
+The columns: the lock's number, its kind (`FLOCK`), `ADVISORY` (programs agree to respect it; the
+kernel does not force anyone), `WRITE` (exclusive: one holder at a time), the holder's pid, the
+file as device and inode number, and the part of the file it covers. The lock went away when the
+`with` block closed the file.
+
+Practice over: stop the clock. `stop` says whether it was still running.
+"""),
+        code('workshop.stop("clock")', check=True),
+        md("""
+## Case 1 · Wizard Sync hangs
+
+`mysteries/hangs.py` announces that it is syncing your spellbook with its sync daemon, and then
+nothing happens. It gives up by itself in the end (here after two minutes; run the cell again for a
+fresh start).
+
+**The question:** what is it waiting for, what is *that* waiting for, and can you make it finish
+without killing anything?
+
+**Tools:** `workshop.family` for the pids; `spykit.wchan(pid, duration=1)` on the program (it
+covers every process the program started); `spykit.attach(pid, duration=1)` on a process that
+seems to do nothing, then ask its trace the questions you know; `/proc/PID/cwd` for the folder a
+process works in; `sync.said()` for what it printed.
+"""),
+        code("""
+# Your workspace: add cells below as you need them. Wizard Sync, running in the background:
+sync = workshop.start("sync", workshop.mystery("hangs", "--seconds", "120"))
+print(sync.said())
+workshop.family(sync.pid)
+"""),
+        *exercise("**1.** Which file has to go for Wizard Sync to finish? Give its path from one run. The "
+                  "check starts a run of its own, deletes that file from it while it hangs, and sees whether "
+                  "the sync then completes.", "ch03.q1"),
+        md("""
+## Case 2 · wizfmt's hidden settings
+
+`mysteries/toolconf.py` is wizfmt, a text formatter. Like many tools it has a config file, and
+like many tools it does not tell you where. It found none, so it formats its scroll plainly.
+
+**The question:** where can you put a config file it reads? And once it has one, which other file
+does it go looking for?
+
+**Tools:** `t.missing()` (what it looked for and did not find) and `t.files()`; the tool's
+`--help`. Create files under your home as you like (`~` is `Path.home()`): the checks run wizfmt
+in a private copy of your folders and change nothing of yours.
+"""),
+        code("""
+# Your workspace. wizfmt as it is now, traced:
+wizfmt = workshop.trace("toolconf", workshop.mystery("toolconf"), capture_output=True)
+print(wizfmt.stdout.decode())
+"""),
+        *exercise("**2.** Where can you put a config file that wizfmt reads? Give a path (`~` for your home "
+                  "is fine), or the name of an environment variable that names one. The check creates the "
+                  "file there, in the private copy, and runs wizfmt.", "ch03.q2"),
+        *exercise("**3.** Once wizfmt has a config file, it looks for one more file. Where? Give its path.",
+                  "ch03.q3"),
+        md("""
+## Case 3 · Wizard Post is slow
+
+`mysteries/slow_4_child.py` hands a few letters to a courier, and takes seconds to do it. As in
+chapter 02, measure before you guess.
+
+**The question:** it waits for a child process. What is the child waiting for?
+
+**Tools:** `spykit.diagnose(cmd)` and its `.evidence` (what the program *and its descendants* were
+doing); `spykit.wchan(cmd)`, a row per thread of every process; `t.processes()` to see who is who.
+"""),
+        code("""
+# Your workspace. Wizard Post, timed (it works for one second here):
+spykit.time(workshop.mystery("slow_4_child", "--seconds", "1"), **quiet)
+"""),
+        *exercise("**4.** What is Wizard Post's child waiting for? One word: `'network'`, `'cpu'`, "
+                  "`'disk'`, `'sleep'`, `'lock'` or `'input'`. The check diagnoses a live run.", "ch03.q4"),
+        md("""
+## Case 4 · The library's clerks
+
+In `mysteries/slow_5_lock.py` three clerks, threads of one program, record the library's loans in
+a catalogue, one at a time. They get very little done, and hardly use the CPU.
+
+**The question:** they wait on a lock. Who holds it: another thread of the same program, or
+another process?
+
+**Tools:** `spykit.diagnose(cmd)` for the kind of wait; a running copy (`workshop.start`, as in the
+toolbox) to look at with `spykit.wchan`, and `/proc/locks` while it runs; `workshop.family(pid)` and
+`/proc/PID/cmdline` for whoever the pids turn out to be.
+"""),
+        code("""
+# Your workspace. The clerks, timed (one second of work):
+spykit.time(workshop.mystery("slow_5_lock", "--seconds", "1"), **quiet)
+"""),
+        *exercise("**5.** Who holds the lock the clerks wait for: another thread of the program, or another "
+                  "process (which one)? Answer in words. The check reads `/proc/locks` during a live run.",
+                  "ch03.q5"),
+        md("""
+## Case 5 · Wizard Weather
+
+`mysteries/slow_6_pipe.py` averages a handful of temperature readings. Adding up five numbers
+takes no time at all, yet it takes seconds.
+
+**The question:** about how many seconds pass between two readings?
+
+**Tools:** `spykit.diagnose(cmd)` for where the readings come from; in a trace,
+`t.filter("read", path="pipe")` for the reads from a pipe (a **pipe** is a one-way channel from one
+process to another); a call that waits ends at its `time` plus its `duration`; pandas' `.diff()`
+gives the gaps between rows.
+"""),
+        code("""
+# Your workspace. Wizard Weather, traced for a short run:
+weather = workshop.trace("slow-6-pipe", workshop.mystery("slow_6_pipe", "--seconds", "1.3"), capture_output=True)
+print(weather.stdout.decode())
+"""),
+        *exercise("**6.** About how many seconds pass between two readings? A number. The check traces a run "
+                  "here and measures; within half as much again, either way, counts.", "ch03.q6"),
+        md("""
+## Tidy up
+
+Stop every program this notebook started in the background, and make sure nothing is left
+running. (This also happens when the kernel stops, but a detective leaves the scene as they
+found it.) If the list names a program you started yourself with `subprocess.Popen`, stop it with
+its `.terminate()`.
+"""),
+        code("""
+workshop.stop_all()
+print("Still running:", ", ".join(workshop.leftovers()) or "nothing")
+""", check=True),
+        md("""
+## What you can do now
+
+You cracked five programs nobody explained to you, from the outside:
+
+- follow a wait from one process to the next until you find what everything is waiting on;
+- find a tool's settings in the files it fails to open, and look again after every change;
+- tell apart the ways a program can be slow because of someone else: a child, a lock's holder, a
+  producer that takes its time.
+
+None of this is special to Python or to these programs. Outside a notebook the same questions are
+`strace -f -p PID`, `cat /proc/PID/wchan` and `cat /proc/locks`: try them on the next program that
+puzzles you.
+"""),
+    ]
+
+
 NOTEBOOKS = {
     "00-wizard-school.ipynb": wizard_school,
     "01-missing-config-file.ipynb": missing_config_file,
     "02-slow-program.ipynb": slow_program,
+    "03-wizard-exercises.ipynb": wizard_exercises,
 }
 
 

@@ -5,7 +5,11 @@ Where this machine does not allow ptrace (some containers block it), it loads th
 name from ``notebooks/recorded/`` instead, so a notebook still runs top to bottom, and it says so.
 
 ``notebooks/record.py`` remakes the recordings: it runs every notebook with ``SPYKIT_WORKSHOP_RECORD``
-set, and :func:`trace` then saves each trace it makes under its name.
+set, and :func:`trace` (and :func:`attach`) then saves each trace it makes under its name.
+
+Programs a notebook looks at while they run are started with :func:`start`, in a session of their
+own (interrupting a cell does not stop them) and stopped with every process they started, by
+:func:`stop`, :func:`stop_all`, or at the latest when the kernel exits.
 """
 
 from __future__ import annotations
@@ -13,12 +17,18 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 import spykit
+from spykit.slow import procfs
 
 HERE = Path(__file__).resolve().parent
 RECORDED = HERE / "recorded"
@@ -59,10 +69,35 @@ def trace(name: str, cmd: list[str] | str, **options: Any) -> spykit.Trace:
         print(f"(recorded trace: {recording.name})")
         return spykit.load(recording)
     result = spykit.trace(cmd, **options)
+    _keep(result, recording)
+    return result
+
+
+def attach(name: str, pid: int, **options: Any) -> spykit.Trace:
+    """``spykit.attach(pid, **options)``; where attaching is not allowed, the recording called ``name``.
+
+    Attaching can be refused even where launching a traced program works: under Yama's ptrace_scope 1
+    (Ubuntu's default, and Binder's) a process may only attach to its own descendants, so a program
+    started from a terminal is out of the kernel's reach. Then too it says why and uses the recording.
+    """
+    recording = RECORDED / f"{name}.parquet"
+    if is_live():
+        try:
+            result = spykit.attach(pid, **options)
+        except spykit.TracingNotPermitted as refused:
+            print(f"Attaching is not allowed here: {refused.message}")
+        else:
+            _keep(result, recording)
+            return result
+    print(f"(recorded trace: {recording.name})")
+    return spykit.load(recording)
+
+
+def _keep(result: spykit.Trace, recording: Path) -> None:
+    """Save a live trace as the recording of its name, when notebooks/record.py asks for it."""
     if os.environ.get(RECORD_ENV):
         RECORDED.mkdir(exist_ok=True)
         result.save(recording)
-    return result
 
 
 def python(*args: str) -> list[str]:
@@ -91,3 +126,134 @@ def pretend_home() -> dict[str, str]:
     home = str(scratch_dir("wizard-home-"))
     return {**os.environ, "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config",
             "XDG_DATA_HOME": f"{home}/.local/share"}
+
+
+# -- programs running in the background ------------------------------------------------------------------
+
+_GRACE = 5.0  # seconds a program gets to tidy up after SIGTERM before it is killed
+
+
+class Background(subprocess.Popen):
+    """A program started by :func:`start`: a ``subprocess.Popen`` with a name and a log of what it said.
+
+    It leads a session (and process group) of its own, so every process it starts can be found and
+    stopped with it, and the kernel's Ctrl-C (sent to the kernel's whole process group) leaves it be.
+    """
+
+    def __init__(self, name: str, cmd: list[str], log: Path, **popen: Any):
+        self.name = name
+        self.log = log
+        with open(log, "wb") as output:
+            super().__init__(cmd, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                             start_new_session=True, **popen)
+
+    def said(self) -> str:
+        """Everything it has written to its output and error output so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+_started: dict[str, Background] = {}
+_groups: set[int] = set()  # every process group start() made, to find helpers that outlived their program
+_log_dir: Path | None = None
+
+
+def start(name: str, cmd: list[str], *, settle: float = 0.5, **popen: Any) -> Background:
+    """Start ``cmd`` in the background under ``name`` (stopping an earlier program of that name).
+
+    It waits ``settle`` seconds, time enough for the program to start its helpers, so that a look
+    at it straight away sees the whole family.
+    """
+    global _log_dir
+    stop(name)
+    if _log_dir is None:
+        _log_dir = scratch_dir("workshop-logs-")
+        atexit.register(stop_all)  # registered after rmtree: it runs first, while the logs still exist
+    program = Background(name, cmd, _log_dir / f"{name}.log", **popen)
+    _started[name] = program
+    _groups.add(program.pid)
+    time.sleep(settle)
+    return program
+
+
+def stop(program: Background | str) -> bool:
+    """Stop a program :func:`start` started, and every process it started. True if it was still running."""
+    if isinstance(program, str):
+        program = _started.get(program)
+        if program is None:
+            return False
+    if _started.get(program.name) is program:
+        del _started[program.name]
+    running = program.poll() is None
+    group = program.pid  # a session leader's process group has its pid
+    _signal_group(group, signal.SIGTERM)  # the mysteries tidy up on SIGTERM, taking their helpers along
+    try:
+        program.wait(timeout=_GRACE)
+    except subprocess.TimeoutExpired:
+        _signal_group(group, signal.SIGKILL)
+        program.wait()
+    deadline = time.monotonic() + _GRACE
+    while _members(group) and time.monotonic() < deadline:
+        time.sleep(0.05)  # helpers notice their parent has gone
+    if _members(group):
+        _signal_group(group, signal.SIGKILL)
+    return running
+
+
+def stop_all() -> list[str]:
+    """Stop every program :func:`start` started; the names of those that were still running."""
+    return [program.name for program in list(_started.values()) if stop(program)]
+
+
+def _signal_group(group: int, signum: int) -> None:
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
+        pass  # everyone in it has gone already
+
+
+def _members(group: int) -> list[int]:
+    """The living (not zombie) processes of a process group, from a scan of /proc."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{name}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # it ended meanwhile
+        if len(fields) > 2 and int(fields[2]) == group and fields[0] != "Z":
+            found.append(int(name))
+    return found
+
+
+def _short(argv: list[str]) -> str:
+    """A command line with every absolute path cut to its last part: ``python3 hangs.py --seconds 9``."""
+    return " ".join(os.path.basename(arg) if arg.startswith("/") else arg for arg in argv)
+
+
+def family(pid: int) -> pd.DataFrame:
+    """A process and every process it started, parents first (like ``ps --forest``).
+
+    Columns: pid, parent, state (R running, S sleeping, ...), threads, command.
+    """
+    rows = []
+    for member in procfs.ProcessTree(pid).pids():
+        stat = procfs.read_stat(member)
+        if stat is not None:
+            rows.append({"pid": member, "parent": stat.ppid, "state": stat.state,
+                         "threads": len(procfs.list_threads(member)), "command": _short(procfs.cmdline(member))})
+    return pd.DataFrame(rows, columns=["pid", "parent", "state", "threads", "command"])
+
+
+def leftovers() -> list[str]:
+    """Processes this notebook started that are still running (its descendants, and the programs'
+    process groups): ``["pid 123: python3 hangs.py"]``, empty when everything has been stopped."""
+    mine = set(procfs.ProcessTree(os.getpid()).pids()[1:])
+    for group in _groups:
+        mine.update(_members(group))
+    alive = []
+    for pid in sorted(mine):
+        stat = procfs.read_stat(pid)
+        if stat is not None and stat.state != "Z":
+            alive.append(f"pid {pid}: {_short(procfs.cmdline(pid))}")
+    return alive

@@ -3,7 +3,9 @@
 - nbval re-runs each notebook and compares the outputs of the cells that are the same on every
   machine (the others carry the ``nbval-ignore-output`` tag), after ``notebooks/nbval-sanitize.cfg``.
 - Each notebook runs again in a kernel whose system calls to ``ptrace`` are refused by a seccomp
-  filter, as in a locked-down container: it must still run, say so, and use the recorded traces.
+  filter, as in a locked-down container: it must still run, say so, and use the recorded traces;
+  and once its kernel has stopped, nothing it started may still be running.
+- The helpers notebook 03 uses to look at running programs stop a program with all it started.
 - The committed notebooks are what ``notebooks/build_notebooks.py`` writes (the text lives there).
 """
 
@@ -11,9 +13,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -116,6 +120,33 @@ def no_ptrace_kernel(tmp_path_factory) -> tuple[str, dict[str, str]]:
     return "spykit-no-ptrace", env
 
 
+# The calls that make a trace, which fall back on a recording where ptrace is refused.
+_TRACING = re.compile(r'workshop\.(?:trace|attach)\(\s*"([^"]+)"')
+_MARKER = "SPYKIT_NOTEBOOK_TEST_RUN"
+
+
+def _still_running(marker: str, patience: float = 10.0) -> list[str]:
+    """Processes whose environment carries ``marker``, once the helpers of stopped programs had time to go."""
+    deadline = time.monotonic() + patience
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                if f"{_MARKER}={marker}".encode() not in (entry / "environ").read_bytes().split(b"\0"):
+                    continue
+                state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue  # gone meanwhile, or another user's
+            if state != "Z":
+                found.append(f"{entry.name}: {command.strip()}")
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
 def _texts(cell: nbformat.NotebookNode) -> str:
     parts = []
     for output in cell.get("outputs", []):
@@ -131,6 +162,8 @@ def test_notebook_runs_where_ptrace_is_forbidden(name: str, no_ptrace_kernel, mo
     kernel, env = no_ptrace_kernel
     for key, value in env.items():
         monkeypatch.setenv(key, value)  # the kernel is started from this process, with its environment
+    marker = f"{name}-{uuid.uuid4().hex}"
+    monkeypatch.setenv(_MARKER, marker)  # inherited by everything the kernel starts
     nb = build_notebooks.build(name)
     started = time.monotonic()
     NotebookClient(nb, timeout=BUDGET, kernel_name=kernel, resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
@@ -141,18 +174,72 @@ def test_notebook_runs_where_ptrace_is_forbidden(name: str, no_ptrace_kernel, mo
     # It says so plainly at the top, and every trace came from a recording.
     assert "Tracing is NOT allowed" in _texts(code[0]) and "recording" in _texts(code[0])
     everything = "".join(_texts(c) for c in code)
-    recordings = [c for c in code if "workshop.trace(" in c.source]
+    recordings = [c for c in code if _TRACING.search(c.source)]
     assert recordings and all("(recorded trace:" in _texts(c) for c in recordings)
     assert "Tracing works here" not in everything
     assert took < BUDGET
+    # The kernel has shut down: nothing it started (background programs and their helpers) runs on.
+    assert not _still_running(marker), f"{name} left processes running: {_still_running(marker)}"
 
 
 def test_every_recording_the_notebooks_use_is_shipped():
-    import re
-
     used = set()
     for name in NAMES:
         for cell in build_notebooks.build(name).cells:
-            used.update(re.findall(r'workshop\.trace\(\s*"([^"]+)"', cell.source))
+            used.update(_TRACING.findall(cell.source))
     shipped = {path.stem for path in (NOTEBOOKS / "recorded").glob("*.parquet")}
     assert used and used <= shipped, f"missing recordings (run notebooks/record.py): {sorted(used - shipped)}"
+
+
+# -- the helpers for programs running in the background (notebook 03) -------------------------------------
+
+@pytest.fixture()
+def workshop_module(tmp_path, monkeypatch):
+    """notebooks/workshop.py, with temporary files under tmp_path (the mysteries honour $TMPDIR)."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    import workshop
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # look at $TMPDIR again
+    monkeypatch.setattr(workshop, "_log_dir", None)  # logs in this test's folder
+    yield workshop
+    workshop.stop_all()
+
+
+def test_a_background_program_is_stopped_with_every_process_it_started(workshop_module, tmp_path):
+    workshop = workshop_module
+    sync = workshop.start("sync", workshop.mystery("hangs", "--seconds", "30"), settle=0)
+    deadline = time.monotonic() + 15
+    while len(workshop.family(sync.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    members = workshop.family(sync.pid)
+    assert list(members["parent"])[1:] == [sync.pid] and "--daemon" in members["command"].iloc[1]
+    assert os.getpgid(int(members["pid"].iloc[1])) == sync.pid  # its helper is in its process group
+    while "syncing" not in sync.said() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Wizard Sync" in sync.said()  # what it printed, from its log
+    running = {entry.split(":")[0] for entry in workshop.leftovers()}
+    assert {f"pid {pid}" for pid in members["pid"]} <= running
+
+    again = workshop.start("sync", workshop.mystery("hangs", "--seconds", "30"), settle=0)
+    assert sync.poll() is not None, "starting a name again stops the earlier program"
+    assert workshop.stop_all() == ["sync"] and again.poll() is not None
+    assert not [entry for entry in workshop.leftovers() if "hangs.py" in entry] and not workshop.stop("sync")
+    assert not any(p.name.startswith("wizard-sync-") for p in tmp_path.iterdir())  # it tidied up on SIGTERM
+
+
+def test_attach_falls_back_on_the_recording_when_attaching_is_refused(workshop_module, monkeypatch, capsys):
+    workshop = workshop_module
+    import spykit
+
+    def refuse(pid, **options):
+        raise spykit.TracingNotPermitted("ptrace: Operation not permitted", hint="")
+
+    monkeypatch.setattr(workshop, "_live", True)
+    monkeypatch.setattr(spykit, "attach", refuse)
+    recorded = workshop.attach("clock", os.getpid(), duration=0.1)
+    said = capsys.readouterr().out
+    assert "Attaching is not allowed here: ptrace: Operation not permitted" in said
+    assert "(recorded trace: clock.parquet)" in said
+    assert recorded.meta.attached and {"write", "clock_nanosleep"} <= set(recorded.df["syscall"])
