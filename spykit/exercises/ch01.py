@@ -84,7 +84,7 @@ q1 = Exercise(
     "ch01.q1", "Where does Wizard Browser (mysteries/consent.py) look for your consent? Give a path.",
     check_consent_path,
     hints=[
-        "Trace it: t = spykit.trace(['python', 'mysteries/consent.py']). What did it look for?",
+        "Trace it: t = spykit.trace(workshop.mystery('consent')). What did it look for?",
         "t.missing() lists the files it looked for and did not find. Most are Python's own business.",
         "One of the missing paths has 'wizard-browser' in it. Create that file (any content) and run it again.",
     ],

@@ -86,12 +86,12 @@ def check_hot_function(answer: Any) -> Verdict:
 q2 = Exercise(
     "ch02.q2", "Which function of mysteries/slow_2_cpu.py would you speed up first?", check_hot_function,
     hints=[
-        "spykit.profile('mysteries/slow_2_cpu.py') runs it under a profiler.",
+        "spykit.profile(workshop.mystery('slow_2_cpu')[1]) runs it under a profiler.",
         "'own' is the time in the function itself; 'cumulative' includes what it calls.",
         "The first row, most own time first, is the one.",
     ],
     solution="is_magic: it counts digits the long way and is called for every number. "
-             "spykit.profile('mysteries/slow_2_cpu.py').iloc[0]['function'].",
+             "spykit.profile(workshop.mystery('slow_2_cpu')[1]).iloc[0]['function'].",
     example="q2.check('function_name')",
 )
 

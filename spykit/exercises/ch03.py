@@ -149,7 +149,7 @@ q1 = Exercise(
     "ch03.q1", "mysteries/hangs.py hangs. Which file has to go for it to finish? Give its path from one run.",
     check_hang_file,
     hints=[
-        "Start it in the background: p = subprocess.Popen([sys.executable, 'mysteries/hangs.py']). Then "
+        "Start it in the background: p = workshop.start('hangs', workshop.mystery('hangs')). Then "
         "spykit.wchan(p.pid, duration=1): what does each process of it wait for?",
         "The program waits for an answer from its daemon (a second copy of it, its child). The daemon only "
         "naps, yet never answers. What does it do between naps? spykit.attach(daemon_pid, duration=1)",
@@ -331,7 +331,7 @@ q2 = Exercise(
     "ch03.q2", "mysteries/toolconf.py (wizfmt) finds no configuration. Where can you put a config file it "
     "reads? Give a path (or the environment variable that names one).", check_config_place,
     hints=[
-        "Trace it: t = spykit.trace(['python', 'mysteries/toolconf.py']), then t.missing(). Most of what is "
+        "Trace it: t = spykit.trace(workshop.mystery('toolconf')), then t.missing(). Most of what is "
         "missing is Python's own business; look for the tool's name.",
         "It tries several places, first match wins: one relative to the current directory, one under your "
         "home, one relative to the program itself, one in /etc. `python mysteries/toolconf.py --help` tells "
@@ -420,7 +420,7 @@ q4 = Exercise(
     "ch03.q4", "mysteries/slow_4_child.py waits for a child process. What is the child waiting for "
     "('network', 'cpu', 'disk', 'sleep', 'lock' or 'input')?", check_child_wait,
     hints=[
-        "d = spykit.diagnose(['python', 'mysteries/slow_4_child.py']) says what the program waits for.",
+        "d = spykit.diagnose(workshop.mystery('slow_4_child')) says what the program waits for.",
         "Read d.explanation to the end, or d.evidence.children: what the descendants were doing meanwhile.",
         "spykit.wchan on the same command gives a row per thread of every process: the child's threads both "
         "wait on the same kind of thing.",
