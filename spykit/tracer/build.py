@@ -6,6 +6,7 @@ raw numbers and memory blobs here, off the tracer's hot path.
 
 from __future__ import annotations
 
+import functools
 import struct
 
 import numpy as np
@@ -147,6 +148,12 @@ def _row_hashes(columns: list[np.ndarray]) -> np.ndarray:
     return hashes
 
 
+@functools.cache
+def _error_names() -> np.ndarray:
+    """errno number -> name, as an array to index with a whole column at once."""
+    return np.array([None] + [errno_name(e) for e in range(1, 4096)], dtype=object)
+
+
 def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
     """The index of the first row of each group, for group codes 0..k-1."""
     first = np.empty(k, dtype=np.int64)
@@ -267,8 +274,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
 
     string_col = np.array([*strings, None], dtype=object)
     path_col = string_col[np.where(path_ids == NO_STR, len(strings), path_ids)]
-    error_names = np.array([None] + [errno_name(int(e)) for e in range(1, 4096)], dtype=object)
-    error_col = error_names[np.clip(errs, 0, 4095)]
+    error_col = _error_names()[np.clip(errs, 0, 4095)]
     ret_col = pd.array(rets, dtype="Int64")
     ret_col[~done] = pd.NA
     fd_col = pd.array(fds, dtype="Int64")
