@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from servers import SlowServer
 
 import spykit
 from spykit.errors import TraceInterrupted, TracingNotPermitted
@@ -19,42 +18,12 @@ SLOW = Path(__file__).parent / "programs" / "slow"
 QUICK = {"timeout": 10, "count_syscalls": False, "profile_python": False}
 
 
-class Server:
-    """Accepts on 127.0.0.1 and answers 'hello' after ``silence`` seconds (never, if None)."""
-
-    def __init__(self, silence: float | None):
-        self.silence = silence
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        self.sock.settimeout(10)
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            if self.silence is None:
-                self.stop.wait(10)
-            else:
-                time.sleep(self.silence)
-                conn.sendall(b"hello")
-
-    def close(self) -> None:
-        self.stop.set()
-        self.sock.close()
-        self.thread.join(timeout=15)
-
-
 @pytest.fixture
 def server():
     made = []
 
     def make(silence):
-        made.append(Server(silence))
+        made.append(SlowServer(silence))
         return made[-1]
 
     yield make

@@ -5,13 +5,12 @@ the meanings exactly."""
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from servers import SlowServer
 
 from spykit.errors import NoSuchProcess
 from spykit.slow.wchan import COLUMNS, format_wchan, summarize, wchan
@@ -30,34 +29,9 @@ def share(df, reason):
     return len(own(df, reason)) / len(rows)
 
 
-class SilentServer:
-    """Accepts one connection on 127.0.0.1, says nothing for ``silence`` seconds, then 'hello'."""
-
-    def __init__(self, silence: float):
-        self.silence = silence
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        self.sock.settimeout(10)
-        try:
-            conn, _ = self.sock.accept()
-        except OSError:
-            return
-        with conn:
-            time.sleep(self.silence)
-            conn.sendall(b"hello")
-
-    def close(self) -> None:
-        self.sock.close()
-        self.thread.join(timeout=15)
-
-
 @pytest.fixture
 def silent_server():
-    server = SilentServer(1.0)
+    server = SlowServer(1.0)
     yield server
     server.close()
 
