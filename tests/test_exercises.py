@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spykit.exercises import Exercise, Verdict, ch00, ch01, ch02
+from spykit.exercises import Exercise, Verdict, ch00, ch01, ch02, ch03
 from spykit.exercises._core import CORRECT, INCORRECT, MISSING
 
 
@@ -33,7 +33,8 @@ def status(verdict: Verdict) -> str:
 
 
 @pytest.mark.parametrize("exercise", [ch00.q1, ch00.q2, ch00.q3, ch01.q1, ch01.q2, ch01.q3, ch01.q4,
-                                      ch02.q1, ch02.q2, ch02.q3], ids=lambda q: q.name)
+                                      ch02.q1, ch02.q2, ch02.q3, ch03.q1, ch03.q2, ch03.q3, ch03.q4,
+                                      ch03.q5, ch03.q6], ids=lambda q: q.name)
 def test_no_answer_is_said_plainly(exercise):
     for nothing in ((), (None,), ("",), ("____",)):
         verdict = exercise.check(*nothing)
