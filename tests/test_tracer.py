@@ -130,6 +130,8 @@ def test_bad_commands(tmp_path):
         spykit.trace([str(script)])
     with pytest.raises(spykit.NotExecutable, match="is a directory"):
         spykit.trace([str(tmp_path)])
+    with pytest.raises(FileNotFoundError, match="not a directory"):
+        spykit.trace(["true"], cwd=tmp_path / "nowhere")
 
 
 def test_max_events_keeps_counts_exact():

@@ -204,6 +204,8 @@ def trace(
     if string_limit < 0:
         raise ValueError("string_limit must be 0 or more (strace's -s)")
     path = resolve_executable(argv[0], env)
+    if cwd is not None and not os.path.isdir(cwd):
+        raise FileNotFoundError(f"cwd={os.fspath(cwd)!r} is not a directory: the program cannot start there")
     selected, spec = _selection(syscalls)
     use_filter = selected is not None and seccomp
 
@@ -288,6 +290,11 @@ def trace(
         interrupted = exc
     except SpykitError:
         tracer.kill_all()
+        for f in (out_file, err_file):
+            if f is not None:
+                f.close()
+        if errpipe >= 0:
+            os.close(errpipe)
         raise
     except BaseException as exc:
         interrupted = exc
