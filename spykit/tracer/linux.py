@@ -24,7 +24,6 @@ _ptrace.restype = ctypes.c_long
 
 PTRACE_PEEKDATA = 2
 PTRACE_CONT = 7
-PTRACE_KILL = 8
 PTRACE_DETACH = 17
 PTRACE_SYSCALL = 24
 PTRACE_SETOPTIONS = 0x4200
@@ -67,10 +66,8 @@ SYSCALL_STOP_SIG = signal.SIGTRAP | 0x80
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_PTRACER = 0x59616D61  # "Yama"
-PR_SET_PDEATHSIG = 1
 SECCOMP_SET_MODE_FILTER = 1
 SYS_SECCOMP = 317  # x86_64
-SYS_PROCESS_VM_READV = 310  # x86_64
 AUDIT_ARCH_X86_64 = 0xC000003E
 
 
@@ -109,13 +106,6 @@ def get_syscall_info(pid: int, info: SyscallInfo) -> int:
     """Fill ``info`` for a stopped tracee; returns ``info.op``."""
     ptrace(PTRACE_GET_SYSCALL_INFO, pid, _INFO_SIZE, ctypes.addressof(info))
     return info.op
-
-
-def exit_value(info: SyscallInfo) -> tuple[int, bool]:
-    """(rval, is_error) of an exit stop: the union reuses the `nr` and `args[0]` bytes."""
-    rval = ctypes.c_int64(info.nr).value
-    is_error = bool(info.args[0] & 0xFF)
-    return rval, is_error
 
 
 def get_event_msg(pid: int) -> int:
