@@ -80,7 +80,11 @@ def test_fsync_loop(python_exe, tmp_path):
 def test_wait_on_a_child(python_exe):
     df = wchan([python_exe, str(SLOW / "runs_child.py"), "0.6"])
     assert share(df, "child") >= 0.6
-    assert set(own(df, "child")["syscall"]) <= {"wait4", "waitid"}
+    # a sample may catch the thread between two reads of /proc (state from wchan, no syscall line):
+    # the blocked call, where it was read, is a wait, and it was read for nearly every sample
+    calls = own(df, "child")["syscall"]
+    assert set(calls.dropna()) <= {"wait4", "waitid"}
+    assert calls.notna().mean() >= 0.8
     kids = df[df["pid"] != df.attrs["pid"]]
     assert (kids["ppid"] == df.attrs["pid"]).all()
     # between fork and exec the child still shows the parent's command line
