@@ -42,7 +42,8 @@ def test_sleep(python_exe):
     assert share(df, "sleep") >= 0.6
     sleeping = own(df, "sleep")
     assert set(sleeping["meaning"]) == {"sleeping on a timer"}
-    assert set(sleeping["syscall"]) == {"clock_nanosleep"}
+    assert set(sleeping["syscall"].dropna()) == {"clock_nanosleep"}  # (see test_wait_on_a_child)
+    assert sleeping["syscall"].notna().mean() >= 0.8
     assert df["time"].is_monotonic_increasing and df.attrs["returncode"] == 0
     assert len(df) >= 20  # about 60 looks at 10 ms; fewer when the machine is busy
 
@@ -60,7 +61,7 @@ def test_blocking_socket_read_on_loopback(python_exe, silent_server):
     waiting = own(df, "network")
     port = silent_server.port
     assert set(waiting["meaning"]) == {f"waiting for data from 127.0.0.1:{port} (TCP)"}
-    assert set(waiting["syscall"]) <= {"recvfrom", "read", "recvmsg"}
+    assert set(waiting["syscall"].dropna()) <= {"recvfrom", "read", "recvmsg"}
     targets = set(waiting["target"])
     assert len(targets) == 1 and re.fullmatch(rf"TCP:\[127\.0\.0\.1:\d+->127\.0\.0\.1:{port}\]", targets.pop())
     assert (waiting["fd"] >= 3).all()
@@ -104,7 +105,8 @@ def test_every_thread_is_sampled(python_exe):
     assert df["tid"].nunique() == 2
     worker = df[df["tid"] != pid]
     assert (worker["reason"] == "lock").mean() >= 0.5 and (worker["pid"] == pid).all()
-    assert set(worker[worker["reason"] == "lock"]["syscall"]) == {"futex"}
+    locked = worker[worker["reason"] == "lock"]["syscall"]
+    assert set(locked.dropna()) == {"futex"} and locked.notna().mean() >= 0.8
 
 
 def test_a_running_pid_is_sampled_for_a_duration_and_left_running():
@@ -159,5 +161,5 @@ def test_poll_and_epoll_waits_name_the_socket(python_exe, silent_server, how, ca
     df = wchan([python_exe, "-c", code])
     waiting = own(df, "network")
     assert len(waiting) >= 0.6 * len(own(df))
-    assert set(waiting["syscall"]) <= calls
+    assert set(waiting["syscall"].dropna()) <= calls
     assert set(waiting["meaning"]) == {f"waiting for data from 127.0.0.1:{silent_server.port} (TCP)"}
