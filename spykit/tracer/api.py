@@ -20,7 +20,7 @@ from ..syscalls.table import expand_selection, numbers_of
 from ..trace import Trace, TraceMeta
 from . import linux as L
 from .launch import exec_error, resolve_executable, spawn_stopped, split_command
-from .loop import Tracer
+from .loop import Tracer, read_tgid
 from .recorder import Recorder
 from .seccomp import PreparedFilter
 
@@ -348,7 +348,7 @@ def _check_pid(pid: object) -> int:
                                   "system calls, so nobody can trace it, not even root",
                                   hint="pick a program's process (see `ps -e`; kernel threads show in [brackets])")
     own = os.getpid()
-    if value == own or _thread_group(value) == own:
+    if value == own or read_tgid(value) == own:
         raise SpykitError(f"pid {value} is spykit's own process: a process cannot trace itself",
                           hint="use the %%strace cell magic to trace code in this kernel")
     return value
@@ -364,17 +364,6 @@ def _is_kernel_thread(pid: int) -> bool:
         return bool(int(fields[6]) & PF_KTHREAD)  # field 9 of stat: flags
     except (OSError, IndexError, ValueError):
         return False
-
-
-def _thread_group(tid: int) -> int | None:
-    try:
-        with open(f"/proc/{tid}/status") as f:
-            for line in f:
-                if line.startswith("Tgid:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def _tasks(pid: int) -> list[int]:

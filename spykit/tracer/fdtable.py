@@ -12,58 +12,40 @@ Sockets are described as strace -yy does: ``TCP:[127.0.0.1:41000->127.0.0.1:8000
 from __future__ import annotations
 
 import os
-import socket
-import struct
 from collections.abc import Callable
 
-_NET_TABLES = (("tcp", "TCP", socket.AF_INET), ("tcp6", "TCPv6", socket.AF_INET6),
-               ("udp", "UDP", socket.AF_INET), ("udp6", "UDPv6", socket.AF_INET6))
+from ..slow.procfs import parse_inet_table, parse_unix_table
+
+# /proc/net files, with the name strace -yy gives their sockets; the v6 tables add "v6".
+_NET_FILES = (("tcp", "TCP", False), ("tcp6", "TCP", True), ("udp", "UDP", False), ("udp6", "UDP", True))
 
 
-def _hex_to_endpoint(text: str, family: int) -> str:
-    addr_hex, port_hex = text.split(":")
-    port = int(port_hex, 16)
-    raw = bytes.fromhex(addr_hex)
-    if family == socket.AF_INET:
-        # /proc/net/tcp prints the address as a host-order (little-endian) 32-bit number.
-        ip = socket.inet_ntop(socket.AF_INET, raw[::-1])
-        return f"{ip}:{port}"
-    # IPv6: four 32-bit words, each in host order.
-    words = struct.unpack("<4I", raw)
-    ip = socket.inet_ntop(socket.AF_INET6, struct.pack(">4I", *words))
-    return f"[{ip}]:{port}"
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def describe_socket(tid: int, inode: int, proto: str | None) -> str:
-    """``TCP:[src->dst]`` / ``UNIX:[inode->peer,path]`` for a socket inode, or ``PROTO:[inode]``."""
-    for table, name, family in _NET_TABLES:
-        if proto and not proto.startswith(name[:3]):
+    """``TCP:[src->dst]`` / ``UNIX:[inode,path]`` for a socket inode, or ``PROTO:[inode]``.
+
+    ``proto`` (from system.sockprotoname: TCP, TCPv6, UDP, UNIX...) says which /proc/net tables
+    can hold the inode; the tables are read in the tracee's network namespace (/proc/TID/net).
+    """
+    for filename, name, v6 in _NET_FILES:
+        if proto and not proto.startswith(name):
             continue
-        try:
-            with open(f"/proc/{tid}/net/{table}") as f:
-                next(f)
-                for line in f:
-                    parts = line.split()
-                    if len(parts) > 9 and parts[9] == str(inode):
-                        local = _hex_to_endpoint(parts[1], family)
-                        remote = _hex_to_endpoint(parts[2], family)
-                        label = proto or name
-                        if remote.endswith(":0") and remote.startswith(("0.0.0.0", "[::]")):
-                            return f"{label}:[{local}]"
-                        return f"{label}:[{local}->{remote}]"
-        except OSError:
-            continue
+        text = _read(f"/proc/{tid}/net/{filename}")
+        found = parse_inet_table(text, name, v6).get(inode) if text else None
+        if found:
+            return found
     if proto is None or proto == "UNIX":
-        try:
-            with open(f"/proc/{tid}/net/unix") as f:
-                next(f)
-                for line in f:
-                    parts = line.split()
-                    if len(parts) > 6 and parts[6] == str(inode):
-                        path = parts[7] if len(parts) > 7 else ""
-                        return f"UNIX:[{inode}{',' + path if path else ''}]"
-        except OSError:
-            pass
+        text = _read(f"/proc/{tid}/net/unix")
+        found = parse_unix_table(text).get(inode) if text else None
+        if found:
+            return found
     return f"{proto or 'socket'}:[{inode}]"
 
 

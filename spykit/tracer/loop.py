@@ -52,7 +52,8 @@ def _signame(sig: int) -> str:
         return f"SIG{sig}" if sig < 34 else f"SIGRT_{sig - 34}"
 
 
-def _read_tgid(tid: int) -> int:
+def read_tgid(tid: int) -> int:
+    """The process a thread belongs to (Tgid in /proc/TID/status); ``tid`` itself when unreadable."""
     try:
         with open(f"/proc/{tid}/status", "rb") as f:
             for line in f:
@@ -115,7 +116,8 @@ class Tracer:
                     self.tracked[nr] = 1
         self.plans: list[_CallPlan | None] = [None] * _TABLE_SIZE
         self.tgid: dict[int, int] = {}  # every live tracee: tid -> process id
-        self.pending: dict[int, tuple] = {}  # tid -> (row, nr, args, before) of a call in progress
+        # tid -> (row or -1, plan, args or None, sockaddr length offered) of a call in progress
+        self.pending: dict[int, tuple] = {}
         self.root: int | None = None
         self.root_status: int | None = None  # waitpid status of the root process
         # A launched program is recorded from its first execve on; a cell from its start marker.
@@ -152,7 +154,7 @@ class Tracer:
         return opts
 
     def adopt(self, tid: int, tgid: int | None = None) -> None:
-        self.tgid[tid] = tgid if tgid is not None else _read_tgid(tid)
+        self.tgid[tid] = tgid if tgid is not None else read_tgid(tid)
 
     # -- the loop --------------------------------------------------------------------------------
     def run(self) -> None:
@@ -356,14 +358,13 @@ class Tracer:
                 self._resume(tid)  # PTRACE_INTERRUPT, or the first stop of a new child
             return
         # signal-delivery-stop: show it, then deliver it.
+        # (Under PTRACE_SEIZE group-stops come as PTRACE_EVENT_STOP above, so this is one; if its
+        # siginfo cannot be read the tracee is going away, and the signal is still passed on.)
         siginfo = L.get_siginfo(tid)
-        if siginfo is None:
-            # old-style group-stop (no SEIZE): leave it stopped
-            self._resume(tid, 0, L.PTRACE_LISTEN)
-            return
         if self.recording:
-            self.rec.add_event(self._now(), tid, "signal", signal=_signame(sig), how=str(siginfo.si_code),
-                               text=_signal_text(sig, siginfo))
+            text = _signal_text(sig, siginfo) if siginfo is not None else f"--- {_signame(sig)} ---"
+            self.rec.add_event(self._now(), tid, "signal", signal=_signame(sig),
+                               how=str(siginfo.si_code) if siginfo is not None else None, text=text)
         self._resume(tid, sig)
 
     def _event_stop(self, tid: int, event: int) -> None:
@@ -378,14 +379,18 @@ class Tracer:
             return
         if event in (L.PTRACE_EVENT_FORK, L.PTRACE_EVENT_VFORK, L.PTRACE_EVENT_CLONE):
             child = L.get_event_msg(tid)
-            child_tgid = _read_tgid(child)
             parent_tgid = self.tgid[tid]
+            if event != L.PTRACE_EVENT_CLONE:
+                child_tgid = child  # fork and vfork always make a new process
+            elif child in self.tgid:
+                child_tgid = self.tgid[child]  # it reported first and was adopted: already read
+            else:
+                child_tgid = read_tgid(child)  # a clone: a thread or a process, /proc says which
             if event == L.PTRACE_EVENT_CLONE and child_tgid == parent_tgid:
                 how = "thread"
             else:
                 how = {L.PTRACE_EVENT_FORK: "fork", L.PTRACE_EVENT_VFORK: "vfork"}.get(event, "clone")
-            if child not in self.tgid:
-                self.tgid[child] = child_tgid
+            self.tgid[child] = child_tgid
             if how != "thread":
                 self.fds.fork(parent_tgid, child_tgid)
             if self.recording:
@@ -425,7 +430,8 @@ class Tracer:
             return
         if tid not in self.tgid:
             return
-        pending = self.pending.pop(tid, None)
+        # A call still pending keeps done=0 in its row: shown as unfinished ("= ?").
+        self.pending.pop(tid, None)
         del self.tgid[tid]
         if os.WIFEXITED(status):
             code = os.WEXITSTATUS(status)
@@ -440,8 +446,6 @@ class Tracer:
             # (launched) or lets them go (attached).
             self.root_status = status
             self.root_gone = True
-        # A call still pending keeps done=0 in its row: shown as unfinished ("= ?").
-        del pending
 
     # -- leaving -------------------------------------------------------------------------------------
     def kill_all(self) -> None:
