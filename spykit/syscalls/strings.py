@@ -12,6 +12,8 @@ A string cut at the limit gets ``...`` after the closing quote.
 
 from __future__ import annotations
 
+import re
+
 _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
 _OCTAL_DIGITS = range(0x30, 0x38)  # '0'..'7': after these an escape must use all three digits
 
@@ -22,8 +24,14 @@ def _octal(byte: int, three_digits: bool) -> str:
     return f"\\{byte:o}"
 
 
+# Bytes printed as they are: printable ASCII but the quote and the backslash.
+_NEEDS_ESCAPE = re.compile(rb'[^\x20\x21\x23-\x5b\x5d-\x7e]')
+
+
 def escape(data: bytes) -> str:
     """The inside of strace's quotes for ``data`` (no quotes, no cut)."""
+    if _NEEDS_ESCAPE.search(data) is None:
+        return data.decode("ascii")  # the common case (a path, a word), without a loop per byte
     out: list[str] = []
     last = len(data) - 1
     for i, byte in enumerate(data):

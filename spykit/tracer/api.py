@@ -244,8 +244,9 @@ def trace(
     prepared = PreparedFilter(tracer.stopped_numbers()) if use_filter else None
     meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit,
                      decode_fds=decode_fds)
-    pid, errpipe = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,
-                                 stdin=stdin, stdout=stdout, stderr=stderr, cpus=cpus, seccomp=prepared)
+    # (`launched` and `prepared` live until we return: the C launcher's child reads them until its execve)
+    pid, errpipe, launched = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,
+                                           stdin=stdin, stdout=stdout, stderr=stderr, cpus=cpus, seccomp=prepared)
     meta.pid = pid
     tracer.root = pid
     watcher = None
@@ -302,6 +303,8 @@ def trace(
         _stop_watch(watcher)
         if tracer.tgid:
             tracer.kill_all()
+        if launched is not None:
+            launched.release()  # the program has exec'd or been reaped: its launcher's memory can go
         if saved_affinity is not None:
             os.sched_setaffinity(0, saved_affinity)
         if in_file is not None:

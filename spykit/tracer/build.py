@@ -154,6 +154,24 @@ def _error_names() -> np.ndarray:
     return np.array([None] + [errno_name(e) for e in range(1, 4096)], dtype=object)
 
 
+@functools.cache
+def _categories(names: tuple[str, ...]) -> tuple[pd.CategoricalDtype, dict[str, int]]:
+    """The dtype of a categorical column and each name's code, made once: pandas checks the 400-odd
+    names on each creation, and reading them back out of the dtype is slower still."""
+    return pd.CategoricalDtype(list(names)), {name: code for code, name in enumerate(names)}
+
+
+def _nullable_ints(values: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerArray:
+    """An Int64 column from int64 values and a mask of the missing ones, without a copy or a check."""
+    return pd.arrays.IntegerArray(values.astype(np.int64, copy=False), missing)
+
+
+def _text(values: np.ndarray) -> pd.arrays.StringArray:
+    """A text column over an object array of str and None that we own: taken over in place (None
+    becomes NA), not copied, which matters at a million rows."""
+    return pd.arrays.StringArray(values, dtype=TEXT, copy=False)
+
+
 def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
     """The index of the first row of each group, for group codes 0..k-1."""
     first = np.empty(k, dtype=np.int64)
@@ -225,12 +243,12 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     present = np.unique(nrs)
     names_by_nr = {int(nr): syscall_name(int(nr)) for nr in present}
     extra = sorted({nm for nm in names_by_nr.values() if nm not in SYSCALL_NUMBERS})
-    categories = list(ALL_NAMES) + extra
-    name_code = {name: c for c, name in enumerate(categories)}
+    categories, name_code = _categories((*ALL_NAMES, *extra))
     syscall_codes = np.array([name_code[names_by_nr[int(nr)]] for nr in present], dtype=np.int64)
-    syscall_col = pd.Categorical.from_codes(syscall_codes[np.searchsorted(present, nrs)], categories=categories)
-    class_codes = np.array([CATEGORIES.index(category_of(names_by_nr[int(nr)])) for nr in present], dtype=np.int64)
-    category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, nrs)], categories=CATEGORIES)
+    syscall_col = pd.Categorical.from_codes(syscall_codes[np.searchsorted(present, nrs)], dtype=categories)
+    classes, class_code = _categories(tuple(CATEGORIES))
+    class_codes = np.array([class_code[category_of(names_by_nr[int(nr)])] for nr in present], dtype=np.int64)
+    category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, nrs)], dtype=classes)
 
     data_col = np.full(n, None, dtype=object)
     size_col = np.full(n, -1, dtype=np.int64)
@@ -275,44 +293,52 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     string_col = np.array([*strings, None], dtype=object)
     path_col = string_col[np.where(path_ids == NO_STR, len(strings), path_ids)]
     error_col = _error_names()[np.clip(errs, 0, 4095)]
-    ret_col = pd.array(rets, dtype="Int64")
-    ret_col[~done] = pd.NA
-    fd_col = pd.array(fds, dtype="Int64")
-    fd_col[fds == NO_FD] = pd.NA
-    size_arr = pd.array(size_col, dtype="Int64")
-    size_arr[size_col < 0] = pd.NA
+    ret_col = _nullable_ints(rets, ~done)
+    fd_col = _nullable_ints(fds, fds == NO_FD)
+    size_arr = _nullable_ints(size_col, size_col < 0)
+    # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
+    # add a transient third of the frame's size to the peak memory of a big build.
     return pd.DataFrame({
         "time": t_entry,
         "pid": np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64),
         "syscall": syscall_col,
-        "args": pd.array(args_col, dtype=TEXT),
+        "args": _text(args_col),
         "ret": ret_col,
-        "error": pd.array(error_col, dtype=TEXT),
+        "error": _text(error_col),
         "duration": t_exit - t_entry,
-        "path": pd.array(path_col, dtype=TEXT),
+        "path": _text(path_col),
         "fd": fd_col,
         "category": category_col,
         "nr": nrs.astype(np.int32),
-        "addr": pd.array(addr_col, dtype=TEXT),
-        "data": pd.Series(data_col, dtype=object),
+        "addr": _text(addr_col),
+        "data": pd.Series(data_col, dtype=object, copy=False),
         "size": size_arr,
         "unfinished": ~done,
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
-        "note": pd.array(note_col, dtype=TEXT),
-    })
+        "note": _text(note_col),
+    }, copy=False)
 
 
 def build_events(rec: Recorder) -> pd.DataFrame:
-    ev = pd.DataFrame(rec.events, columns=EVENT_COLUMNS)
+    columns = dict(zip(EVENT_COLUMNS, map(list, zip(*rec.events, strict=True)), strict=True)) if rec.events \
+        else {name: [] for name in EVENT_COLUMNS}
+
+    def ints(values: list) -> pd.arrays.IntegerArray:
+        missing = np.array([v is None for v in values], dtype=bool)
+        return _nullable_ints(np.array([0 if v is None else v for v in values], dtype=np.int64), missing)
+
+    def text(values: list) -> pd.arrays.StringArray:
+        return _text(np.array(values, dtype=object))
+
     return pd.DataFrame({
-        "time": ev["time"].astype("float64"),
-        "pid": ev["pid"].astype("int64"),
-        "kind": ev["kind"].astype(TEXT),
-        "signal": ev["signal"].astype(TEXT),
-        "status": pd.array(ev["status"].tolist(), dtype="Int64"),
-        "child": pd.array(ev["child"].tolist(), dtype="Int64"),
-        "how": ev["how"].astype(TEXT),
-        "text": ev["text"].astype(TEXT),
+        "time": np.array(columns["time"], dtype=np.float64),
+        "pid": np.array(columns["pid"], dtype=np.int64),
+        "kind": text(columns["kind"]),
+        "signal": text(columns["signal"]),
+        "status": ints(columns["status"]),
+        "child": ints(columns["child"]),
+        "how": text(columns["how"]),
+        "text": text(columns["text"]),
     })
 
 

@@ -25,6 +25,15 @@ from ..errors import CommandNotFound, NotExecutable, SpykitError
 from .linux import PR_SET_NO_NEW_PRIVS, SECCOMP_SET_MODE_FILTER, SYS_SECCOMP
 from .seccomp import PreparedFilter
 
+# The optional C launcher (built at install when a compiler is there): the same steps without
+# fork's copy of the whole Python process. The fork below stays the reference.
+try:
+    if os.environ.get("SPYKIT_PURE_PYTHON"):
+        raise ImportError("SPYKIT_PURE_PYTHON is set")
+    from . import _fastspawn
+except ImportError:
+    _fastspawn = None
+
 
 def split_command(cmd: str | Sequence[str | os.PathLike[str]]) -> list[str]:
     """A command as an argv list: a string is split as a shell splits words (no shell runs)."""
@@ -72,14 +81,37 @@ _syscall = libc.syscall
 
 def spawn_stopped(path: str, argv: list[str], env: Mapping[str, str] | None, *, cwd: str | None = None,
                   stdin: int | None = None, stdout: int | None = None, stderr: int | None = None,
-                  cpus: set[int] | None = None, seccomp: PreparedFilter | None = None) -> tuple[int, int]:
-    """Fork a child that stops itself, then execs ``path``. Returns (pid, errpipe read end).
+                  cpus: set[int] | None = None, seccomp: PreparedFilter | None = None) -> tuple[int, int, object]:
+    """Start a child that stops itself, then execs ``path``. Returns (pid, errpipe read end, keep):
+    ``keep`` must be kept until the program has exec'd or been reaped (the C launcher's memory).
 
     If execve fails, the child writes its errno to the pipe and exits 127; see ``exec_error``.
     """
     env_list = dict(os.environ if env is None else env)
+    # What execve would refuse, refused here with a clear error (in the child it is only an exit 127).
+    for name in env_list:
+        if not name or "=" in name:
+            raise ValueError(f"illegal environment variable name {name!r}: a name cannot be empty or contain '='")
+    for what, texts in (("the command", [path, *argv]), ("the environment", [*env_list, *env_list.values()]),
+                        ("cwd", [cwd] if cwd is not None else [])):
+        if any("\0" in os.fsdecode(t) for t in texts):
+            raise ValueError(f"embedded null byte in {what}: a program's arguments and environment cannot hold one")
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
     prog_addr = ctypes.addressof(seccomp.prog) if seccomp else 0
+    if _fastspawn is not None and (cpus is None or len(cpus) == 1):
+        try:
+            launch = _fastspawn.spawn_stopped(
+                os.fsencode(path), [os.fsencode(a) for a in argv],
+                [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env_list.items()],
+                tuple(-1 if fd is None else fd for fd in (stdin, stdout, stderr)), write_end,
+                None if cwd is None else os.fsencode(cwd), min(cpus) if cpus else -1, prog_addr,
+                os.sysconf("SC_OPEN_MAX"))
+        except BaseException:
+            os.close(read_end)
+            os.close(write_end)
+            raise
+        os.close(write_end)
+        return launch.pid, read_end, launch
     pid = os.fork()
     if pid == 0:  # the child: system calls only, nothing that can deadlock after fork
         try:
@@ -116,7 +148,7 @@ def spawn_stopped(path: str, argv: list[str], env: Mapping[str, str] | None, *, 
             os._exit(127)
         os._exit(127)
     os.close(write_end)
-    return pid, read_end
+    return pid, read_end, None
 
 
 def exec_error(read_end: int, path: str) -> SpykitError | None:

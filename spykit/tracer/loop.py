@@ -35,6 +35,16 @@ from .fdtable import FdTable
 from .memory import MemoryReader
 from .recorder import ENTRY_SLICE, EXIT_SLICE, Recorder
 
+# The optional C inner loop (built at install when a compiler is there). This file stays the
+# reference: every stop the C loop does not handle itself comes back here, and
+# SPYKIT_PURE_PYTHON=1 runs everything here.
+try:
+    if os.environ.get("SPYKIT_PURE_PYTHON"):
+        raise ImportError("SPYKIT_PURE_PYTHON is set")
+    from . import _fastloop
+except ImportError:
+    _fastloop = None
+
 _STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
 _TABLE_SIZE = max(MAX_SYSCALL + 1, 1024)
 _unpack_args = struct.Struct("<6Q").unpack_from  # the six arguments, at offset 32 of the info
@@ -67,10 +77,11 @@ def read_tgid(tid: int) -> int:
 class _CallPlan:
     """Per-syscall-number precomputed work, so the hot path does list lookups only."""
 
-    __slots__ = ("entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
-                 "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range")
+    __slots__ = ("nr", "entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
+                 "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range", "fast")
 
-    def __init__(self, name: str, mem: MemoryReader, string_limit: int):
+    def __init__(self, nr: int, name: str, mem: MemoryReader, string_limit: int):
+        self.nr = nr
         caps = C.CAPTURES.get(name, ())
         # (slot, blob key, reader) for each capture, the reader specialised for its kind
         self.entry_caps = tuple((c.slot, C.blob_key(c), make_reader(c, mem, string_limit))
@@ -88,6 +99,36 @@ class _CallPlan:
         self.exit_work = bool(self.exit_caps or self.returns_fd or self.closes or self.redescribes
                               or self.fd_pair is not None or self.closes_range)
         self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None)
+        # What the C loop needs to record this call itself, or None when only Python can.
+        self.fast = _fast_plan(self, caps)
+
+
+def _fast_capture(cap: C.Capture) -> tuple | None:
+    """A capture as the C loop takes it, (slot, key, size mode, size, cut at string_limit), or None."""
+    if cap.kind == C.BUF and cap.size_arg is not None:
+        if cap.size_arg == C.RET:
+            return (cap.slot, C.blob_key(cap), _fastloop.SIZE_RET, 0, True)
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_ARG, cap.size_arg, True)
+    if cap.kind == C.FIXED:
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_FIXED, cap.size, False)
+    return None
+
+
+def _fast_plan(plan: _CallPlan, caps) -> dict | None:
+    """The keyword arguments of ``Loop.set_plan`` for a call the C loop can record on its own:
+    a row, an fd lookup, buffers of known size. Paths, socket addresses and calls that change
+    the fd table stay in Python."""
+    if _fastloop is None:
+        return None
+    if (plan.path_arg is not None or plan.sockaddr_out or plan.returns_fd or plan.closes or plan.closes_range
+            or plan.redescribes or plan.fd_pair is not None):
+        return None
+    entry = [_fast_capture(c) for c in caps if not c.at_exit]
+    exit_ = [_fast_capture(c) for c in caps if c.at_exit]
+    if None in entry or None in exit_ or len(entry) > 4 or len(exit_) > 4:
+        return None
+    return {"plan": plan, "fd_arg": -1 if plan.fd_arg is None else plan.fd_arg, "needs_args": plan.needs_args,
+            "entry": tuple(entry), "exit": tuple(exit_)}
 
 
 class Tracer:
@@ -118,6 +159,8 @@ class Tracer:
         self.tgid: dict[int, int] = {}  # every live tracee: tid -> process id
         # tid -> (row or -1, plan, args or None, sockaddr length offered) of a call in progress
         self.pending: dict[int, tuple] = {}
+        self.skipped = _SKIPPED  # (the C loop stores this same object)
+        self._fast = None  # the C loop, made on the first run
         self.root: int | None = None
         self.root_status: int | None = None  # waitpid status of the root process
         # A launched program is recorded from its first execve on; a cell from its start marker.
@@ -184,16 +227,25 @@ class Tracer:
         tgids = self.tgid
         entry = self._entry
         exit_ = self._exit
+        fast = self._fast_loop()
+        fetched = False  # the C loop already read this stop's syscall info
         while tgids and not self.stop_requested and not self.root_gone:
-            try:
-                pid, status = waitpid(-1, wall)
-            except ChildProcessError:
-                break
+            if fast is not None:
+                got = fast.run(self.recording, self.t0)
+                if got is None:
+                    break
+                pid, status, fetched = got
+            else:
+                try:
+                    pid, status = waitpid(-1, wall)
+                except ChildProcessError:
+                    break
             if (status & 0xFF) == 0x7F:  # stopped
                 self.held = pid  # in our hands until resumed: detach_all must know
                 sig = (status >> 8) & 0xFF
                 if sig == SYSCALL_STOP and pid in tgids:
-                    raw(GET_INFO, pid, info_size, info_addr)
+                    if not fetched:
+                        raw(GET_INFO, pid, info_size, info_addr)
                     op = info.op
                     if op == 1:
                         # (an entry already seen at a seccomp stop, on kernels before 4.8, is skipped)
@@ -214,11 +266,36 @@ class Tracer:
             else:
                 self._gone(pid, status)
 
+    def _fast_loop(self):
+        """The C loop for this tracer, or None (not built, or a seccomp filter: few stops then)."""
+        if _fastloop is None or self.seccomp:
+            return None
+        if self._fast is None:
+            fast = _fastloop.Loop(self)
+            for nr in range(min(_TABLE_SIZE, len(self.rec.counts))):
+                if self.markers and nr == MARKER_SYSCALL:
+                    continue  # a marker may end the trace: Python's
+                if not self.selected[nr] and not self.tracked[nr]:
+                    fast.set_plan(nr, _fastloop.KIND_SKIP)
+                elif self.plans[nr] is not None:
+                    self._teach(fast, self.plans[nr])
+            self._fast = fast
+        return self._fast
+
+    def _teach(self, fast, plan: _CallPlan) -> None:
+        """Let the C loop record this call number itself from now on, when it can."""
+        nr = plan.nr
+        if (plan.fast is not None and 0 <= nr < len(self.rec.counts) and self.selected[nr]
+                and not (self.markers and nr == MARKER_SYSCALL)):
+            fast.set_plan(nr, _fastloop.KIND_FAST, **plan.fast)
+
     # -- syscall stops ---------------------------------------------------------------------------
     def _plan(self, nr: int) -> _CallPlan:
-        plan = _CallPlan(syscall_name(nr), self.mem, self.string_limit)
+        plan = _CallPlan(nr, syscall_name(nr), self.mem, self.string_limit)
         if 0 <= nr < _TABLE_SIZE:
             self.plans[nr] = plan
+            if self._fast is not None:
+                self._teach(self._fast, plan)
         return plan
 
     def _entry(self, tid: int, t: float, info: L.SyscallInfo) -> None:

@@ -24,7 +24,6 @@ class Recorder:
     def __init__(self, max_events: int | None = None):
         self.max_events = max_events if max_events is not None else 1 << 62
         self.truncated = False
-        self.rows = 0
         # one entry per row
         self.t_entry = array("d")
         self.tid = array("i")
@@ -53,7 +52,7 @@ class Recorder:
         self.events: list[tuple] = []
 
     def __len__(self) -> int:
-        return self.rows
+        return len(self.tid)  # one tid per row (the C loop appends to the same columns)
 
     def intern(self, text: str) -> int:
         sid = self._string_ids.get(text)
@@ -69,15 +68,15 @@ class Recorder:
             self.counts[nr] += 1
         else:
             self.extra_counts[nr] = self.extra_counts.get(nr, 0) + 1
-        if self.rows >= self.max_events:
+        row = len(self.tid)
+        if row >= self.max_events:
             self.truncated = True
             return -1
         self.t_entry.append(t)
         self.tid.append(tid)
         self.tgid.append(tgid)
         self.entry_raw += raw
-        self.rows += 1
-        return self.rows - 1
+        return row
 
     def finish_row(self, row: int, t: float, raw) -> None:
         self.x_row.append(row)

@@ -27,11 +27,30 @@ SECCOMP_RET_TRACE = 0x7FF00000
 X32_SYSCALL_BIT = 0x40000000
 # struct seccomp_data: nr at offset 0, arch at offset 4
 _NR, _ARCH = 0, 4
-_BLOCK = 200  # jump offsets are 8 bits: compare in blocks, each with its own RET TRACE
+_LEAF = 4  # numbers compared one by one at the bottom of the search tree
 
 
 def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
     return struct.pack("<HBBI", code, jt, jf, k)
+
+
+def _search(nrs: list[int]) -> list[bytes]:
+    """A binary search over sorted ``nrs``, ending in RET TRACE (found) or RET ALLOW.
+
+    Every system call the program makes runs this filter, so it is a tree (a few compares for
+    any selection) rather than a chain (one compare per selected number: 40 for ``openat`` and
+    the fd-changing calls followed with it). Conditional jumps reach at most a few instructions
+    ahead (their offsets are 8 bits); the long jump to a right subtree is a BPF_JA (32 bits).
+    """
+    if len(nrs) <= _LEAF:
+        n = len(nrs)
+        # JEQ i jumps over the remaining compares and the RET ALLOW to the RET TRACE
+        out = [_insn(BPF_JMP | BPF_JEQ | BPF_K, n - i, 0, nr) for i, nr in enumerate(nrs)]
+        return [*out, _insn(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW), _insn(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_TRACE)]
+    mid = len(nrs) // 2
+    left, right = _search(nrs[:mid]), _search(nrs[mid:])
+    # nr >= nrs[mid]: take the JA to the right subtree; otherwise skip it into the left one
+    return [_insn(BPF_JMP | BPF_JGE | BPF_K, 0, 1, nrs[mid]), _insn(BPF_JMP | BPF_JA, 0, 0, len(left)), *left, *right]
 
 
 def build_filter(numbers: Iterable[int]) -> bytes:
@@ -42,16 +61,8 @@ def build_filter(numbers: Iterable[int]) -> bytes:
         _insn(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64),
         _insn(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW),  # another ABI: let it run
         _insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, _NR),
+        *_search(nrs),
     ]
-    for start in range(0, len(nrs), _BLOCK):
-        block = nrs[start:start + _BLOCK]
-        n = len(block)
-        for i, nr in enumerate(block):
-            # on a match jump over the remaining compares and the JA to the RET TRACE
-            prog.append(_insn(BPF_JMP | BPF_JEQ | BPF_K, n - i, 0, nr))
-        prog.append(_insn(BPF_JMP | BPF_JA, 0, 0, 1))
-        prog.append(_insn(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_TRACE))
-    prog.append(_insn(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW))
     return b"".join(prog)
 
 
