@@ -83,10 +83,23 @@ def modes(cmd: list[str], strace: str, cpu: int) -> dict[str, Callable[[], objec
                                                  "/dev/null", *cmd]),
         "spykit full": lambda: spykit.trace(cmd, capture_output=True),
         "spykit openat": lambda: spykit.trace(cmd, syscalls=["openat"], capture_output=True),
+        "spykit full, pure Python": lambda: pure_python(lambda: spykit.trace(cmd, capture_output=True)),
     }
     if os.path.exists(ptrace_strace):
         out["python-ptrace strace.py"] = quiet([PYTHON, ptrace_strace, "-f", "-o", "/dev/null", "--", *cmd])
     return out
+
+
+def pure_python(run: Callable[[], object]) -> object:
+    """Run with spykit's C accelerators switched off: what a machine without a C compiler gets."""
+    from spykit.tracer import launch, loop
+
+    saved = loop._fastloop, launch._fastspawn
+    loop._fastloop = launch._fastspawn = None
+    try:
+        return run()
+    finally:
+        loop._fastloop, launch._fastspawn = saved
 
 
 def recorded_calls(cmd: list[str]):
@@ -164,8 +177,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("strace is not installed: it is the reference (apt-get install strace)")
     cpu = min(os.sched_getaffinity(0))
     strace_version = subprocess.run([strace, "-V"], capture_output=True, text=True).stdout.splitlines()[0]
+    from spykit.tracer import launch, loop
+
+    built = "built" if loop._fastloop is not None and launch._fastspawn is not None else "NOT built (pure Python)"
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
-          f"Python {platform.python_version()}, {strace_version}")
+          f"Python {platform.python_version()}, {strace_version}; spykit's C accelerators: {built}")
     print(f"median of {args.runs} runs, wall-clock seconds; ratios against strace from this same run\n")
     with tempfile.TemporaryDirectory() as tmp:
         loads = workloads(Path(tmp))

@@ -179,3 +179,39 @@ def _children() -> list[int]:
             except (OSError, IndexError, ValueError):
                 pass
     return out
+
+
+def test_a_finished_trace_keeps_nothing_of_the_tracer(which_loop):
+    """The C loop and its Tracer refer to each other: the pair must go when the trace is done
+    (a million-row Recorder is hundreds of MB), without waiting for the garbage collector."""
+    import gc
+
+    from spykit.tracer.recorder import Recorder
+
+    def recorders() -> int:
+        return sum(isinstance(o, Recorder) for o in gc.get_objects())
+
+    gc.collect()
+    before = recorders()
+    gc.disable()
+    try:
+        spykit.trace(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=200"], capture_output=True)
+        spykit.trace(["true"], syscalls=["openat"])
+        assert recorders() == before
+    finally:
+        gc.enable()
+
+
+def test_the_loop_and_its_tracer_are_collected_if_dropped_together():
+    import gc
+    import weakref
+
+    from spykit.tracer.recorder import Recorder
+
+    tracer = loop.Tracer(Recorder(), selected=None, seccomp=False, string_limit=32)
+    tracer._fast = tracer._fast_loop()
+    assert tracer._fast is not None
+    gone = weakref.ref(tracer)
+    del tracer
+    gc.collect()
+    assert gone() is None

@@ -305,6 +305,7 @@ def trace(
             tracer.kill_all()
         if launched is not None:
             launched.release()  # the program has exec'd or been reaped: its launcher's memory can go
+        tracer.on_first_thread = None  # (a closure over the tracer: the pair would wait for the GC)
         if saved_affinity is not None:
             os.sched_setaffinity(0, saved_affinity)
         if in_file is not None:

@@ -209,6 +209,7 @@ class Tracer:
         try:
             self._run()
         finally:
+            self._fast = None  # the C loop refers back to us: let the pair go as soon as we are unused
             if collecting:
                 gc.enable()
 
