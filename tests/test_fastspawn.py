@@ -116,3 +116,24 @@ def test_the_launchers_memory_is_freed_only_once_the_child_is_done_with_it(tmp_p
     os.close(read_end)
     assert child.release() is True
     assert child.release() is True  # twice is harmless
+
+
+def test_the_launchers_memory_is_free_as_soon_as_the_program_runs():
+    """After its execve the program has memory of its own: ours can go while it still runs."""
+    if launch._fastspawn is None:
+        pytest.skip("the C launcher is not built")
+    read_end, write_end = os.pipe2(os.O_CLOEXEC)
+    child = launch._fastspawn.spawn_stopped(b"/bin/sleep", [b"sleep", b"5"], [b"PATH=/bin"], (-1, -1, -1),
+                                            write_end, None, -1, 0, 1024)
+    os.close(write_end)
+    try:
+        os.waitpid(child.pid, os.WUNTRACED)
+        os.kill(child.pid, signal.SIGCONT)
+        assert os.read(read_end, 64) == b""  # returns when the pipe closes: at the execve
+        assert child.release() is True
+        with open(f"/proc/{child.pid}/comm") as f:
+            assert f.read().strip() == "sleep"  # still running, as the program now
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        os.waitpid(child.pid, 0)
+        os.close(read_end)

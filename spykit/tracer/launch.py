@@ -105,7 +105,7 @@ def spawn_stopped(path: str, argv: list[str], env: Mapping[str, str] | None, *, 
                 [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env_list.items()],
                 tuple(-1 if fd is None else fd for fd in (stdin, stdout, stderr)), write_end,
                 None if cwd is None else os.fsencode(cwd), min(cpus) if cpus else -1, prog_addr,
-                os.sysconf("SC_OPEN_MAX"))
+                min(os.sysconf("SC_OPEN_MAX"), 1 << 20))  # (closed one by one only without close_range)
         except BaseException:
             os.close(read_end)
             os.close(write_end)
