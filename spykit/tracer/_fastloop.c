@@ -249,12 +249,9 @@ static PyObject *fail_in_stop(Loop *L, pid_t pid)
 /* -- syscall stops -------------------------------------------------------------------------------- */
 
 /* The entry of a FAST call: Tracer._entry for plans without paths, sockaddrs or fd changes. */
-static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, const spec_t *s, int nr, double t,
+static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, PyObject *tgid, const spec_t *s, int nr, double t,
                       const unsigned char *info)
 {
-    PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj);
-    if (tgid == NULL)
-        return -1; /* cannot be missing: the caller checked */
     long tgid_value = PyLong_AsLong(tgid);
     if (tgid_value == -1 && PyErr_Occurred())
         return -1;
@@ -278,15 +275,19 @@ static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, const spec_t *s, in
     if (row >= 0 && s->needs_args) {
         uint64_t args[6];
         memcpy(args, info + INFO_UNION + 8, sizeof args);
-        Py_DECREF(args_obj);
-        args_obj = PyTuple_New(6);
-        if (args_obj == NULL)
-            goto fail;
-        for (int i = 0; i < 6; i++) {
-            PyObject *a = PyLong_FromUnsignedLongLong(args[i]);
-            if (a == NULL)
+        if (s->n_exit) {
+            /* the exit reads output buffers: it needs the arguments, as Python keeps them. (A call
+             * without exit work never looks at them: Python's _exit returns before.) */
+            Py_DECREF(args_obj);
+            args_obj = PyTuple_New(6);
+            if (args_obj == NULL)
                 goto fail;
-            PyTuple_SET_ITEM(args_obj, i, a);
+            for (int i = 0; i < 6; i++) {
+                PyObject *a = PyLong_FromUnsignedLongLong(args[i]);
+                if (a == NULL)
+                    goto fail;
+                PyTuple_SET_ITEM(args_obj, i, a);
+            }
         }
         for (int i = 0; i < s->n_entry; i++) {
             const cap_t *c = &s->entry[i];
@@ -294,19 +295,18 @@ static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, const spec_t *s, in
                 goto fail;
         }
         if (s->fd_arg >= 0 && args[s->fd_arg] < (1ULL << 31)) {
-            PyObject *fd = PyTuple_GET_ITEM(args_obj, s->fd_arg);
+            PyObject *fd = PyLong_FromUnsignedLongLong(args[s->fd_arg]);
+            if (fd == NULL)
+                goto fail;
             PyObject *desc = NULL;
             PyObject *table = PyDict_GetItemWithError(L->fd_tables, tgid);
-            if (table == NULL && PyErr_Occurred())
-                goto fail;
             if (table != NULL) {
                 desc = PyDict_GetItemWithError(table, fd);
-                if (desc == NULL && PyErr_Occurred())
-                    goto fail;
                 Py_XINCREF(desc);
             }
-            if (desc == NULL) /* not described yet: FdTable.lookup reads /proc */
+            if (desc == NULL && !PyErr_Occurred()) /* not described yet: FdTable.lookup reads /proc */
                 desc = PyObject_CallFunctionObjArgs(L->fd_lookup, tgid, pid_obj, fd, NULL);
+            Py_DECREF(fd);
             if (desc == NULL)
                 goto fail;
             long desc_value = PyLong_AsLong(desc);
@@ -459,12 +459,12 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
         PyObject *pid_obj = PyLong_FromLong(pid);
         if (pid_obj == NULL)
             return fail_in_stop(L, pid);
-        int known = PyDict_Contains(L->tgids, pid_obj);
-        if (known <= 0) {
+        PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj); /* borrowed */
+        if (tgid == NULL) {
             Py_DECREF(pid_obj);
-            if (known < 0)
+            if (PyErr_Occurred())
                 return fail_in_stop(L, pid);
-            return Py_BuildValue("iiO", pid, status, Py_False);
+            return Py_BuildValue("iiO", pid, status, Py_False); /* not (yet) ours: Python adopts it */
         }
         ptrace((enum __ptrace_request)GET_SYSCALL_INFO, pid, (void *)info_size, info);
         double t = now(t0);
@@ -477,7 +477,7 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
             if (s != NULL && s->kind == KIND_SKIP)
                 rc = PyDict_SetItem(L->pending, pid_obj, L->skipped) < 0 ? -1 : 1;
             else if (s != NULL && s->kind == KIND_FAST)
-                rc = fast_entry(L, pid_obj, pid, s, (int)nr, t, info) < 0 ? -1 : 1;
+                rc = fast_entry(L, pid_obj, pid, tgid, s, (int)nr, t, info) < 0 ? -1 : 1;
         } else if (op == OP_EXIT) {
             rc = fast_exit(L, pid_obj, pid, t, info);
         }
