@@ -100,7 +100,7 @@ def spawn_stopped(path: str, argv: list[str], env: Mapping[str, str] | None, *, 
     prog_addr = ctypes.addressof(seccomp.prog) if seccomp else 0
     if _fastspawn is not None and (cpus is None or len(cpus) == 1):
         try:
-            launch = _fastspawn.spawn_stopped(
+            child = _fastspawn.spawn_stopped(
                 os.fsencode(path), [os.fsencode(a) for a in argv],
                 [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env_list.items()],
                 tuple(-1 if fd is None else fd for fd in (stdin, stdout, stderr)), write_end,
@@ -111,7 +111,7 @@ def spawn_stopped(path: str, argv: list[str], env: Mapping[str, str] | None, *, 
             os.close(write_end)
             raise
         os.close(write_end)
-        return launch.pid, read_end, launch
+        return child.pid, read_end, child
     pid = os.fork()
     if pid == 0:  # the child: system calls only, nothing that can deadlock after fork
         try:

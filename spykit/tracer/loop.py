@@ -127,7 +127,7 @@ def _fast_plan(plan: _CallPlan, caps) -> dict | None:
     exit_ = [_fast_capture(c) for c in caps if c.at_exit]
     if None in entry or None in exit_ or len(entry) > 4 or len(exit_) > 4:
         return None
-    return {"plan": plan, "fd_arg": -1 if plan.fd_arg is None else plan.fd_arg, "needs_args": plan.needs_args,
+    return {"fd_arg": -1 if plan.fd_arg is None else plan.fd_arg, "needs_args": plan.needs_args,
             "entry": tuple(entry), "exit": tuple(exit_)}
 
 
@@ -288,7 +288,7 @@ class Tracer:
         nr = plan.nr
         if (plan.fast is not None and 0 <= nr < len(self.rec.counts) and self.selected[nr]
                 and not (self.markers and nr == MARKER_SYSCALL)):
-            fast.set_plan(nr, _fastloop.KIND_FAST, **plan.fast)
+            fast.set_plan(nr, _fastloop.KIND_FAST, plan=plan, **plan.fast)
 
     # -- syscall stops ---------------------------------------------------------------------------
     def _plan(self, nr: int) -> _CallPlan:
