@@ -60,13 +60,17 @@ def workloads(tmp: Path) -> dict[str, list[str]]:
     }
 
 
-def timed(run: Callable[[], object], runs: int) -> float:
-    times = []
+def interleaved(runs_by_mode: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
+    """The median time of each mode, the modes taking turns (A B C, A B C, ...): a machine whose
+    speed drifts over the minutes of a benchmark (a virtual machine's neighbours) then shifts
+    all modes alike instead of whichever ran during the slow minute."""
+    times: dict[str, list[float]] = {mode: [] for mode in runs_by_mode}
     for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for mode, run in runs_by_mode.items():
+            start = time.perf_counter()
+            run()
+            times[mode].append(time.perf_counter() - start)
+    return {mode: statistics.median(seconds) for mode, seconds in times.items()}
 
 
 def quiet(cmd: list[str]) -> Callable[[], object]:
@@ -182,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     built = "built" if loop._fastloop is not None and launch._fastspawn is not None else "NOT built (pure Python)"
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
           f"Python {platform.python_version()}, {strace_version}; spykit's C accelerators: {built}")
-    print(f"median of {args.runs} runs, wall-clock seconds; ratios against strace from this same run\n")
+    print(f"median of {args.runs} runs (modes taking turns), wall-clock seconds; ratios against strace from this "
+          "same run\n")
     with tempfile.TemporaryDirectory() as tmp:
         loads = workloads(Path(tmp))
         header = f"{'workload':28} {'mode':32} {'seconds':>8} {'x strace':>9} {'x pinned':>9} {'x untraced':>10}"
@@ -191,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, cmd in loads.items():
             if args.only and not name.startswith(args.only):
                 continue
-            results = {mode: timed(run, args.runs) for mode, run in modes(cmd, strace, cpu).items()}
+            results = interleaved(modes(cmd, strace, cpu), args.runs)
             for mode, seconds in results.items():
                 print(f"{name:28} {mode:32} {seconds:8.3f} {seconds / results['strace -f']:9.2f} "
                       f"{seconds / results['strace -f, one CPU']:9.2f} {seconds / results['untraced']:10.1f}")
