@@ -22,6 +22,7 @@
 #include <Python.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #define EXIT_BYTES 9                      /* rval and is_error */
 #define PAGE 4096
 #define MAX_CAPS 4
+#define KNOWN_PAGES 16
 
 enum { KIND_PYTHON = 0, KIND_SKIP = 1, KIND_FAST = 2 };
 enum { SIZE_ARG = 0, SIZE_RET = 1, SIZE_FIXED = 2 };
@@ -53,6 +55,7 @@ typedef struct {
 
 typedef struct {
     int kind;
+    int keeps_maps; /* the call cannot change the caller's memory map (see known pages below) */
     int fd_arg; /* -1: none */
     int needs_args;
     int n_entry, n_exit;
@@ -91,6 +94,12 @@ typedef struct {
     Py_buffer info_view;
     long long max_events, string_limit;
     int vm_ok;
+    /* Pages known readable: see read_blob. Only while there is one tracee, and only when its
+     * children are traced too (an untraced vfork child shares its memory map). */
+    int pages_ok;
+    pid_t known_pid;
+    int known_n, known_next;
+    uint64_t known_page[KNOWN_PAGES];
     int n_specs;
     spec_t *specs;
 } Loop;
@@ -172,20 +181,54 @@ static int add_blob(Loop *L, Py_ssize_t row, int key, const char *data, Py_ssize
     return n > 0 ? bytearray_extend(L->blob_data, data, n) : 0;
 }
 
-/* Read `size` bytes at `addr` in `pid` into a blob: one process_vm_readv when the bytes lie in
- * one page (the common case: a small buffer); `written`: the kernel has just filled them (an
- * output buffer at a successful exit). Anything else (a longer read, a fault, a refused
- * process_vm_readv) goes to MemoryReader.read, which knows the page splitting and the
- * PTRACE_PEEKDATA fallback. */
-static int read_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr, long long size, int written)
+/* -- known pages ------------------------------------------------------------------------------------
+ *
+ * PTRACE_PEEKDATA reads a word for less than process_vm_readv (about 3 against 4.5 us a call
+ * here, where an LSM hook runs on every process_vm_readv), but it reads with FOLL_FORCE: through
+ * a PROT_NONE or write-only mapping it shows bytes that strace, the kernel's own copy and
+ * process_vm_readv cannot read. So PEEKDATA is used only on a page that process_vm_readv itself
+ * has just read in this process, while nothing can have changed its mapping since: there is one
+ * tracee (no other thread or process can change the map behind our back), and every call that is
+ * not known to keep the map (mmap, munmap, mprotect, brk, execve... and anything unknown) forgets
+ * all pages, at its entry and at its exit, as does every stop handed to Python. */
+
+static void forget_pages(Loop *L) { L->known_n = 0; }
+
+static int single_tracee(Loop *L) { return L->pages_ok && PyDict_GET_SIZE(L->tgids) == 1; }
+
+static int page_known(Loop *L, pid_t pid, uint64_t page)
+{
+    if (pid != L->known_pid || !single_tracee(L))
+        return 0;
+    for (int i = 0; i < L->known_n; i++)
+        if (L->known_page[i] == page)
+            return 1;
+    return 0;
+}
+
+static void learn_page(Loop *L, pid_t pid, uint64_t page)
+{
+    if (!single_tracee(L) || page_known(L, pid, page))
+        return;
+    if (pid != L->known_pid) {
+        L->known_pid = pid;
+        L->known_n = 0;
+    }
+    if (L->known_n < KNOWN_PAGES)
+        L->known_page[L->known_n++] = page;
+    else
+        L->known_page[L->known_next++ % KNOWN_PAGES] = page;
+}
+
+/* Read `size` bytes at `addr` in `pid` into a blob: one PTRACE_PEEKDATA for a word on a known
+ * page, one process_vm_readv when the bytes lie in one page (the common case: a small buffer).
+ * Anything else (a longer read, a fault, a refused process_vm_readv) goes to MemoryReader.read,
+ * which knows the page splitting and the PTRACE_PEEKDATA fallback. */
+static int read_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr, long long size)
 {
     if (size <= 0)
         return add_blob(L, row, key, "", 0);
-    if (written && size <= 8 && (addr & (PAGE - 1)) <= PAGE - 8) {
-        /* A few bytes the kernel has just written (a read of one byte): one PTRACE_PEEKDATA costs
-         * less than process_vm_readv (about 1.5 against 2.5 us here). Only for such memory: PEEKDATA
-         * reads through page protections, and elsewhere would show bytes the kernel refused. The
-         * word lies in the page the kernel wrote to, so it cannot fault. */
+    if (size <= 8 && (addr & (PAGE - 1)) <= PAGE - 8 && page_known(L, pid, addr / PAGE)) {
         errno = 0;
         long word = ptrace(PTRACE_PEEKDATA, pid, (void *)(uintptr_t)addr, 0);
         if (errno == 0)
@@ -196,6 +239,8 @@ static int read_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr,
         struct iovec local = {buf, (size_t)size};
         struct iovec remote = {(void *)(uintptr_t)addr, (size_t)size};
         ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        if (n == size)
+            learn_page(L, pid, addr / PAGE);
         if (n > 0)
             return add_blob(L, row, key, buf, n);
         if (errno == EPERM || errno == ENOSYS)
@@ -222,8 +267,8 @@ static long long cap_size(Loop *L, const cap_t *c, const uint64_t *args, long lo
     if (c->mode == SIZE_RET)
         size = ret > 0 ? ret : 0;
     else {
-        uint64_t value = args[c->size];
-        size = value >= (1ULL << 31) ? 0 : (long long)value; /* a "negative" size_t: refused */
+        uint64_t value = args[c->size]; /* even a huge one: strace shows the first string_limit bytes */
+        size = value > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)value;
     }
     if (c->limited && size > L->string_limit)
         size = L->string_limit;
@@ -291,7 +336,7 @@ static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, PyObject *tgid, con
         }
         for (int i = 0; i < s->n_entry; i++) {
             const cap_t *c = &s->entry[i];
-            if (args[c->slot] && read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, 0), 0) < 0)
+            if (args[c->slot] && read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, 0)) < 0)
                 goto fail;
         }
         if (s->fd_arg >= 0 && args[s->fd_arg] < (1ULL << 31)) {
@@ -332,7 +377,7 @@ fail:
 
 /* The exit of a call whose entry was FAST (here or in Python: the tuples are the same).
  * Returns 1 when done, 0 when Python must do it, -1 on error. */
-static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsigned char *info)
+static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsigned char *info, int *keeps_maps)
 {
     PyObject *item = PyDict_GetItemWithError(L->pending, pid_obj);
     if (item == NULL)
@@ -349,6 +394,9 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
     if (nr < 0 || nr >= L->n_specs || L->specs[nr].kind != KIND_FAST)
         return PyErr_Occurred() ? -1 : 0;
     const spec_t *s = &L->specs[nr];
+    *keeps_maps = s->keeps_maps;
+    if (!s->keeps_maps)
+        forget_pages(L); /* (mmap, munmap...: the map changed during the call) */
     Py_ssize_t row = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
     if (row == -1 && PyErr_Occurred())
         return -1;
@@ -372,7 +420,7 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
     if (s->n_exit && !is_error && with_args) {
         for (int i = 0; i < s->n_exit; i++) {
             const cap_t *c = &s->exit[i];
-            if (args[c->slot] && read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, rval), 1) < 0)
+            if (args[c->slot] && read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, rval)) < 0)
                 return -1;
         }
     }
@@ -409,7 +457,9 @@ static PyObject *Loop_run(Loop *L, PyObject *const *argv, Py_ssize_t argc)
     L->staged_rows = 0;
     if (L->base_rows < 0)
         return NULL;
+    forget_pages(L); /* Python ran since: anything may have happened */
     PyObject *result = run_stops(L, recording, t0, info, info_size);
+    forget_pages(L);
     if (result == NULL) {
         /* Hand over what was staged even so (Ctrl-C keeps the rows recorded so far), with the
          * exception put aside: Python code must not run with one set. */
@@ -470,16 +520,22 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
         double t = now(t0);
         int op = info[0];
         int rc = 0; /* 1: handled here and resumed; 0: Python's */
+        int keeps_maps = 0;
         if (op == OP_ENTRY && recording) {
             uint64_t nr;
             memcpy(&nr, info + INFO_UNION, 8);
             const spec_t *s = nr < (uint64_t)L->n_specs ? &L->specs[nr] : NULL;
+            keeps_maps = s != NULL && s->keeps_maps;
+            if (!keeps_maps)
+                forget_pages(L);
             if (s != NULL && s->kind == KIND_SKIP)
                 rc = PyDict_SetItem(L->pending, pid_obj, L->skipped) < 0 ? -1 : 1;
             else if (s != NULL && s->kind == KIND_FAST)
                 rc = fast_entry(L, pid_obj, pid, tgid, s, (int)nr, t, info) < 0 ? -1 : 1;
         } else if (op == OP_EXIT) {
-            rc = fast_exit(L, pid_obj, pid, t, info);
+            rc = fast_exit(L, pid_obj, pid, t, info, &keeps_maps);
+            if (!keeps_maps)
+                forget_pages(L); /* an exit we cannot name (a skipped call, one Python will see) */
         }
         Py_DECREF(pid_obj);
         if (rc < 0)
@@ -523,23 +579,24 @@ static int parse_caps(PyObject *seq, cap_t *out, int *n)
 }
 
 PyDoc_STRVAR(set_plan_doc,
-"set_plan(nr, kind, plan=None, fd_arg=-1, needs_args=False, entry=(), exit=())\n\n"
-"How to handle syscall number nr: KIND_PYTHON, KIND_SKIP (not recorded) or KIND_FAST.\n"
+"set_plan(nr, kind, plan=None, fd_arg=-1, needs_args=False, entry=(), exit=(), keeps_maps=False)\n\n"
+"How to handle syscall number nr: KIND_PYTHON, KIND_SKIP (not recorded) or KIND_FAST;\n"
+"keeps_maps: the call cannot change the caller's memory map (pages known readable stay known).\n"
 "Captures are (slot, key, mode, size, limited) tuples, mode SIZE_ARG/SIZE_RET/SIZE_FIXED.");
 
 static PyObject *Loop_set_plan(Loop *L, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"nr", "kind", "plan", "fd_arg", "needs_args", "entry", "exit", NULL};
-    int nr, kind, fd_arg = -1, needs_args = 0;
+    static char *names[] = {"nr", "kind", "plan", "fd_arg", "needs_args", "entry", "exit", "keeps_maps", NULL};
+    int nr, kind, fd_arg = -1, needs_args = 0, keeps_maps = 0;
     PyObject *plan = Py_None, *entry = NULL, *exit_ = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|OipOO", names, &nr, &kind, &plan, &fd_arg, &needs_args,
-                                     &entry, &exit_))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|OipOOp", names, &nr, &kind, &plan, &fd_arg, &needs_args,
+                                     &entry, &exit_, &keeps_maps))
         return NULL;
     if (nr < 0 || nr >= L->n_specs || kind < KIND_PYTHON || kind > KIND_FAST || fd_arg < -1 || fd_arg > 5) {
         PyErr_SetString(PyExc_ValueError, "set_plan: nr, kind or fd_arg out of range");
         return NULL;
     }
-    spec_t s = {.kind = kind, .fd_arg = fd_arg, .needs_args = needs_args};
+    spec_t s = {.kind = kind, .keeps_maps = keeps_maps, .fd_arg = fd_arg, .needs_args = needs_args};
     if ((entry != NULL && parse_caps(entry, s.entry, &s.n_entry) < 0) ||
         (exit_ != NULL && parse_caps(exit_, s.exit, &s.n_exit) < 0))
         return NULL;
@@ -647,6 +704,11 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
     }
     L->n_specs = table_size;
     L->vm_ok = 1;
+    PyObject *follow = PyObject_GetAttrString(tracer, "follow_forks");
+    if (follow == NULL)
+        return -1;
+    L->pages_ok = PyObject_IsTrue(follow) == 1;
+    Py_DECREF(follow);
     return 0;
 }
 

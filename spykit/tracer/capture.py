@@ -53,7 +53,8 @@ def capture(mem: MemoryReader, pid: int, cap: C.Capture, args, ret: int | None, 
     if kind == C.STR:
         return mem.read_string(pid, addr, string_limit + 1)
     if kind == C.BUF:
-        size = _size_of(cap, args, ret) if cap.size_arg is not None else 0
+        # (a huge length is no reason to show nothing: strace shows the first string_limit bytes)
+        size = args[cap.size_arg] if cap.size_arg not in (None, C.RET) else _size_of(cap, args, ret)
         return mem.read(pid, addr, min(size, string_limit))
     if kind == C.FIXED:
         return mem.read(pid, addr, cap.size)
@@ -156,9 +157,7 @@ def make_reader(cap: C.Capture, mem: MemoryReader, string_limit: int):
                 return read(tid, args[slot], ret if ret < limit else limit) if ret and ret > 0 else b""
         else:
             def read_buf(tid, args, ret, before):
-                size = args[size_arg]
-                if size >= 1 << 31:  # a "negative" size_t: the kernel will refuse it
-                    size = 0
+                size = args[size_arg]  # even a huge one: strace shows the first `limit` bytes
                 return read(tid, args[slot], size if size < limit else limit)
 
         return read_buf

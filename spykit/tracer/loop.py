@@ -45,6 +45,14 @@ try:
 except ImportError:
     _fastloop = None
 
+# Calls that cannot change the calling process's memory map: across them, pages the C loop has
+# seen readable stay readable (see "known pages" in _fastloop.c). Any other call forgets them.
+KEEPS_MEMORY_MAP = frozenset({
+    "read", "write", "pread64", "pwrite64", "readv", "writev", "lseek", "close", "openat", "fcntl", "fstat",
+    "newfstatat", "getppid", "getpid", "gettid", "clock_gettime", "gettimeofday", "nanosleep", "clock_nanosleep",
+    "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "sendto", "recvfrom", "getrandom", "fsync",
+    "fdatasync",
+})
 _STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
 _TABLE_SIZE = max(MAX_SYSCALL + 1, 1024)
 _unpack_args = struct.Struct("<6Q").unpack_from  # the six arguments, at offset 32 of the info
@@ -277,7 +285,7 @@ class Tracer:
                 if self.markers and nr == MARKER_SYSCALL:
                     continue  # a marker may end the trace: Python's
                 if not self.selected[nr] and not self.tracked[nr]:
-                    fast.set_plan(nr, _fastloop.KIND_SKIP)
+                    fast.set_plan(nr, _fastloop.KIND_SKIP, keeps_maps=syscall_name(nr) in KEEPS_MEMORY_MAP)
                 elif self.plans[nr] is not None:
                     self._teach(fast, self.plans[nr])
             self._fast = fast
@@ -288,7 +296,8 @@ class Tracer:
         nr = plan.nr
         if (plan.fast is not None and 0 <= nr < len(self.rec.counts) and self.selected[nr]
                 and not (self.markers and nr == MARKER_SYSCALL)):
-            fast.set_plan(nr, _fastloop.KIND_FAST, plan=plan, **plan.fast)
+            fast.set_plan(nr, _fastloop.KIND_FAST, plan=plan, keeps_maps=syscall_name(nr) in KEEPS_MEMORY_MAP,
+                          **plan.fast)
 
     # -- syscall stops ---------------------------------------------------------------------------
     def _plan(self, nr: int) -> _CallPlan:

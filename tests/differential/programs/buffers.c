@@ -1,14 +1,16 @@
 /* Reads and writes of every size and place the tracer's C loop treats specially, for comparing it
  * with the pure-Python loop: empty, one byte, a word, longer than the string limit, buffers that
  * end at or cross a page edge, failing calls (bad fd, bad pointer, "negative" size), a
- * structure filled by the kernel (fstat), and a run of one-byte writes and reads through a pipe. */
+ * structure filled by the kernel (fstat), a run of one-byte writes and reads through a pipe, and
+ * pages whose protection changes between reads (the C loop remembers pages it saw readable).
+ * Also in the strace comparison (tests/differential), without the "partial" argument. */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int main(void) {
+int main(int argc, char **argv) {
     int p[2];
     struct stat st;
     char *page = mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -25,7 +27,9 @@ int main(void) {
         read(p[0], page + 4096 - 3, sizes[i]);              /* its bytes straddle the edge */
         read(p[0], page + 2 * 4096 - 4, 0);
     }
-    write(p[1], page + 2 * 4096 - 2, 8);   /* runs into the unreadable page: EFAULT or short */
+    if (argc > 1 && argv[1][0] == 'p') /* "partial": runs into the unreadable page. strace shows the
+                                        * pointer; spykit keeps the readable part (issue 10, row 27) */
+        write(p[1], page + 2 * 4096 - 2, 8);
     write(p[1], page + 2 * 4096, 1);       /* an unreadable buffer: EFAULT */
     char *volatile null = 0;
     write(p[1], null, 1);                  /* NULL: EFAULT */
@@ -42,6 +46,32 @@ int main(void) {
         read(p[0], page + 4096 + (i % 4096), 1);
         getppid();
     }
+    /* a write-only page: the kernel writes into it, a debugger's read through it would succeed,
+     * process_vm_readv (and strace) cannot read it */
+    char *wonly = mmap(0, 4096, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (int i = 0; i < 3; i++) {
+        write(p[1], "w", 1);
+        read(p[0], wonly + 8, 1);
+        write(p[1], wonly + 8, 1);
+        read(p[0], page, 1);
+    }
+    /* a page read many times, then made unreadable, then readable, then unmapped */
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 5; i++) {
+            write(p[1], page + 4096 + 16, 1);
+            read(p[0], page + 4096 + 24, 1);
+        }
+        mprotect(page + 4096, 4096, round == 1 ? PROT_WRITE : PROT_NONE);
+        write(p[1], page + 4096 + 16, 1);   /* EFAULT: the page cannot be read */
+        write(1 + 1000, page + 4096 + 16, 1);   /* EBADF: the buffer is never looked at */
+        mprotect(page + 4096, 4096, PROT_READ | PROT_WRITE);
+        write(p[1], page + 4096 + 16, 1);
+        read(p[0], page + 4096 + 24, 1);
+        write(p[1], page + 4096 + 17, 1);
+        read(p[0], page + 4096 + 25, 1);
+    }
+    munmap(page + 4096, 4096);
+    write(p[1], page + 4096 + 16, 1);       /* EFAULT: unmapped */
     close(p[0]);
     close(p[1]);
     return 0;
