@@ -94,8 +94,9 @@ typedef struct {
     Py_buffer info_view;
     long long max_events, string_limit;
     int vm_ok;
-    /* Pages known readable: see read_blob. Only while there is one tracee, and only when its
-     * children are traced too (an untraced vfork child shares its memory map). */
+    /* Pages known readable: see "known pages". Only while there is one tracee, and only when
+     * every thread sharing its memory is traced (not a cell's thread in a kernel; not without
+     * following forks, where a new thread or vfork child would run untraced). */
     int pages_ok;
     pid_t known_pid;
     int known_n, known_next;
@@ -188,9 +189,10 @@ static int add_blob(Loop *L, Py_ssize_t row, int key, const char *data, Py_ssize
  * a PROT_NONE or write-only mapping it shows bytes that strace, the kernel's own copy and
  * process_vm_readv cannot read. So PEEKDATA is used only on a page that process_vm_readv itself
  * has just read in this process, while nothing can have changed its mapping since: there is one
- * tracee (no other thread or process can change the map behind our back), and every call that is
- * not known to keep the map (mmap, munmap, mprotect, brk, execve... and anything unknown) forgets
- * all pages, at its entry and at its exit, as does every stop handed to Python. */
+ * tracee and it is the only thread of its memory (Tracer.sees_every_thread: no one else can
+ * change the map behind our back), and every call that is not known to keep the map (mmap,
+ * munmap, mprotect, brk, execve... and anything unknown) forgets all pages, at its entry and at
+ * its exit, as does every stop handed to Python. */
 
 static void forget_pages(Loop *L) { L->known_n = 0; }
 
@@ -704,11 +706,11 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
     }
     L->n_specs = table_size;
     L->vm_ok = 1;
-    PyObject *follow = PyObject_GetAttrString(tracer, "follow_forks");
-    if (follow == NULL)
+    PyObject *every = PyObject_GetAttrString(tracer, "sees_every_thread");
+    if (every == NULL)
         return -1;
-    L->pages_ok = PyObject_IsTrue(follow) == 1;
-    Py_DECREF(follow);
+    L->pages_ok = PyObject_IsTrue(every) == 1;
+    Py_DECREF(every);
     return 0;
 }
 

@@ -174,6 +174,12 @@ class Tracer:
         # A launched program is recorded from its first execve on; a cell from its start marker.
         self.markers = markers
         self.recording = attached and not markers
+        # Every thread that shares a traced process's memory is traced too: so for a program we
+        # launched and follow, not for a cell (only its thread is traced), nor for a process we
+        # attached to (another process may share its memory, created with CLONE_VM), nor without
+        # following forks. The C loop relies on it to remember which pages are readable (see
+        # "known pages" in _fastloop.c).
+        self.sees_every_thread = follow_forks and not attached and not markers
         self.stop_requested = False
         self.root_gone = False  # the launched or attached process has exited: the trace is over
         self.held = 0  # a tracee whose stop the loop has consumed and not yet resumed
