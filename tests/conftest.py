@@ -63,6 +63,21 @@ def strace_exe() -> str:
     return need_tool("strace")
 
 
+def children_of(pid: int) -> list[int]:
+    """The pids whose parent is ``pid`` (to check that a trace left no process of ours behind)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
 def _stopped_or_traced_children() -> list[str]:
     """Processes of ours (descendants of this pytest) in a tracing stop, or traced by us."""
     me = os.getpid()

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 import pandas as pd
 import pytest
+from conftest import children_of
 
 import spykit
 from spykit.syscalls.captures import PATH_ARG
@@ -142,22 +143,8 @@ def test_max_events_keeps_counts_exact():
     assert t.counts["read"] >= 2000 and t.counts["write"] >= 2000
 
 
-def _children_of(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) == pid:
-                    out.append(int(entry))
-            except (OSError, IndexError):
-                pass
-    return out
-
-
 def test_timeout_kills_program_and_its_children_and_keeps_the_trace():
-    before = set(_children_of(os.getpid()))
+    before = set(children_of(os.getpid()))
     start = time.monotonic()
     with pytest.raises(spykit.TraceInterrupted) as info:
         spykit.trace(["sh", "-c", "sleep 30 & sleep 30; echo never"], timeout=0.5)
@@ -165,7 +152,7 @@ def test_timeout_kills_program_and_its_children_and_keeps_the_trace():
     partial = info.value.trace
     assert partial is not None and (partial.df.syscall == "execve").sum() >= 2
     time.sleep(0.1)
-    assert set(_children_of(os.getpid())) <= before, "launched processes must be killed and reaped"
+    assert set(children_of(os.getpid())) <= before, "launched processes must be killed and reaped"
 
 
 def _sleeper(python_exe: str) -> subprocess.Popen:
