@@ -22,17 +22,13 @@ from collections.abc import Mapping, Sequence
 from ptrace.ctypes_libc import libc
 
 from ..errors import CommandNotFound, NotExecutable, SpykitError
+from . import native
 from .linux import PR_SET_NO_NEW_PRIVS, SECCOMP_SET_MODE_FILTER, SYS_SECCOMP
 from .seccomp import PreparedFilter
 
 # The optional C launcher (built at install when a compiler is there): the same steps without
 # fork's copy of the whole Python process. The fork below stays the reference.
-try:
-    if os.environ.get("SPYKIT_PURE_PYTHON"):
-        raise ImportError("SPYKIT_PURE_PYTHON is set")
-    from . import _fastspawn
-except ImportError:
-    _fastspawn = None
+_fastspawn = native.load("_fastspawn")
 
 
 def split_command(cmd: str | Sequence[str | os.PathLike[str]]) -> list[str]:

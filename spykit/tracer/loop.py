@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
+from . import native
 from .capture import make_reader, sockaddr_len_before
 from .fdtable import FdTable
 from .memory import MemoryReader
@@ -38,12 +39,7 @@ from .recorder import ENTRY_SLICE, EXIT_SLICE, Recorder
 # The optional C inner loop (built at install when a compiler is there). This file stays the
 # reference: every stop the C loop does not handle itself comes back here, and
 # SPYKIT_PURE_PYTHON=1 runs everything here.
-try:
-    if os.environ.get("SPYKIT_PURE_PYTHON"):
-        raise ImportError("SPYKIT_PURE_PYTHON is set")
-    from . import _fastloop
-except ImportError:
-    _fastloop = None
+_fastloop = native.load("_fastloop")
 
 # Calls that cannot change the calling process's memory map: across them, pages the C loop has
 # seen readable stay readable (see "known pages" in _fastloop.c). Any other call forgets them.
