@@ -78,6 +78,49 @@ def test_fsync_loop(python_exe, tmp_path):
     assert share(df, "disk") >= 0.2
 
 
+def test_a_call_that_returns_while_sampled_is_sampled_again(monkeypatch):
+    """The race behind a rare fsync row with no target: the sampler reads fsync(3) from
+    /proc/PID/syscall, the call returns and the program closes fd 3 before the sampler reads
+    /proc/PID/fd/3. The row must describe one moment, not fsync with the target missing."""
+    from spykit.slow import procfs
+    from spykit.slow.wchan import WaitSampler
+
+    fsync = procfs.SyscallState(nr=74, args=(3, 0, 0, 0, 0, 0))  # x86_64 fsync
+    calls = iter([fsync, procfs.SyscallState(nr=None), procfs.SyscallState(nr=None)])
+    monkeypatch.setattr(procfs, "list_threads", lambda pid: [pid])
+    monkeypatch.setattr(procfs, "read_stat", lambda pid, tid=None: procfs.ThreadStat("R", 1, "prog", 0, 0))
+    monkeypatch.setattr(procfs, "cmdline", lambda pid: ["prog"])
+    monkeypatch.setattr(procfs, "read_syscall", lambda pid, tid=None: next(calls))
+    monkeypatch.setattr(procfs, "read_wchan", lambda pid, tid=None: None)
+    monkeypatch.setattr(procfs, "read_fd_link", lambda pid, fd: None)  # fd 3 is already closed
+    monkeypatch.setattr(procfs, "read_stack", lambda pid, tid=None: None)
+    sampler = WaitSampler()
+    sampler([4242], 0.0)
+    df = sampler.frame()
+    assert len(df) == 1
+    assert df["syscall"].isna().all() and (df["state"] == "R").all()
+    assert next(calls, "used up") == "used up"  # read once, then once more to see it moved on
+
+
+def test_an_fd_that_cannot_be_read_in_a_call_still_in_progress_keeps_the_row(monkeypatch):
+    """If the thread is still in the same call, the fd is just unreadable: keep the sample."""
+    from spykit.slow import procfs
+    from spykit.slow.wchan import WaitSampler
+
+    fsync = procfs.SyscallState(nr=74, args=(3, 0, 0, 0, 0, 0))
+    monkeypatch.setattr(procfs, "list_threads", lambda pid: [pid])
+    monkeypatch.setattr(procfs, "read_stat", lambda pid, tid=None: procfs.ThreadStat("D", 1, "prog", 0, 0))
+    monkeypatch.setattr(procfs, "cmdline", lambda pid: ["prog"])
+    monkeypatch.setattr(procfs, "read_syscall", lambda pid, tid=None: fsync)
+    monkeypatch.setattr(procfs, "read_wchan", lambda pid, tid=None: "jbd2_log_wait_commit")
+    monkeypatch.setattr(procfs, "read_fd_link", lambda pid, fd: None)
+    monkeypatch.setattr(procfs, "read_stack", lambda pid, tid=None: None)
+    sampler = WaitSampler()
+    sampler([4242], 0.0)
+    df = sampler.frame()
+    assert df["syscall"].tolist() == ["fsync"] and df["target"].isna().all()
+
+
 def test_wait_on_a_child(python_exe):
     df = wchan([python_exe, str(SLOW / "runs_child.py"), "0.6"])
     assert share(df, "child") >= 0.6

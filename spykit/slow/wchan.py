@@ -120,7 +120,8 @@ class WaitSampler:
             self._stack_tries = 3
         return stack
 
-    def _row(self, seconds: float, pid: int, tid: int, st: procfs.ThreadStat, command: str) -> tuple:
+    def _row(self, seconds: float, pid: int, tid: int, st: procfs.ThreadStat, command: str,
+             *, retake: bool = True) -> tuple:
         call = procfs.read_syscall(pid, tid)
         if call is not None and call.running and st.state != "R":
             # It was asleep a moment ago but changed state while the kernel read its registers
@@ -133,6 +134,13 @@ class WaitSampler:
         if fd is not None and fd < 0:
             fd = None
         target = procfs.describe_fd(pid, fd, self._sockets) if fd is not None else None
+        if fd is not None and target is None and retake and procfs.read_syscall(pid, tid) != call:
+            # The fd is gone and the thread is no longer in that call: it returned while we
+            # looked and closed the fd (the last fsync before a close). A row mixing the old
+            # call with a missing target would be half of two moments: take the sample again.
+            fresh = procfs.read_stat(pid, tid)
+            if fresh is not None and fresh.state not in ("Z", "X"):
+                return self._row(seconds, pid, tid, fresh, command, retake=False)
         watched = self._watched(pid, name, args, fd) if name in POLL_CALLS else None
         stack = self._stack(pid, tid) if st.state != "R" else None
         found = meaning_of(Sample(state=st.state, wchan=wchan, syscall=name, args=args, fd=fd,
