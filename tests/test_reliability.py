@@ -56,8 +56,14 @@ def state_of(pid: int) -> str | None:
 
 
 def tracer_of(pid: int) -> int:
+    """The process tracing ``pid`` (0 if none). TracerPid is the tracing thread: spykit traces
+    from a thread of its own, so look up that thread's process."""
     st = status_of(pid)
-    return int(st["TracerPid"]) if st else 0
+    tracer = int(st["TracerPid"]) if st else 0
+    if not tracer:
+        return 0
+    of_thread = status_of(tracer)
+    return int(of_thread["Tgid"]) if of_thread else tracer
 
 
 def is_dead(pid: int) -> bool:

@@ -155,6 +155,49 @@ def test_timeout_kills_program_and_its_children_and_keeps_the_trace():
     assert set(children_of(os.getpid())) <= before, "launched processes must be killed and reaped"
 
 
+def test_the_callers_own_children_keep_their_exit_status(python_exe):
+    """The tracer waits only for its own tracees: a Popen started before the trace, which exits
+    during it, is still there for Popen.wait() (a plain waitpid(-1) would reap it, and Popen
+    would then report 0)."""
+    ours = subprocess.Popen(["sh", "-c", "sleep 0.1; exit 3"])
+    spykit.trace(["sleep", "0.5"])
+    assert ours.wait(timeout=5) == 3
+    target = _sleeper(python_exe)
+    try:
+        ours = subprocess.Popen(["sh", "-c", "sleep 0.1; exit 4"])
+        spykit.attach(target.pid, duration=0.5)
+        assert ours.wait(timeout=5) == 4
+    finally:
+        target.kill()
+        target.wait()
+
+
+def test_the_trace_runs_in_a_thread_that_is_gone_afterwards():
+    """The caller's thread is not pinned to a CPU, and no thread of ours is left behind."""
+    affinity = os.sched_getaffinity(0)
+    threads = {t.ident for t in threading.enumerate()}
+    spykit.trace(["true"])
+    assert os.sched_getaffinity(0) == affinity
+    assert {t.ident for t in threading.enumerate()} == threads
+
+
+def test_ctrl_c_while_tracing_kills_the_program_and_keeps_the_trace(python_exe):
+    """SIGINT reaches the calling (main) thread while the tracer thread waits; the tracer is
+    rung, kills the program, and the calls so far come back in the exception."""
+    before = set(children_of(os.getpid()))
+    code = "import os, time\nwhile True:\n    os.getppid()\n    time.sleep(0.01)\n"
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(spykit.TraceInterrupted, match="Ctrl-C") as info:
+            spykit.trace([python_exe, "-c", code], timeout=30)
+    finally:
+        timer.cancel()
+    assert (info.value.trace.df.syscall == "getppid").sum() >= 5
+    time.sleep(0.1)
+    assert set(children_of(os.getpid())) <= before
+
+
 def _sleeper(python_exe: str) -> subprocess.Popen:
     code = ("import time, os\n"
             "while True:\n"
@@ -192,11 +235,13 @@ def test_attach_stop_event(python_exe):
     proc = _sleeper(python_exe)
     try:
         time.sleep(0.2)
+        before = set(children_of(os.getpid()))
         stop = threading.Event()
         threading.Timer(0.3, stop.set).start()
         t = spykit.attach(proc.pid, stop_event=stop)
         assert len(t.df) > 0
         assert _status(proc.pid)["TracerPid"] == "0"
+        assert set(children_of(os.getpid())) == before, "the tracer's bell is reaped"
     finally:
         proc.kill()
         proc.wait()

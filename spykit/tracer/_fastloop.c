@@ -494,7 +494,7 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
         int status;
         pid_t pid;
         Py_BEGIN_ALLOW_THREADS
-        pid = waitpid(-1, &status, __WALL);
+        pid = waitpid(-1, &status, __WALL | __WNOTHREAD); /* as loop.py: only our tracees */
         Py_END_ALLOW_THREADS
         if (pid < 0) {
             if (errno == EINTR) {

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time as _time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
 from ..syscalls.table import expand_selection, numbers_of
@@ -22,6 +22,7 @@ from . import linux as L
 from .launch import exec_error, resolve_executable, spawn_stopped, split_command
 from .loop import Tracer, read_tgid
 from .recorder import Recorder
+from .runner import Bell, Watch, kill_to_stop, run_in_tracer_thread
 from .seccomp import PreparedFilter
 
 
@@ -48,11 +49,14 @@ def _yama_scope() -> int | None:
 
 
 def _tracer_pid(pid: int) -> int:
+    """The process tracing ``pid``, or 0. (TracerPid names the tracing *thread*: spykit traces
+    from a thread of its own, strace from its main one; the process is that thread's group.)"""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith("TracerPid:"):
-                    return int(line.split()[1])
+                    tracer = int(line.split()[1])
+                    return read_tgid(tracer) if tracer else 0
     except OSError:
         pass
     return 0
@@ -90,53 +94,10 @@ def _not_permitted(pid: int, exc: OSError, *, launched: bool) -> SpykitError:
                                hint="it may be a kernel thread, or ptrace may be blocked in this container")
 
 
-class _Doorbell:
-    """Wake the tracer's blocking waitpid from another thread, by starting a child that exits at once.
-
-    Only the tracer thread may make ptrace requests, and waitpid has no timeout; a short-lived
-    child of ours is the one thing waitpid(-1) is sure to return for.
-    """
-
-    def __init__(self, tracer: Tracer):
-        self.tracer = tracer
-        self.lock = threading.Lock()
-
-    def ring(self) -> None:
-        with self.lock:
-            self.tracer.stop_requested = True
-            try:
-                pid = os.posix_spawn("/bin/true", ["true"], {})
-                self.tracer.doorbells.add(pid)
-            except OSError:
-                pass
-
-
-def _watch(tracer: Tracer, deadline: float | None, stop_event: threading.Event | None) -> threading.Thread | None:
-    if deadline is None and stop_event is None:
-        return None
-    bell = _Doorbell(tracer)
-    finished = threading.Event()
-
-    def watcher() -> None:
-        while not finished.is_set():
-            if stop_event is not None and stop_event.is_set():
-                break
-            if deadline is not None and _time.monotonic() >= deadline:
-                break
-            finished.wait(0.02)
-        if not finished.is_set():
-            bell.ring()
-
-    thread = threading.Thread(target=watcher, name="spykit-stop-watcher", daemon=True)
-    thread.finished = finished  # type: ignore[attr-defined]
-    thread.start()
-    return thread
-
-
 LINGER = 0.25  # seconds the program's leftover children get to finish once the program has exited
 
 
-def _linger(tracer: Tracer) -> None:
+def _linger(tracer: Tracer, stop: Callable[[], None]) -> None:
     """The program exited but some of its children still run: give them a moment, then stop.
 
     Whatever is still running afterwards is killed by the caller, so a background child that
@@ -144,21 +105,12 @@ def _linger(tracer: Tracer) -> None:
     exit do so on its own, and be recorded as it really ended.
     """
     tracer.root_gone = False
-    bell = _Doorbell(tracer)
-    timer = threading.Timer(LINGER, bell.ring)
+    timer = threading.Timer(LINGER, stop)
     timer.start()
     try:
         tracer.run()
     finally:
         timer.cancel()
-        with bell.lock:  # a ring in flight must finish before we look at the result
-            pass
-
-
-def _stop_watch(thread: threading.Thread | None) -> None:
-    if thread is not None:
-        thread.finished.set()  # type: ignore[attr-defined]
-        thread.join()
 
 
 def trace(
@@ -228,88 +180,102 @@ def trace(
         in_file.seek(0)
         stdin = in_file.fileno()
 
-    cpus = None
-    saved_affinity = None
-    if pin_cpu:
-        saved_affinity = os.sched_getaffinity(0)
-        if len(saved_affinity) > 1:
-            cpu = os.sched_getcpu() if hasattr(os, "sched_getcpu") else min(saved_affinity)
-            cpus = {cpu if cpu in saved_affinity else min(saved_affinity)}
-        else:
-            saved_affinity = None
-
     rec = Recorder(max_events)
     tracer = Tracer(rec, selected=selected, seccomp=use_filter, string_limit=string_limit,
                     follow_forks=follow_forks)
     prepared = PreparedFilter(tracer.stopped_numbers()) if use_filter else None
     meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit,
                      decode_fds=decode_fds)
-    # (`launched` and `prepared` live until we return: the C launcher's child reads them until its execve)
-    pid, errpipe, launched = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,
-                                           stdin=stdin, stdout=stdout, stderr=stderr, cpus=cpus, seccomp=prepared)
-    meta.pid = pid
-    tracer.root = pid
-    watcher = None
-    interrupted: BaseException | None = None
-    try:
-        _, status = os.waitpid(pid, os.WUNTRACED)
-        if not os.WIFSTOPPED(status):
-            err = exec_error(errpipe, path)
-            errpipe = -1
-            raise err or SpykitError(f"{argv[0]}: could not be started")
-        if cpus is not None:
-            os.sched_setaffinity(0, cpus)
 
-            # One CPU for tracer and program makes every stop cheaper (no cross-CPU wake-up), and
-            # processes that run one after another (a shell loop) lose nothing. Threads run side
-            # by side, so the first thread lets the whole tree spread over the CPUs again.
-            def unpin() -> None:
-                for tid in list(tracer.tgid):
-                    try:
-                        os.sched_setaffinity(tid, saved_affinity)
-                    except OSError:
-                        pass
-                os.sched_setaffinity(0, saved_affinity)
+    def stop() -> None:
+        kill_to_stop(tracer)
 
-            tracer.on_first_thread = unpin
+    def launch_and_trace(watch: Watch) -> tuple[int, BaseException | None]:
+        """In the tracer thread: start the program, trace it, and leave nothing running.
+
+        Returns the pipe that reports a failed execve (-1 once read) and what cut the trace
+        short, if anything.
+        """
+        cpus = saved_affinity = None
+        if pin_cpu:
+            # (sched_setaffinity(0) is this thread's: the caller's threads are never pinned)
+            allowed = os.sched_getaffinity(0)
+            if len(allowed) > 1:
+                cpu = os.sched_getcpu() if hasattr(os, "sched_getcpu") else min(allowed)
+                cpus = {cpu if cpu in allowed else min(allowed)}
+                saved_affinity = allowed
+        # (`launched` and `prepared` live until we return: the C launcher's child reads them until its execve)
+        pid, errpipe, launched = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,
+                                               stdin=stdin, stdout=stdout, stderr=stderr, cpus=cpus,
+                                               seccomp=prepared)
+        meta.pid = pid
+        tracer.root = pid
+        interrupted: BaseException | None = None
         try:
-            L.ptrace(L.PTRACE_SEIZE, pid, 0, tracer.options())
-        except OSError as exc:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-            raise _not_permitted(pid, exc, launched=True) from None
-        tracer.adopt(pid, pid)
-        tracer.t0 = _time.monotonic()
-        os.kill(pid, 18)  # SIGCONT: off it goes, to execve
-        watcher = _watch(tracer, None if timeout is None else _time.monotonic() + timeout, None)
-        tracer.run()
-        if tracer.stop_requested:
-            interrupted = TimeoutError(f"timed out after {timeout} s")
-        elif tracer.tgid:
-            _linger(tracer)
-    except KeyboardInterrupt as exc:
-        interrupted = exc
-    except SpykitError:
-        tracer.kill_all()
+            _, status = os.waitpid(pid, os.WUNTRACED)
+            if not os.WIFSTOPPED(status):
+                err = exec_error(errpipe, path)
+                errpipe = -1
+                raise err or SpykitError(f"{argv[0]}: could not be started")
+            if cpus is not None:
+                os.sched_setaffinity(0, cpus)
+
+                # One CPU for tracer and program makes every stop cheaper (no cross-CPU wake-up), and
+                # processes that run one after another (a shell loop) lose nothing. Threads run side
+                # by side, so the first thread lets the whole tree spread over the CPUs again.
+                def unpin() -> None:
+                    for tid in list(tracer.tgid):
+                        try:
+                            os.sched_setaffinity(tid, saved_affinity)
+                        except OSError:
+                            pass
+                    os.sched_setaffinity(0, saved_affinity)
+
+                tracer.on_first_thread = unpin
+            try:
+                L.ptrace(L.PTRACE_SEIZE, pid, 0, tracer.options())
+            except OSError as exc:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                raise _not_permitted(pid, exc, launched=True) from None
+            tracer.adopt(pid, pid)
+            tracer.t0 = _time.monotonic()
+            os.kill(pid, 18)  # SIGCONT: off it goes, to execve
+            watch.arm()  # the timeout counts from here
+            tracer.run()
+            if tracer.stop_requested:
+                interrupted = TimeoutError(f"timed out after {timeout} s")  # (or Ctrl-C: the caller knows)
+            elif tracer.tgid:
+                _linger(tracer, stop)
+        except SpykitError:
+            tracer.kill_all()
+            if errpipe >= 0:
+                os.close(errpipe)
+            raise
+        except BaseException as exc:
+            interrupted = exc
+        finally:
+            if tracer.tgid:
+                tracer.kill_all()
+            if launched is not None:
+                launched.release()  # the program has exec'd or been reaped: its launcher's memory can go
+            tracer.on_first_thread = None  # (a closure over the tracer: the pair would wait for the GC)
+            if saved_affinity is not None:
+                os.sched_setaffinity(0, saved_affinity)
+        return errpipe, interrupted
+
+    try:
+        (errpipe, interrupted), why = run_in_tracer_thread(launch_and_trace, stop, seconds=timeout)
+    except BaseException:
         for f in (out_file, err_file):
             if f is not None:
                 f.close()
-        if errpipe >= 0:
-            os.close(errpipe)
         raise
-    except BaseException as exc:
-        interrupted = exc
     finally:
-        _stop_watch(watcher)
-        if tracer.tgid:
-            tracer.kill_all()
-        if launched is not None:
-            launched.release()  # the program has exec'd or been reaped: its launcher's memory can go
-        tracer.on_first_thread = None  # (a closure over the tracer: the pair would wait for the GC)
-        if saved_affinity is not None:
-            os.sched_setaffinity(0, saved_affinity)
         if in_file is not None:
             in_file.close()
+    if isinstance(why, KeyboardInterrupt):
+        interrupted = why
     meta.elapsed = _time.monotonic() - tracer.t0
     status = tracer.root_status
     if status is not None:
@@ -414,38 +380,40 @@ def attach(
     meta = TraceMeta(command=command or [f"<pid {pid}>"], start_time=_time.time(), selection=spec,
                      string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds)
     tracer.root = pid
-    watcher = None
-    interrupted: BaseException | None = None
-    try:
-        seen: set[int] = set()
-        while True:  # threads can appear while we attach: repeat until none is new
-            new = [t for t in _tasks(pid) if t not in seen]
-            if not new:
-                break
-            for tid in new:
-                seen.add(tid)
-                try:
-                    L.ptrace(L.PTRACE_SEIZE, tid, 0, tracer.options())
-                except OSError as exc:
-                    if exc.errno == errno.ESRCH and tid != pid:
-                        continue  # a thread that just exited
-                    if exc.errno == errno.ESRCH:
-                        raise NoSuchProcess(f"process {pid} exited before spykit could attach") from None
-                    raise _not_permitted(pid, exc, launched=False) from None
-                tracer.adopt(tid, pid)
-                L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
-        tracer.t0 = _time.monotonic()
-        watcher = _watch(tracer, None if duration is None else _time.monotonic() + duration, stop_event)
-        tracer.run()
-    except KeyboardInterrupt as exc:
-        interrupted = exc
-    except BaseException:
-        tracer.detach_all()
-        raise
-    finally:
-        _stop_watch(watcher)
-        if tracer.tgid:
-            tracer.detach_all()
+
+    bell = Bell(tracer)
+
+    def attach_and_trace(watch: Watch) -> None:
+        """In the tracer thread: seize every thread, trace, and detach from all of them."""
+        bell.install()  # a child of this thread, so that its exit wakes this thread's waitpid
+        try:
+            seen: set[int] = set()
+            while True:  # threads can appear while we attach: repeat until none is new
+                new = [t for t in _tasks(pid) if t not in seen]
+                if not new:
+                    break
+                for tid in new:
+                    seen.add(tid)
+                    try:
+                        L.ptrace(L.PTRACE_SEIZE, tid, 0, tracer.options())
+                    except OSError as exc:
+                        if exc.errno == errno.ESRCH and tid != pid:
+                            continue  # a thread that just exited
+                        if exc.errno == errno.ESRCH:
+                            raise NoSuchProcess(f"process {pid} exited before spykit could attach") from None
+                        raise _not_permitted(pid, exc, launched=False) from None
+                    tracer.adopt(tid, pid)
+                    L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
+            tracer.t0 = _time.monotonic()
+            watch.arm()  # the duration counts from here
+            tracer.run()
+        finally:
+            if tracer.tgid:
+                tracer.detach_all()
+            bell.remove()
+
+    _, why = run_in_tracer_thread(attach_and_trace, bell.ring, seconds=duration, stop_event=stop_event)
+    interrupted = why if isinstance(why, KeyboardInterrupt) else None
     meta.elapsed = _time.monotonic() - tracer.t0
     if tracer.root_status is not None:
         st = tracer.root_status

@@ -60,6 +60,10 @@ SYSCALL_INFO_EXIT = 2
 SYSCALL_INFO_SECCOMP = 3
 
 WALL = 0x40000000  # __WALL: wait for threads (clone children) too
+# __WNOTHREAD: only the calling thread's children and tracees, never another thread's children
+# (see runner.py: the tracer runs in a thread of its own so it cannot reap a Popen of the caller).
+WNOTHREAD = 0x20000000
+WAIT_TRACEES = WALL | WNOTHREAD
 
 # A syscall-stop reports SIGTRAP | 0x80 once PTRACE_O_TRACESYSGOOD is set.
 SYSCALL_STOP_SIG = signal.SIGTRAP | 0x80

@@ -1,7 +1,8 @@
-"""The tracer: one thread, one blocking ``waitpid(-1, __WALL)`` loop.
+"""The tracer: one thread, one blocking ``waitpid(-1, __WALL | __WNOTHREAD)`` loop.
 
 Every ptrace request must come from the thread that attached, so the whole loop runs in the
-thread that called ``trace``/``attach``. At each stop it does the least it can: ask the kernel
+thread that seized the tracees (for ``trace``/``attach``, a thread of its own: see runner.py;
+``__WNOTHREAD`` keeps the wait off other threads' children). At each stop it does the least it can: ask the kernel
 whether this is a syscall entry or exit (PTRACE_GET_SYSCALL_INFO, which never gets confused,
 unlike counting stops), append numbers to the recorder's columns, read the memory that can
 change before the next stop, and resume. Decoding happens later, off the hot path.
@@ -225,7 +226,7 @@ class Tracer:
 
     def _run(self) -> None:
         waitpid = os.waitpid
-        wall = L.WALL
+        wall = L.WAIT_TRACEES
         raw = L._ptrace
         info = self._info
         info_addr = ctypes.addressof(info)
@@ -616,7 +617,7 @@ def _reports_from(tids: set[int], seconds: float) -> Iterator[tuple[int, int]]:
     deadline = time.monotonic() + seconds
     while tids and time.monotonic() < deadline:
         try:
-            pid, status = os.waitpid(-1, L.WALL | os.WNOHANG)
+            pid, status = os.waitpid(-1, L.WAIT_TRACEES | os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
