@@ -201,7 +201,7 @@ def trace(
             # (sched_setaffinity(0) is this thread's: the caller's threads are never pinned)
             allowed = os.sched_getaffinity(0)
             if len(allowed) > 1:
-                cpu = os.sched_getcpu() if hasattr(os, "sched_getcpu") else min(allowed)
+                cpu = L.current_cpu()  # stay where this thread is: no migration to start with
                 cpus = {cpu if cpu in allowed else min(allowed)}
                 saved_affinity = allowed
         # (`launched` and `prepared` live until we return: the C launcher's child reads them until its execve)
