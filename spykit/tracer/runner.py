@@ -32,7 +32,11 @@ from .loop import Tracer
 
 T = TypeVar("T")
 
-_POLL = 0.02  # seconds between looks at a deadline or a stop event
+# Seconds between looks at a deadline or a stop event. The waiting thread never blocks without a
+# timeout: a signal that lands just before a lock wait starts (its handler has run, so the wait
+# is not interrupted) would otherwise leave Ctrl-C unanswered until the trace ends. CPython
+# raises KeyboardInterrupt at the first bytecode after the timed wait returns.
+_POLL = 0.02
 
 
 def _bell_commands() -> list[list[str]]:
@@ -152,13 +156,12 @@ def run_in_tracer_thread(
             done.set()
 
     thread = threading.Thread(target=body, name="spykit-tracer", daemon=True)
-    watching = seconds is not None or stop_event is not None
     why: BaseException | None = None
     thread.start()
     try:
         while not done.is_set():
             try:
-                done.wait(_POLL if watching else None)
+                done.wait(_POLL)
             except KeyboardInterrupt as exc:
                 why = exc
                 stop()
@@ -186,7 +189,7 @@ def run_in_tracer_thread(
 def _wait_through_interrupts(done: threading.Event) -> None:
     while True:
         try:
-            done.wait()
-            return
+            if done.wait(_POLL):
+                return
         except KeyboardInterrupt:
             continue
