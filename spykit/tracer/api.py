@@ -190,11 +190,12 @@ def trace(
     def stop() -> None:
         kill_to_stop(tracer)
 
-    def launch_and_trace(watch: Watch) -> tuple[int, BaseException | None]:
+    def launch_and_trace(watch: Watch) -> tuple[int, bool, BaseException | None]:
         """In the tracer thread: start the program, trace it, and leave nothing running.
 
-        Returns the pipe that reports a failed execve (-1 once read) and what cut the trace
-        short, if anything.
+        Returns the pipe that reports a failed execve (-1 once read), whether the trace was
+        stopped before the program ended (by the caller: a timeout or Ctrl-C), and the error
+        that cut it short, if any.
         """
         cpus = saved_affinity = None
         if pin_cpu:
@@ -210,7 +211,8 @@ def trace(
                                                seccomp=prepared)
         meta.pid = pid
         tracer.root = pid
-        interrupted: BaseException | None = None
+        stopped_early = False
+        error: BaseException | None = None
         try:
             _, status = os.waitpid(pid, os.WUNTRACED)
             if not os.WIFSTOPPED(status):
@@ -243,9 +245,8 @@ def trace(
             os.kill(pid, 18)  # SIGCONT: off it goes, to execve
             watch.arm()  # the timeout counts from here
             tracer.run()
-            if tracer.stop_requested:
-                interrupted = TimeoutError(f"timed out after {timeout} s")  # (or Ctrl-C: the caller knows)
-            elif tracer.tgid:
+            stopped_early = tracer.stop_requested
+            if not stopped_early and tracer.tgid:
                 _linger(tracer, stop)
         except SpykitError:
             tracer.kill_all()
@@ -253,7 +254,7 @@ def trace(
                 os.close(errpipe)
             raise
         except BaseException as exc:
-            interrupted = exc
+            error = exc
         finally:
             if tracer.tgid:
                 tracer.kill_all()
@@ -262,10 +263,10 @@ def trace(
             tracer.on_first_thread = None  # (a closure over the tracer: the pair would wait for the GC)
             if saved_affinity is not None:
                 os.sched_setaffinity(0, saved_affinity)
-        return errpipe, interrupted
+        return errpipe, stopped_early, error
 
     try:
-        (errpipe, interrupted), why = run_in_tracer_thread(launch_and_trace, stop, seconds=timeout)
+        (errpipe, stopped_early, error), why = run_in_tracer_thread(launch_and_trace, stop, seconds=timeout)
     except BaseException:
         for f in (out_file, err_file):
             if f is not None:
@@ -274,8 +275,9 @@ def trace(
     finally:
         if in_file is not None:
             in_file.close()
-    if isinstance(why, KeyboardInterrupt):
-        interrupted = why
+    # Ctrl-C counts even while the program's leftover children are given their moment (_linger);
+    # the timeout only if it came before the program ended.
+    interrupted = why if isinstance(why, KeyboardInterrupt) or stopped_early else error
     meta.elapsed = _time.monotonic() - tracer.t0
     status = tracer.root_status
     if status is not None:

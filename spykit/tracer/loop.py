@@ -2,10 +2,10 @@
 
 Every ptrace request must come from the thread that attached, so the whole loop runs in the
 thread that seized the tracees (for ``trace``/``attach``, a thread of its own: see runner.py;
-``__WNOTHREAD`` keeps the wait off other threads' children). At each stop it does the least it can: ask the kernel
-whether this is a syscall entry or exit (PTRACE_GET_SYSCALL_INFO, which never gets confused,
-unlike counting stops), append numbers to the recorder's columns, read the memory that can
-change before the next stop, and resume. Decoding happens later, off the hot path.
+``__WNOTHREAD`` keeps the wait off other threads' children). At each stop it does the least it
+can: ask the kernel whether this is a syscall entry or exit (PTRACE_GET_SYSCALL_INFO, which never
+gets confused, unlike counting stops), append numbers to the recorder's columns, read the memory
+that can change before the next stop, and resume. Decoding happens later, off the hot path.
 
 ptrace corner cases handled here (ptrace(2), and strace's source, are the references):
 - a new child may report its first stop before its parent's fork event: we adopt it on sight;

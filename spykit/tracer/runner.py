@@ -114,7 +114,7 @@ def kill_to_stop(tracer: Tracer) -> None:
 
 
 class Stopped(Exception):
-    """What the waiting thread did to the tracer: rang for a deadline or a stop event."""
+    """Why the waiting thread stopped the tracer when its ``stop_event`` was set."""
 
 
 class Watch:
