@@ -202,8 +202,7 @@ def trace(
             # (sched_setaffinity(0) is this thread's: the caller's threads are never pinned)
             allowed = os.sched_getaffinity(0)
             if len(allowed) > 1:
-                cpu = L.current_cpu()  # stay where this thread is: no migration to start with
-                cpus = {cpu if cpu in allowed else min(allowed)}
+                cpus = {min(allowed)}
                 saved_affinity = allowed
         # (`launched` and `prepared` live until we return: the C launcher's child reads them until its execve)
         pid, errpipe, launched = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,

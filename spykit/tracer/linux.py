@@ -137,13 +137,3 @@ def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 
         raise OSError(err, os.strerror(err))
     return result
 
-
-def current_cpu() -> int | None:
-    """The CPU this thread runs on now (os.sched_getcpu exists only from Python 3.13)."""
-    if hasattr(os, "sched_getcpu"):
-        return os.sched_getcpu()
-    try:
-        cpu = libc.sched_getcpu()
-    except AttributeError:  # a libc without it
-        return None
-    return cpu if cpu >= 0 else None

@@ -32,11 +32,12 @@ from .loop import Tracer
 
 T = TypeVar("T")
 
-# Seconds between looks at a deadline or a stop event. The waiting thread never blocks without a
+# Seconds between looks at a deadline or a stop event (each look briefly takes the GIL from the
+# tracer thread: 20 a second is plenty). The waiting thread never blocks without a
 # timeout: a signal that lands just before a lock wait starts (its handler has run, so the wait
 # is not interrupted) would otherwise leave Ctrl-C unanswered until the trace ends. CPython
 # raises KeyboardInterrupt at the first bytecode after the timed wait returns.
-_POLL = 0.02
+_POLL = 0.05
 
 
 def _bell_commands() -> list[list[str]]:
