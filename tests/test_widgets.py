@@ -171,7 +171,8 @@ def test_monitor_updates_while_the_program_runs_and_leaves_the_final_picture():
 
     from spykit.notebook.monitor import monitor
 
-    widget = monitor(["sleep", "1.5"], interval=0.02, redraw=0.2)
+    # (3 s: the first drawing, with matplotlib warming up on a loaded machine, once took over 1.5 s)
+    widget = monitor(["sleep", "3"], interval=0.02, redraw=0.2)
     watcher = widget.monitor
     seen_running = []
     deadline = time.monotonic() + 10
