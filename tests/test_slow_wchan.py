@@ -4,6 +4,7 @@ the meanings exactly."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import time
@@ -78,25 +79,35 @@ def test_fsync_loop(python_exe, tmp_path):
     assert share(df, "disk") >= 0.2
 
 
+def _sample_faked_proc(monkeypatch, *, state, calls, wchan=None):
+    """One sampler tick over a faked /proc: one thread in ``state``, /proc/PID/syscall reading
+    ``calls`` in turn, and no fd that can be read (fd 3 is already closed)."""
+    from spykit.slow import procfs
+    from spykit.slow.wchan import WaitSampler
+
+    monkeypatch.setattr(procfs, "list_threads", lambda pid: [pid])
+    monkeypatch.setattr(procfs, "read_stat", lambda pid, tid=None: procfs.ThreadStat(state, 1, "prog", 0, 0))
+    monkeypatch.setattr(procfs, "cmdline", lambda pid: ["prog"])
+    monkeypatch.setattr(procfs, "read_syscall", lambda pid, tid=None: next(calls))
+    monkeypatch.setattr(procfs, "read_wchan", lambda pid, tid=None: wchan)
+    monkeypatch.setattr(procfs, "read_fd_link", lambda pid, fd: None)
+    monkeypatch.setattr(procfs, "read_stack", lambda pid, tid=None: None)
+    sampler = WaitSampler()
+    sampler([4242], 0.0)
+    return sampler.frame()
+
+
+FSYNC_3 = (74, (3, 0, 0, 0, 0, 0))  # x86_64 fsync(3)
+
+
 def test_a_call_that_returns_while_sampled_is_sampled_again(monkeypatch):
     """The race behind a rare fsync row with no target: the sampler reads fsync(3) from
     /proc/PID/syscall, the call returns and the program closes fd 3 before the sampler reads
     /proc/PID/fd/3. The row must describe one moment, not fsync with the target missing."""
-    from spykit.slow import procfs
-    from spykit.slow.wchan import WaitSampler
+    from spykit.slow.procfs import SyscallState
 
-    fsync = procfs.SyscallState(nr=74, args=(3, 0, 0, 0, 0, 0))  # x86_64 fsync
-    calls = iter([fsync, procfs.SyscallState(nr=None), procfs.SyscallState(nr=None)])
-    monkeypatch.setattr(procfs, "list_threads", lambda pid: [pid])
-    monkeypatch.setattr(procfs, "read_stat", lambda pid, tid=None: procfs.ThreadStat("R", 1, "prog", 0, 0))
-    monkeypatch.setattr(procfs, "cmdline", lambda pid: ["prog"])
-    monkeypatch.setattr(procfs, "read_syscall", lambda pid, tid=None: next(calls))
-    monkeypatch.setattr(procfs, "read_wchan", lambda pid, tid=None: None)
-    monkeypatch.setattr(procfs, "read_fd_link", lambda pid, fd: None)  # fd 3 is already closed
-    monkeypatch.setattr(procfs, "read_stack", lambda pid, tid=None: None)
-    sampler = WaitSampler()
-    sampler([4242], 0.0)
-    df = sampler.frame()
+    calls = iter([SyscallState(*FSYNC_3), SyscallState(nr=None), SyscallState(nr=None)])
+    df = _sample_faked_proc(monkeypatch, state="R", calls=calls)
     assert len(df) == 1
     assert df["syscall"].isna().all() and (df["state"] == "R").all()
     assert next(calls, "used up") == "used up"  # read once, then once more to see it moved on
@@ -104,20 +115,10 @@ def test_a_call_that_returns_while_sampled_is_sampled_again(monkeypatch):
 
 def test_an_fd_that_cannot_be_read_in_a_call_still_in_progress_keeps_the_row(monkeypatch):
     """If the thread is still in the same call, the fd is just unreadable: keep the sample."""
-    from spykit.slow import procfs
-    from spykit.slow.wchan import WaitSampler
+    from spykit.slow.procfs import SyscallState
 
-    fsync = procfs.SyscallState(nr=74, args=(3, 0, 0, 0, 0, 0))
-    monkeypatch.setattr(procfs, "list_threads", lambda pid: [pid])
-    monkeypatch.setattr(procfs, "read_stat", lambda pid, tid=None: procfs.ThreadStat("D", 1, "prog", 0, 0))
-    monkeypatch.setattr(procfs, "cmdline", lambda pid: ["prog"])
-    monkeypatch.setattr(procfs, "read_syscall", lambda pid, tid=None: fsync)
-    monkeypatch.setattr(procfs, "read_wchan", lambda pid, tid=None: "jbd2_log_wait_commit")
-    monkeypatch.setattr(procfs, "read_fd_link", lambda pid, fd: None)
-    monkeypatch.setattr(procfs, "read_stack", lambda pid, tid=None: None)
-    sampler = WaitSampler()
-    sampler([4242], 0.0)
-    df = sampler.frame()
+    calls = itertools.repeat(SyscallState(*FSYNC_3))
+    df = _sample_faked_proc(monkeypatch, state="D", calls=calls, wchan="jbd2_log_wait_commit")
     assert df["syscall"].tolist() == ["fsync"] and df["target"].isna().all()
 
 

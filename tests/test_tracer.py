@@ -159,17 +159,32 @@ def test_the_callers_own_children_keep_their_exit_status(python_exe):
     """The tracer waits only for its own tracees: a Popen started before the trace, which exits
     during it, is still there for Popen.wait() (a plain waitpid(-1) would reap it, and Popen
     would then report 0)."""
-    ours = subprocess.Popen(["sh", "-c", "sleep 0.1; exit 3"])
-    spykit.trace(["sleep", "0.5"])
+    ours = subprocess.Popen(["sh", "-c", "exit 3"])
+    spykit.trace(["sleep", "0.3"])
+    assert _left_for_its_parent(ours.pid), "reaped by somebody else"
     assert ours.wait(timeout=5) == 3
     target = _sleeper(python_exe)
     try:
-        ours = subprocess.Popen(["sh", "-c", "sleep 0.1; exit 4"])
-        spykit.attach(target.pid, duration=0.5)
+        ours = subprocess.Popen(["sh", "-c", "exit 4"])
+        spykit.attach(target.pid, duration=0.3)
+        assert _left_for_its_parent(ours.pid), "reaped by somebody else"
         assert ours.wait(timeout=5) == 4
     finally:
         target.kill()
         target.wait()
+
+
+def _left_for_its_parent(pid: int, seconds: float = 5.0) -> bool:
+    """The child has exited (it is a zombie) and nobody has reaped it: its parent still can."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if _status(pid)["State"].startswith("Z"):
+                return True
+        except FileNotFoundError:
+            return False  # reaped
+        time.sleep(0.01)
+    return False
 
 
 def test_the_trace_runs_in_a_thread_that_is_gone_afterwards():

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -40,12 +39,6 @@ T = TypeVar("T")
 _POLL = 0.05
 
 
-def _bell_commands() -> list[list[str]]:
-    cat = shutil.which("cat") or "/bin/cat"
-    # (the interpreter only if there is no cat: it is the slower of the two to start)
-    return [[cat], [sys.executable, "-I", "-S", "-c", "import os; os.read(0, 1)"]]
-
-
 class Bell:
     """A child of the tracer thread that exits when rung, waking the tracer's ``waitpid``."""
 
@@ -61,17 +54,13 @@ class Bell:
         actions = [(os.POSIX_SPAWN_DUP2, read_end, 0),
                    (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
                    (os.POSIX_SPAWN_DUP2, 1, 2)]
+        cat = shutil.which("cat") or "/bin/cat"  # (coreutils: on every machine spykit runs on)
         try:
-            for argv in _bell_commands():
-                try:
-                    self.pid = os.posix_spawn(argv[0], argv, {}, file_actions=actions, setsid=True)
-                    break
-                except OSError as exc:
-                    error = exc
-            else:
-                os.close(write_end)
-                raise SpykitError(f"could not start spykit's helper process: {error.strerror}",
-                                  hint="too many processes running? close some and try again") from error
+            self.pid = os.posix_spawn(cat, ["cat"], {}, file_actions=actions, setsid=True)
+        except OSError as exc:
+            os.close(write_end)
+            raise SpykitError(f"could not start spykit's helper process ({cat}): {exc.strerror}",
+                              hint="too many processes running? close some and try again") from exc
         finally:
             os.close(read_end)
         self.tracer.doorbells.add(self.pid)  # its exit is not a tracee's: the loop skips it
