@@ -48,6 +48,10 @@ _RESULT = re.compile(r"\)\s+= ")
 # Calls a program makes or not depending on how its threads were scheduled (a lock that was free
 # in one run and taken in the other): an unmatched one is not counted either way.
 _SCHEDULING_DEPENDENT = frozenset({"futex"})
+# A call a signal interrupted before it did anything, which the kernel then restarts by itself
+# (`= ? ERESTARTNOINTR (To be restarted)`): it appears only when a signal (often SIGCHLD from a
+# child of the same shell pipeline) happened to arrive during the call in that run.
+_RESTARTED = re.compile(r"= \? ERESTART\w+ \(To be restarted")
 
 
 @dataclass
@@ -180,7 +184,7 @@ def compare(program: str, strace_out: dict[int, list[str]], spy_out: dict[int, l
                 agreed.add(k)
         for k, line in enumerate(lines):
             name = line.split("(", 1)[0]
-            if name in _SCHEDULING_DEPENDENT and k not in agreed:
+            if k not in agreed and (name in _SCHEDULING_DEPENDENT or _RESTARTED.search(line)):
                 continue  # made only when threads happened to contend in this run: not a decoding question
             outcome.total += 1
             listed = name in LISTED
