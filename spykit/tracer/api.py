@@ -138,7 +138,9 @@ def trace(
     ``syscalls`` selects calls by name and by strace class (``"%file"``, ``"%network"``,
     ``"%process"``, ``"%signal"``, ``"%desc"``, ``"%memory"``); ``"open"`` also selects ``openat``.
     With a selection a seccomp filter stops only those calls, so the rest run at full speed
-    (``seccomp=False`` filters in the tracer instead).
+    (``seccomp=False`` filters in the tracer instead). The filter is used only with
+    ``follow_forks``: children and threads inherit it, and in one nobody traces every call it
+    selects would fail with ENOSYS.
 
     The program's output goes where it would without tracing, unless ``capture_output`` is
     true (then ``trace.stdout``/``trace.stderr`` hold it); ``input`` (bytes) is fed to its stdin,
@@ -159,7 +161,11 @@ def trace(
     if cwd is not None and not os.path.isdir(cwd):
         raise FileNotFoundError(f"cwd={os.fspath(cwd)!r} is not a directory: the program cannot start there")
     selected, spec = _selection(syscalls)
-    use_filter = selected is not None and seccomp
+    # A seccomp filter is inherited by every child and thread, and a call it stops in a process
+    # nobody traces fails with ENOSYS: so only when every descendant is followed (strace, too,
+    # drops --seccomp-bpf without -f). Without it the selection is applied in the tracer: slower,
+    # same rows.
+    use_filter = selected is not None and seccomp and follow_forks
 
     if stdin is not None and input is not None:
         raise ValueError("give either input= or stdin=, not both")
