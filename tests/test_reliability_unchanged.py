@@ -87,3 +87,105 @@ def test_the_filter_still_speeds_up_followed_selections():
     t = spykit.trace(["sh", "-c", "cat /etc/hostname"], syscalls=["openat"], capture_output=True)
     assert t.returncode == 0
     assert "/etc/hostname" in set(t.df["path"].dropna())
+
+
+# -- item 2: attach() to a child of the caller leaves its exit status to the caller ---------------
+
+def test_attach_to_own_child_leaves_its_exit_status_to_the_caller():
+    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
+    try:
+        t = spykit.attach(p.pid, duration=5)
+    finally:
+        code = p.wait(timeout=10)
+    assert code == 7
+    assert t.returncode == 7
+    assert "exited with 7" in " ".join(t.events["text"])
+
+
+def test_attach_to_own_child_killed_by_a_signal_keeps_the_signal_for_the_caller():
+    p = subprocess.Popen(["sleep", "30"])
+    try:
+        import threading
+
+        threading.Timer(0.3, p.kill).start()
+        t = spykit.attach(p.pid, duration=10)
+    finally:
+        code = p.wait(timeout=10)
+    assert code == -9
+    assert t.returncode == -9
+
+
+_WAITS_THEN_WORKS = """
+import os, time
+os.write(1, b'ready\\n')
+time.sleep(0.6)
+with open('/etc/hostname') as f:
+    f.read()
+os.write(1, b'done\\n')
+os._exit(7)
+"""
+
+
+def _rows_after_the_sleep(t: spykit.Trace) -> list[tuple[str, str | None]]:
+    df = t.df[t.df["syscall"] != "clock_nanosleep"]  # the call we attached in, however it is cut
+    # (files by name; a pipe's inode number differs from run to run)
+    return [(s, p if isinstance(p, str) and p.startswith("/") else None)
+            for s, p in zip(df["syscall"], df["path"], strict=True)]
+
+
+def test_attach_gives_the_same_rows_for_a_child_and_for_a_process_of_another_parent(python_exe, tmp_path):
+    own = subprocess.Popen([python_exe, "-c", _WAITS_THEN_WORKS], stdout=subprocess.PIPE)
+    assert own.stdout.readline() == b"ready\n"
+    t_own = spykit.attach(own.pid, duration=10)
+    assert own.wait(timeout=10) == 7
+    own.stdout.close()
+    # the same program, started by a shell that waits for it: its parent is the shell, not us
+    script = tmp_path / "prog.py"
+    script.write_text(_WAITS_THEN_WORKS)
+    shell = subprocess.Popen(["sh", "-c", f'"{python_exe}" "{script}" & echo $!; wait $!; exit $?'],
+                             stdout=subprocess.PIPE)
+    pid = int(shell.stdout.readline())
+    assert shell.stdout.readline() == b"ready\n"
+    t_other = spykit.attach(pid, duration=10)
+    assert shell.wait(timeout=10) == 7  # the shell, its parent, got the status too
+    shell.stdout.close()
+    assert t_own.returncode == t_other.returncode == 7
+    assert _rows_after_the_sleep(t_own) == _rows_after_the_sleep(t_other)
+    assert ("openat", "/etc/hostname") in _rows_after_the_sleep(t_own)
+    assert list(t_own.events["kind"]) == list(t_other.events["kind"])
+
+
+@pytest.fixture(params=["helper", "in-process"])
+def attach_path(request, monkeypatch):
+    """Both ways of attaching to a child of ours: from a helper process (the default), and from a
+    thread of this process (where a helper may not trace it: Yama's ptrace_scope 1)."""
+    if request.param == "in-process":
+        from spykit.tracer import attachhelper
+
+        def refused(*args, **kwargs):
+            raise attachhelper.HelperRefused("as under Yama's ptrace_scope 1")
+
+        monkeypatch.setattr(attachhelper, "attach_from_helper", refused)
+    return request.param
+
+
+def test_each_way_of_attaching_to_a_child_keeps_its_status(attach_path):
+    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
+    try:
+        t = spykit.attach(p.pid, duration=5)
+    finally:
+        code = p.wait(timeout=10)
+    assert (code, t.returncode) == (7, 7)
+
+
+def test_the_helper_is_stopped_by_the_duration_and_the_child_runs_on(attach_path):
+    p = subprocess.Popen(["sh", "-c", "sleep 0.8; exit 5"])
+    try:
+        t = spykit.attach(p.pid, duration=0.2)
+        assert t.returncode is None
+        assert p.poll() is None  # still running, untraced
+        with open(f"/proc/{p.pid}/status") as f:
+            assert "TracerPid:\t0" in f.read()
+    finally:
+        code = p.wait(timeout=10)
+    assert code == 5

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time as _time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
 from ..syscalls.table import expand_selection, numbers_of
@@ -369,6 +370,9 @@ def attach(
     one stays stopped). The selection is applied in the tracer: a seccomp filter cannot be
     removed, and after detaching it would break every call it selected, so ``seccomp=True`` is
     refused here.
+
+    The process may be a child of the caller (``subprocess.Popen(...)`` then ``attach(p.pid)``):
+    its exit status is left to the caller, so ``p.wait()`` afterwards gives the real one.
     """
     if seccomp:
         raise SpykitError("a seccomp filter cannot be used when attaching",
@@ -376,9 +380,6 @@ def attach(
                                "ENOSYS; attach without seccomp (the default)")
     pid = _check_pid(pid)
     selected, spec = _selection(syscalls)
-    rec = Recorder(max_events)
-    tracer = Tracer(rec, selected=selected, seccomp=False, string_limit=string_limit,
-                    follow_forks=follow_forks, attached=True)
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             command = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
@@ -386,8 +387,60 @@ def attach(
         command = []
     meta = TraceMeta(command=command or [f"<pid {pid}>"], start_time=_time.time(), selection=spec,
                      string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds)
-    tracer.root = pid
+    rec: Recorder | None = None
+    outcome: Attached | None = None
+    if _waitable_by_us(pid):
+        # The tracer's wait would reap our own child (the kernel counts every thread of the
+        # parent's process as its parent): trace it from a helper process, as %%strace does.
+        from .attachhelper import HelperRefused, attach_from_helper
 
+        try:
+            rec, outcome = attach_from_helper(pid, selection=spec, follow_forks=follow_forks,
+                                              string_limit=string_limit, max_events=max_events,
+                                              duration=duration, stop_event=stop_event)
+        except HelperRefused:
+            # Yama's ptrace_scope 1 (Ubuntu, Binder) lets only the parent's line trace it, not a
+            # helper beside it: trace here, where a child is let go at its exit stop instead.
+            rec = None
+    if rec is None:
+        rec = Recorder(max_events)
+        outcome = attach_here(pid, rec, selected=selected, follow_forks=follow_forks, string_limit=string_limit,
+                              duration=duration, stop_event=stop_event)
+    assert outcome is not None
+    meta.elapsed = outcome.elapsed
+    if outcome.root_status is not None:
+        st = outcome.root_status
+        meta.returncode = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st)
+    result = _build(rec, meta)
+    if outcome.interrupted:
+        raise TraceInterrupted(f"tracing of process {pid} interrupted; it was detached and keeps running",
+                               hint="the calls recorded so far are in the exception's .trace attribute",
+                               trace=result) from KeyboardInterrupt()
+    return result
+
+
+def _waitable_by_us(pid: int) -> bool:
+    """Whether this process could wait for ``pid``: its parent is us (by way of any thread)."""
+    from .loop import _parent_of
+
+    return _parent_of(pid) == os.getpid()
+
+
+@dataclass
+class Attached:
+    """How an attach ended: seconds traced, the process's wait status if it ended, Ctrl-C."""
+
+    elapsed: float
+    root_status: int | None
+    interrupted: bool
+
+
+def attach_here(pid: int, rec: Recorder, *, selected: set[int] | None, follow_forks: bool, string_limit: int,
+                duration: float | None, stop_event: threading.Event | None) -> Attached:
+    """Attach to every thread of ``pid`` from a thread of this process, trace, and detach."""
+    tracer = Tracer(rec, selected=selected, seccomp=False, string_limit=string_limit,
+                    follow_forks=follow_forks, attached=True)
+    tracer.root = pid
     bell = Bell(tracer)
 
     def attach_and_trace(watch: Watch) -> None:
@@ -420,17 +473,8 @@ def attach(
             bell.remove()
 
     _, why = run_in_tracer_thread(attach_and_trace, bell.ring, seconds=duration, stop_event=stop_event)
-    interrupted = why if isinstance(why, KeyboardInterrupt) else None
-    meta.elapsed = _time.monotonic() - tracer.t0
-    if tracer.root_status is not None:
-        st = tracer.root_status
-        meta.returncode = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st)
-    result = _build(rec, meta)
-    if interrupted is not None:
-        raise TraceInterrupted(f"tracing of process {pid} interrupted; it was detached and keeps running",
-                               hint="the calls recorded so far are in the exception's .trace attribute",
-                               trace=result) from interrupted
-    return result
+    return Attached(elapsed=_time.monotonic() - tracer.t0, root_status=tracer.root_status,
+                    interrupted=isinstance(why, KeyboardInterrupt))
 
 
 __all__ = ["attach", "trace"]
