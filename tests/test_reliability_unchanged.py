@@ -189,3 +189,84 @@ def test_the_helper_is_stopped_by_the_duration_and_the_child_runs_on(attach_path
     finally:
         code = p.wait(timeout=10)
     assert code == 5
+
+
+# -- item 3: descendants that outlive the program ----------------------------------------------------
+
+def _daemon(seconds: float, marker: Path) -> list[str]:
+    """A program that leaves a daemon behind (a double fork and setsid), which writes ``marker``."""
+    return ["sh", "-c", f'(setsid sh -c "sleep {seconds}; echo done > {marker}" &); exit 0']
+
+
+def test_a_daemon_ended_by_spykit_is_shown_as_ended_by_spykit(tmp_path):
+    marker = tmp_path / "done"
+    t = spykit.trace(_daemon(5, marker), capture_output=True)
+    assert t.returncode == 0 and not marker.exists()
+    ended = t.events[(t.events["kind"] == "killed") & (t.events["how"] == "spykit")]
+    assert len(ended) >= 1
+    assert all("spykit ended it: still running after the traced program exited" in text for text in ended["text"])
+    procs = t.processes()
+    by_spykit = procs[procs["ended_by_spykit"]]
+    assert set(by_spykit["pid"]) == set(t.meta.ended_by_spykit) != set()
+    assert (by_spykit["signal"] == "SIGKILL").all()
+    assert not procs[procs["pid"] == t.meta.pid]["ended_by_spykit"].any()  # the program itself exited
+    assert "spykit ended it" in t.to_text()
+    from spykit.render.text import process_tree_text
+
+    assert "ended by spykit" in process_tree_text(procs)
+    # saved and loaded, the trace still says so
+    path = tmp_path / "t.parquet"
+    t.save(path)
+    assert spykit.load(path).meta.ended_by_spykit == t.meta.ended_by_spykit
+
+
+def test_wait_for_descendants_waits_like_strace(tmp_path):
+    marker = tmp_path / "done"
+    t = spykit.trace(_daemon(0.6, marker), wait_for_descendants=True, capture_output=True)
+    assert marker.read_text() == "done\n"
+    assert t.meta.ended_by_spykit == []
+    procs = t.processes()
+    assert not procs["ended_by_spykit"].any()
+    assert procs["signal"].isna().all() and (procs["status"] == 0).all()
+
+
+def test_a_timeout_says_spykit_ended_the_program(tmp_path):
+    with pytest.raises(spykit.TraceInterrupted) as info:
+        spykit.trace(["sleep", "5"], timeout=0.3)
+    t = info.value.trace
+    assert t.returncode == -9 and t.meta.ended_by_spykit == [t.meta.pid]
+    assert "spykit ended it: tracing stopped before the program ended" in t.to_text()
+
+
+def test_the_command_line_waits_for_descendants_when_asked(tmp_path):
+    marker = tmp_path / "done"
+    plain = _cli("trace", "-f", "--", *_daemon(0.6, marker))
+    assert plain.returncode == 0 and not marker.exists()
+    assert b"spykit ended it" in plain.stderr
+    waited = _cli("trace", "-f", "--wait-for-descendants", "--", *_daemon(0.6, marker))
+    assert waited.returncode == 0 and marker.read_text() == "done\n"
+    assert b"spykit ended it" not in waited.stderr and b"killed by" not in waited.stderr
+
+
+def test_processes_tells_spykits_sigkill_from_anothers_on_hand_made_events():
+    from frames import call, event, make_df, make_events
+
+    from spykit import questions as q
+    from spykit.render.text import process_tree_text
+
+    df = make_df([call("clone", "...", ret=11, time=0.01, pid=10), call("clone", "...", ret=12, time=0.02, pid=10)],
+                 times=False)
+    events = make_events([
+        event("spawn", time=0.01, pid=10, child=11, how="fork"),
+        event("spawn", time=0.02, pid=10, child=12, how="fork"),
+        event("exit", time=0.03, pid=10, status=0, text="+++ exited with 0 +++"),
+        event("killed", time=0.04, pid=11, signal="SIGKILL", text="+++ killed by SIGKILL +++"),
+        event("killed", time=0.30, pid=12, signal="SIGKILL", how="spykit",
+              text="+++ killed by SIGKILL (spykit ended it: still running after the traced program exited) +++"),
+    ])
+    procs = q.processes(df, events)
+    assert procs["ended_by_spykit"].tolist() == [False, False, True]
+    assert procs["signal"].tolist()[1:] == ["SIGKILL", "SIGKILL"]
+    tree = process_tree_text(procs).splitlines()
+    assert tree[1].endswith("[killed by SIGKILL]")
+    assert "ended by spykit" in tree[2]

@@ -130,6 +130,7 @@ def trace(
     decode_fds: bool = False,
     seccomp: bool = True,
     pin_cpu: bool = True,
+    wait_for_descendants: bool = False,
 ) -> Trace:
     """Run ``cmd`` to the end under ptrace and return its system calls as a :class:`Trace`.
 
@@ -154,6 +155,13 @@ def trace(
     (``3</etc/hostname>``); the ``path`` column always says what an fd points to. ``pin_cpu``
     keeps tracer and program on one CPU while the program is single-threaded, which makes tracing
     several times faster on virtual machines (the program sees one CPU until it starts a thread).
+
+    When the program exits, the children it leaves running (a daemon that double-forked, a
+    background job) get a quarter of a second to end, and are then killed by spykit: the trace
+    shows their end as ``killed by SIGKILL (spykit ended it: ...)`` (an event with ``how`` =
+    ``"spykit"``), ``processes()`` marks them ``ended_by_spykit`` and ``meta.ended_by_spykit``
+    lists them. ``wait_for_descendants=True`` waits for every followed descendant instead, as
+    strace does (``timeout`` still applies).
     """
     argv = split_command(cmd)
     if string_limit < 0:
@@ -253,7 +261,12 @@ def trace(
             tracer.run()
             stopped_early = tracer.stop_requested
             if not stopped_early and tracer.tgid:
-                _linger(tracer, stop)
+                if wait_for_descendants:
+                    tracer.root_gone = False
+                    tracer.run()  # until the last one ends (or the timeout, or Ctrl-C)
+                    stopped_early = tracer.stop_requested
+                else:
+                    _linger(tracer, stop)
         except SpykitError:
             tracer.kill_all()
             if errpipe >= 0:
@@ -285,6 +298,7 @@ def trace(
     # the timeout only if it came before the program ended.
     interrupted = why if isinstance(why, KeyboardInterrupt) or stopped_early else error
     meta.elapsed = _time.monotonic() - tracer.t0
+    meta.ended_by_spykit = list(tracer.ended_processes)
     status = tracer.root_status
     if status is not None:
         meta.returncode = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)

@@ -196,6 +196,11 @@ class Tracer:
         # let go at their exit stop, so that their parent can still wait for them (see _event_stop).
         self.parent_pid: int | None = os.getpid() if attached and not markers else None
         self.stop_requested = False
+        # Tracees spykit itself sends SIGKILL (still running when the trace ends): their deaths are
+        # recorded as spykit's doing (``how="spykit"``), not as if they had crashed.
+        self.ending: set[int] = set()
+        self.ending_reason = ""
+        self.ended_processes: list[int] = []  # processes whose end was spykit's SIGKILL, in order
         self.root_gone = False  # the launched or attached process has exited: the trace is over
         self.held = 0  # a tracee whose stop the loop has consumed and not yet resumed
         self.doorbells: set[int] = set()
@@ -557,15 +562,21 @@ class Tracer:
             return
         # A call still pending keeps done=0 in its row: shown as unfinished ("= ?").
         self.pending.pop(tid, None)
-        del self.tgid[tid]
+        tgid = self.tgid.pop(tid)
         if os.WIFEXITED(status):
             code = os.WEXITSTATUS(status)
             self.rec.add_event(self._now(), tid, "exit", status=code, text=f"+++ exited with {code} +++")
         elif os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
-            core = " (core dumped)" if os.WCOREDUMP(status) else ""
-            self.rec.add_event(self._now(), tid, "killed", signal=_signame(sig),
-                               text=f"+++ killed by {_signame(sig)}{core} +++")
+            if sig == signal.SIGKILL and tid in self.ending:
+                if tgid == tid:
+                    self.ended_processes.append(tid)
+                self.rec.add_event(self._now(), tid, "killed", signal="SIGKILL", how="spykit",
+                                   text=f"+++ killed by SIGKILL (spykit ended it: {self.ending_reason}) +++")
+            else:
+                core = " (core dumped)" if os.WCOREDUMP(status) else ""
+                self.rec.add_event(self._now(), tid, "killed", signal=_signame(sig),
+                                   text=f"+++ killed by {_signame(sig)}{core} +++")
         if tid == self.root:
             # Descendants that outlive the command are not waited for: the caller kills them
             # (launched) or lets them go (attached).
@@ -573,9 +584,11 @@ class Tracer:
             self.root_gone = True
 
     # -- leaving -------------------------------------------------------------------------------------
-    def kill_all(self) -> None:
-        """Kill every tracee and reap it: nothing is left stopped, traced or orphaned."""
+    def kill_all(self, reason: str | None = None) -> None:
+        """Kill every tracee and reap it: nothing is left stopped, traced or orphaned. ``reason``
+        (why spykit ends them) goes into the record of each death."""
         tids = list(self.tgid)
+        self.mark_ending(tids, reason)
         for tgid in {self.tgid[t] for t in tids}:
             try:
                 os.kill(tgid, signal.SIGKILL)
@@ -587,6 +600,14 @@ class Tracer:
             except OSError:
                 pass
         self._reap_all(tids)
+
+    def mark_ending(self, tids, reason: str | None = None) -> None:
+        """Say that spykit is about to SIGKILL these tracees (from any thread: before the kill)."""
+        if not self.ending:  # (the first reason given is the one that holds)
+            self.ending_reason = reason or ("still running after the traced program exited"
+                                            if self.root_status is not None else
+                                            "tracing stopped before the program ended")
+        self.ending.update(tids)
 
     def _reap_all(self, tids: list[int]) -> None:
         left = set(tids)
