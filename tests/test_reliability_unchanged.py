@@ -10,9 +10,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -270,3 +273,142 @@ def test_processes_tells_spykits_sigkill_from_anothers_on_hand_made_events():
     tree = process_tree_text(procs).splitlines()
     assert tree[1].endswith("[killed by SIGKILL]")
     assert "ended by spykit" in tree[2]
+
+
+# -- item 12: each refusal says what is really the case -----------------------------------------------
+
+NOBODY = 65534
+
+
+def _driver_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def test_trace_under_strace_f_says_the_program_already_has_a_tracer(strace_exe):
+    run = subprocess.run([strace_exe, "-f", "-o", "/dev/null", sys.executable, "-c",
+                          "import spykit; spykit.trace(['true'])"], capture_output=True, text=True,
+                         env=_driver_env(), timeout=60, cwd="/")
+    assert run.returncode != 0
+    last = run.stderr.strip().splitlines()
+    message = "\n".join(last[-2:])
+    assert "TracingNotPermitted" in message and "already being traced by process" in message, run.stderr
+    assert "(strace)" in message and "seccomp" not in message
+
+
+def test_trace_inside_a_strace_cell_says_the_cell_traces_it():
+    from spykit.notebook.celltrace import CellTracer
+
+    with pytest.raises(spykit.TracingNotPermitted) as info, CellTracer():
+        spykit.trace(["true"])
+    message = str(info.value)
+    assert "already being traced by the %%strace cell" in message and "seccomp" not in message
+
+
+def test_attach_to_a_zombie_says_it_has_exited():
+    p = subprocess.Popen(["sh", "-c", "exit 4"])
+    try:
+        deadline = time.monotonic() + 10
+        while _state(p.pid) != "Z" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _state(p.pid) == "Z"
+        with pytest.raises(spykit.TracingNotPermitted, match="zombie") as info:
+            spykit.attach(p.pid, duration=0.2)
+        assert "kernel thread" not in str(info.value)
+    finally:
+        code = p.wait(timeout=10)
+    assert code == 4  # and its status is still its parent's
+
+
+def _state(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(line.split()[1] for line in f if line.startswith("State:"))
+    except OSError:
+        return None
+
+
+def _as_nobody() -> list[str]:
+    """The command prefix that runs as nobody (nothing when we already are not root)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("setpriv is not installed: cannot drop to another user")
+    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all"]
+
+
+_NON_DUMPABLE = """
+import ctypes, json, subprocess, sys, time
+import spykit
+target = ("import ctypes, sys, time; ctypes.CDLL(None).prctl(4, 0, 0, 0, 0); "
+          "sys.stdout.write('ready\\\\n'); sys.stdout.flush(); time.sleep(30)")
+# started by a shell that exits: not our child, so attach goes straight to the kernel
+out = subprocess.Popen(["sh", "-c", f'"{sys.executable}" -c "{target}" & echo $!'], stdout=subprocess.PIPE, text=True)
+pid = int(out.stdout.readline()); out.stdout.readline(); out.wait()
+try:
+    spykit.attach(pid, duration=0.2)
+    print(json.dumps(["attached", ""]))
+except Exception as exc:
+    print(json.dumps([type(exc).__name__, str(exc)]))
+finally:
+    import os, signal
+    os.kill(pid, signal.SIGKILL)
+"""
+
+
+def test_attach_to_a_non_dumpable_process_of_ours_says_so():
+    prefix = _as_nobody()
+    run = subprocess.run([*prefix, sys.executable, "-c", _NON_DUMPABLE], capture_output=True, text=True,
+                         env=_driver_env(), timeout=60, cwd="/")
+    lines = [line for line in run.stdout.splitlines() if line.startswith("[")]
+    if prefix and not lines:
+        pytest.skip(f"this interpreter cannot run as uid {NOBODY}: {run.stderr.strip()[-300:]}")
+    kind, message = json.loads(lines[-1])
+    assert kind == "TracingNotPermitted", message
+    assert "not dumpable" in message and "CAP_SYS_PTRACE" in message
+    assert "another user" not in message and "kernel thread" not in message
+
+
+_PTRACE_REFUSED = """
+import ctypes, json, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def insn(code, jt, jf, k):
+    return struct.pack("<HBBI", code, jt, jf, k)
+prog = b"".join([
+    insn(0x20, 0, 0, 4), insn(0x15, 0, 3, 0xC000003E),   # arch is x86_64? else allow
+    insn(0x20, 0, 0, 0), insn(0x15, 0, 1, 101),          # nr == ptrace?
+    insn(0x06, 0, 0, 0x00050000 | 1),                    # -> EPERM, as a container's profile does
+    insn(0x06, 0, 0, 0x7FFF0000),                        # allow
+])
+code = ctypes.create_string_buffer(prog, len(prog))
+class Fprog(ctypes.Structure):
+    _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
+fprog = Fprog(len(prog) // 8, ctypes.addressof(code))
+assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+assert libc.syscall(317, 1, 0, ctypes.byref(fprog)) == 0, ctypes.get_errno()
+import spykit
+from spykit.notebook.celltrace import CellTracer
+out = {}
+try:
+    with CellTracer():
+        pass
+except Exception as exc:
+    out["cell"] = [type(exc).__name__, str(exc)]
+try:
+    spykit.trace(["true"])
+except Exception as exc:
+    out["trace"] = [type(exc).__name__, str(exc)]
+print(json.dumps(out))
+"""
+
+
+def test_where_ptrace_is_forbidden_the_cell_and_trace_say_it_is_the_seccomp_filter():
+    run = subprocess.run([sys.executable, "-c", _PTRACE_REFUSED], capture_output=True, text=True,
+                         env=_driver_env(), timeout=60, cwd="/")
+    out = json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
+    for what in ("cell", "trace"):
+        kind, message = out[what]
+        assert kind == "TracingNotPermitted", (what, message)
+        assert "seccomp filter" in message and "kernel thread" not in message, (what, message)

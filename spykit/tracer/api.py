@@ -49,50 +49,113 @@ def _yama_scope() -> int | None:
         return None
 
 
+def _status(pid: int | str) -> dict[str, str]:
+    """/proc/PID/status as a dict of its fields; empty when the process is gone or unreadable."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return {k: v.strip() for k, v in (line.split(":", 1) for line in f if ":" in line)}
+    except OSError:
+        return {}
+
+
 def _tracer_pid(pid: int) -> int:
     """The process tracing ``pid``, or 0. (TracerPid names the tracing *thread*: spykit traces
     from a thread of its own, strace from its main one; the process is that thread's group.)"""
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("TracerPid:"):
-                    tracer = int(line.split()[1])
-                    return read_tgid(tracer) if tracer else 0
+        tracer = int(_status(pid).get("TracerPid", "0"))
+    except ValueError:
+        return 0
+    return read_tgid(tracer) if tracer else 0
+
+
+def _tracer_name(tracer: int) -> tuple[str, str]:
+    """Who process ``tracer`` is, for a message, and what to do about it."""
+    try:
+        with open(f"/proc/{tracer}/cmdline", "rb") as f:
+            cmdline = f.read().split(b"\0")
     except OSError:
-        pass
-    return 0
+        cmdline = []
+    if any(b"spykit.notebook.cellhelper" in part for part in cmdline):
+        return (f"the %%strace cell this code runs in (its helper, process {tracer}), which follows the "
+                "threads and processes the cell starts",
+                "a process can have only one tracer: call spykit.trace/attach in a cell without %%strace")
+    name = os.path.basename(cmdline[0].decode(errors="replace")) if cmdline and cmdline[0] else "?"
+    return (f"process {tracer} ({name})",
+            "a process can have only one tracer: stop the other tracer (strace, gdb) first, or run strace "
+            "without -f, so that it leaves the programs this one starts alone")
+
+
+_CONTAINER_HINT = ("run the container with --cap-add=SYS_PTRACE or --security-opt seccomp=unconfined, "
+                   "or use the recorded traces that come with the workshop")
+
+
+def _under_seccomp() -> bool:
+    """Whether this process runs under a seccomp filter (a container's profile is one)."""
+    return _status("self").get("Seccomp", "0") == "2"
 
 
 def _not_permitted(pid: int, exc: OSError, *, launched: bool) -> SpykitError:
-    """Say why the kernel refused ptrace, and what the learner can do."""
+    """Say why the kernel refused ptrace, and what the learner can do.
+
+    Read from /proc before anything is killed: the checks follow the kernel's own order
+    (kernel/ptrace.c ptrace_attach and __ptrace_may_access, then the Yama LSM): a process that
+    has exited, one that already has a tracer, another user's credentials, a non-dumpable
+    process (only CAP_SYS_PTRACE may attach), Yama's ptrace_scope, and a seccomp filter on us.
+    """
+    status = _status(pid)
+    what = "the program spykit started" if launched else f"process {pid}"
+    if status.get("State", "")[:1] in ("Z", "X"):
+        return TracingNotPermitted(
+            f"{what} has already exited: it is a zombie (State {status['State']} in /proc/{pid}/status) whose "
+            "parent has not yet collected its exit status, and it makes no more system calls",
+            hint="there is nothing left to trace; attach to a process that is running")
     tracer = _tracer_pid(pid)
     if tracer and tracer != os.getpid():
+        who, hint = _tracer_name(tracer)
         return TracingNotPermitted(
-            f"process {pid} is already being traced by process {tracer} (TracerPid in /proc/{pid}/status)",
-            hint="a process can have only one tracer: stop the other tracer (strace, gdb) first")
-    if launched:
-        return TracingNotPermitted(
-            f"the kernel refused to let spykit trace its own child ({os.strerror(exc.errno)}); ptrace is "
-            "probably blocked by this container's seccomp profile",
-            hint="run the container with --cap-add=SYS_PTRACE or --security-opt seccomp=unconfined, "
-                 "or use the recorded traces that come with the workshop")
+            f"{what} (pid {pid}) is already being traced by {who} (TracerPid in /proc/{pid}/status)", hint=hint)
+    if not launched and os.getuid() != 0 and status:
+        uids = status.get("Uid", "").split()
+        gids = status.get("Gid", "").split()
+        mine, my_gid = str(os.getuid()), str(os.getgid())
+        # the kernel compares our real uid with the target's real, effective and saved uids (gids too)
+        if uids[:3] != [mine] * 3 or gids[:3] != [my_gid] * 3:
+            other = next((u for u in uids[:3] if u != mine), uids[0] if uids else "?")
+            setuid = uids[:1] == [mine]
+            return TracingNotPermitted(
+                f"not allowed to attach to process {pid}: "
+                + (f"it runs with another user's privileges (a setuid or setgid program: uid {other})" if setuid
+                   else f"it belongs to another user (uid {other})"),
+                hint="you can only trace your own processes (root can trace any)")
+        try:
+            owner = os.stat(f"/proc/{pid}/stat").st_uid
+        except OSError:
+            owner = None
+        if owner == 0:
+            # The files in /proc/PID of a process that is not dumpable belong to root, whoever runs it
+            # (task_dump_owner in fs/proc/base.c; the folder itself keeps the real owner).
+            return TracingNotPermitted(
+                f"not allowed to attach to process {pid}: it is yours but not dumpable (it called "
+                "prctl(PR_SET_DUMPABLE, 0), as programs that hold secrets do, or it changed its credentials), "
+                "and only a tracer with CAP_SYS_PTRACE may attach to such a process",
+                hint="trace it from its start with spykit.trace(), or as root")
     scope = _yama_scope()
-    if scope is not None and scope >= 1:
+    if not launched and scope is not None and scope >= 1:
         return TracingNotPermitted(
             f"not allowed to attach to process {pid}: /proc/sys/kernel/yama/ptrace_scope is {scope}, which "
             "only lets a process trace its own children",
             hint="launch the program under spykit.trace() instead, let the target allow you with "
                  "prctl(PR_SET_PTRACER, ...), or (on your own machine) set ptrace_scope to 0")
-    try:
-        owner = os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        owner = None
-    if owner is not None and owner != os.geteuid():
+    if _under_seccomp():
         return TracingNotPermitted(
-            f"not allowed to attach to process {pid}: it belongs to another user (uid {owner})",
-            hint="you can only trace your own processes (root can trace any)")
-    return TracingNotPermitted(f"not allowed to attach to process {pid}: {os.strerror(exc.errno)}",
-                               hint="it may be a kernel thread, or ptrace may be blocked in this container")
+            f"the kernel refused to let spykit trace {what} ({os.strerror(exc.errno)}) though nothing in "
+            "/proc forbids it, and this process runs under a seccomp filter (Seccomp: 2 in /proc/self/status): "
+            "a container's seccomp profile that forbids ptrace", hint=_CONTAINER_HINT)
+    return TracingNotPermitted(
+        f"the kernel refused to let spykit trace {what} ({os.strerror(exc.errno)}), though it is running, "
+        "has no other tracer and (as far as /proc shows) may be traced by this user: a security module "
+        "(AppArmor, SELinux) or the container may forbid ptrace",
+        hint=_CONTAINER_HINT)
 
 
 LINGER = 0.25  # seconds the program's leftover children get to finish once the program has exited
@@ -251,9 +314,10 @@ def trace(
             try:
                 L.ptrace(L.PTRACE_SEIZE, pid, 0, tracer.options())
             except OSError as exc:
+                refused = _not_permitted(pid, exc, launched=True)  # (from /proc: before the child is gone)
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
-                raise _not_permitted(pid, exc, launched=True) from None
+                raise refused from None
             tracer.adopt(pid, pid)
             tracer.t0 = _time.monotonic()
             os.kill(pid, 18)  # SIGCONT: off it goes, to execve
@@ -339,6 +403,8 @@ def _check_pid(pid: object) -> int:
         raise TracingNotPermitted(f"pid {value} is a kernel thread: it runs inside the kernel and makes no "
                                   "system calls, so nobody can trace it, not even root",
                                   hint="pick a program's process (see `ps -e`; kernel threads show in [brackets])")
+    if _status(value).get("State", "")[:1] in ("Z", "X"):
+        raise _not_permitted(value, OSError(errno.EPERM, "exited"), launched=False)
     own = os.getpid()
     if value == own or read_tgid(value) == own:
         raise SpykitError(f"pid {value} is spykit's own process: a process cannot trace itself",
