@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import IN_CI
+from conftest import IN_CI, default_signals
 
 import spykit
 from spykit.tracer import linux as L
@@ -473,7 +473,8 @@ def test_row10_interrupt_while_attached_leaves_every_tracee_as_it_was(faults, sp
     assert wait_until(lambda: state_of(sleepy.pid) == "S")
     targets = {"R": busy.pid, "S": sleepy.pid, "T": stopped.pid}
     drivers = {state: spawned.popen([sys.executable, "-c", textwrap.dedent(_ATTACH_UNTIL_INTERRUPTED), str(pid)],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=driver_env())
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=driver_env(),
+                                    preexec_fn=default_signals)
                for state, pid in targets.items()}
     for state, pid in targets.items():
         tracer = drivers[state].pid
@@ -525,7 +526,7 @@ def test_row11_interrupt_kills_the_command_and_its_descendants_and_keeps_the_tra
     # Ctrl-C goes to the whole foreground process group: the driver gets a group of its own.
     driver = spawned.popen([sys.executable, "-c", textwrap.dedent(_TRACE_UNTIL_INTERRUPTED), faults("tree"),
                             str(pidfile)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           env=driver_env(), start_new_session=True)
+                           env=driver_env(), start_new_session=True, preexec_fn=default_signals)
     pids = _tree_pids(pidfile)
     for pid in pids:
         spawned.adopt(pid)
