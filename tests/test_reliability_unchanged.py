@@ -412,3 +412,26 @@ def test_where_ptrace_is_forbidden_the_cell_and_trace_say_it_is_the_seccomp_filt
         kind, message = out[what]
         assert kind == "TracingNotPermitted", (what, message)
         assert "seccomp filter" in message and "kernel thread" not in message, (what, message)
+
+
+def test_ctrl_c_and_stop_event_end_an_attach_to_a_child_from_the_helper(interruptible):
+    import signal
+    import threading
+
+    p = subprocess.Popen(["sh", "-c", "sleep 3; exit 6"])
+    try:
+        timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        with pytest.raises(spykit.TraceInterrupted, match="interrupted") as info:
+            spykit.attach(p.pid, duration=20)
+        timer.cancel()
+        assert info.value.trace.meta.attached and p.poll() is None
+        assert "TracerPid:\t0" in Path(f"/proc/{p.pid}/status").read_text()
+        stop = threading.Event()
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
+        t = spykit.attach(p.pid, stop_event=stop)
+        assert time.monotonic() - started < 2 and t.returncode is None
+    finally:
+        code = p.wait(timeout=10)
+    assert code == 6
