@@ -435,3 +435,21 @@ def test_ctrl_c_and_stop_event_end_an_attach_to_a_child_from_the_helper(interrup
     finally:
         code = p.wait(timeout=10)
     assert code == 6
+
+
+def test_under_yama_scope_1_a_child_is_traced_here_without_a_helper(monkeypatch):
+    if os.geteuid() == 0:
+        pytest.skip("root's helper may trace under ptrace_scope 1: the unprivileged run covers this")
+    from spykit.tracer import api, attachhelper
+
+    def must_not_start(*args, **kwargs):
+        raise AssertionError("a helper was started where Yama would refuse it")
+
+    monkeypatch.setattr(api, "_yama_scope", lambda: 1)
+    monkeypatch.setattr(attachhelper, "attach_from_helper", must_not_start)
+    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
+    try:
+        t = spykit.attach(p.pid, duration=5)
+    finally:
+        code = p.wait(timeout=10)
+    assert (code, t.returncode) == (7, 7)

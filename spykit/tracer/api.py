@@ -469,7 +469,10 @@ def attach(
                      string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds)
     rec: Recorder | None = None
     outcome: Attached | None = None
-    if _waitable_by_us(pid):
+    scope = _yama_scope()
+    # (under Yama's ptrace_scope 1 only the child's ancestors may trace it, not a helper beside it)
+    helper_may_trace = scope is None or scope == 0 or os.geteuid() == 0
+    if helper_may_trace and _waitable_by_us(pid):
         # The tracer's wait would reap our own child (the kernel counts every thread of the
         # parent's process as its parent): trace it from a helper process, as %%strace does.
         from .attachhelper import HelperRefused, attach_from_helper
