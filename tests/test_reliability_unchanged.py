@@ -453,3 +453,25 @@ def test_under_yama_scope_1_a_child_is_traced_here_without_a_helper(monkeypatch)
     finally:
         code = p.wait(timeout=10)
     assert (code, t.returncode) == (7, 7)
+
+
+def test_a_helper_that_cannot_start_is_a_clear_error_and_the_child_is_untouched(monkeypatch):
+    import errno
+
+    from spykit.tracer import api, attachhelper
+
+    if api._yama_scope() not in (None, 0) and os.geteuid() != 0:
+        pytest.skip("Yama's ptrace_scope here makes attach trace our child without a helper")
+
+    def no_more_processes(*args, **kwargs):
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
+    try:
+        monkeypatch.setattr(attachhelper.subprocess, "Popen", no_more_processes)
+        with pytest.raises(spykit.SpykitError, match="could not start spykit's tracing helper"):
+            spykit.attach(p.pid, duration=2)
+    finally:
+        monkeypatch.undo()
+        code = p.wait(timeout=10)
+    assert code == 7

@@ -50,8 +50,12 @@ def attach_from_helper(pid: int, *, selection: Iterable[str] | None, follow_fork
     """
     config = {"pid": pid, "selection": None if selection is None else list(selection), "follow_forks": follow_forks,
               "string_limit": string_limit, "max_events": max_events, "duration": duration}
-    helper = subprocess.Popen([sys.executable, "-P", "-m", "spykit.tracer.attachhelper", json.dumps(config)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        helper = subprocess.Popen([sys.executable, "-P", "-m", "spykit.tracer.attachhelper", json.dumps(config)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+    except OSError as exc:
+        raise SpykitError(f"could not start spykit's tracing helper ({exc.strerror})",
+                          hint="too many processes running? close some and try again") from exc
     out = helper.stdout.fileno()
     interrupted = False
     try:
