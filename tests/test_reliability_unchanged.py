@@ -55,8 +55,8 @@ print(out[0])
 @pytest.mark.parametrize("selection, command", [
     ("openat", ["sh", "-c", "cat /etc/hostname"]),
     ("write", ["sh", "-c", "sleep 0.1; echo slept"]),
-    ("execve", ["bash", "-c", "ls /"]),
-    ("execve", ["bash", "-c", "ls /; echo listed"]),  # (bash runs a lone command in its own process)
+    ("execve", ["bash", "-c", "ls /"]),  # (bash runs a lone command in its own process: execve only)
+    ("execve", ["bash", "-c", "ls /; echo listed"]),  # (a list: bash forks for ls)
 ])
 def test_the_command_line_without_f_leaves_children_working(selection, command):
     plain = _untraced(command)
@@ -83,6 +83,15 @@ def test_the_api_without_following_gives_the_untraced_result_and_the_same_rows(s
     assert set(t.df["syscall"]) <= {"openat"}
     assert "/etc/hostname" not in set(t.df["path"].dropna())
     assert t.df["pid"].nunique() == 1
+
+
+def test_without_following_the_rows_are_straces_without_f(strace_exe, tmp_path):
+    out = tmp_path / "strace.txt"
+    cmd = ["sh", "-c", "cat /etc/hostname; cat /nonexistent/x 2>/dev/null; true"]
+    subprocess.run([strace_exe, "-e", "trace=openat", "-o", str(out), *cmd], capture_output=True, check=True)
+    theirs = [line.split('"')[1] for line in out.read_text().splitlines() if line.startswith("openat(")]
+    t = spykit.trace(cmd, syscalls=["openat"], follow_forks=False, capture_output=True)
+    assert list(t.df["path"]) == theirs and "/etc/hostname" not in theirs
 
 
 def test_the_filter_still_speeds_up_followed_selections():
