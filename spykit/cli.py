@@ -133,7 +133,7 @@ def _run_trace(args: argparse.Namespace) -> int:
             trace, interrupted = interruption.trace, True
     else:
         trace, interrupted = _record(_command(args), args, syscalls=syscalls, follow_forks=args.follow,
-                                     decode_fds=args.decode_fds)
+                                     decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants)
     # like strace, the trace goes to stderr unless -o names a file
     stream = _open_output(args.output) if args.output else sys.stderr
     try:
@@ -246,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Run a command and print its system calls, as strace does (to stderr, "
                                        "or -o FILE). Exits with the command's exit status.")
     trace.add_argument("-f", dest="follow", action="store_true", help="follow child processes and threads")
+    trace.add_argument("--wait-for-descendants", action="store_true",
+                       help="with -f: wait for the children that outlive the command, as strace -f does "
+                            "(without it spykit ends them 0.25 s after the command exits, and says so)")
     trace.add_argument("-e", dest="expressions", action="append", metavar="SPEC",
                        help="only these calls: trace=open,read,%%network (repeatable)")
     trace.add_argument("-c", dest="summary", action="store_true",

@@ -287,7 +287,8 @@ def missing(df: pd.DataFrame) -> pd.DataFrame:
 # -- processes ------------------------------------------------------------------------------------
 
 PROCESS_COLUMNS = {"pid": "int64", "parent": "Int64", "argv": "object", "exe": TEXT, "status": "Int64",
-                   "signal": TEXT, "start": "float64", "end": "float64", "threads": "int64"}
+                   "signal": TEXT, "start": "float64", "end": "float64", "threads": "int64",
+                   "ended_by_spykit": "bool"}
 
 
 def _successful_execs(df: pd.DataFrame, events: pd.DataFrame, process_of: Callable[[int], int]) -> pd.DataFrame:
@@ -318,7 +319,9 @@ def processes(df: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     first), ``argv`` (a list with the argv of every successful execve, in order: ``[]`` for a
     fork that never exec'd), ``exe`` (the last program it ran), ``status`` (exit status) or
     ``signal`` (the signal that killed it), ``start`` and ``end`` (seconds since the trace
-    started; ``end`` is NaN when it was still running when tracing stopped), ``threads``.
+    started; ``end`` is NaN when it was still running when tracing stopped), ``threads``, and
+    ``ended_by_spykit`` (True when spykit killed it because it still ran when tracing ended: its
+    ``signal`` is then SIGKILL, sent by spykit, not a crash).
 
     A thread is told from a process by the ``tgid`` column and by ``spawn`` events whose
     ``how`` is ``"thread"``; everything a thread does counts for its process.
@@ -366,24 +369,25 @@ def processes(df: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
         if not pd.isna(text):
             exes.setdefault(process_of(int(tid)), str(text))
 
-    endings: dict[int, tuple[bool, float, object, object]] = {}  # proc -> (by leader, time, status, signal)
+    # proc -> (by leader, time, status, signal, by spykit)
+    endings: dict[int, tuple[bool, float, object, object, bool]] = {}
     ends = events[events["kind"].isin(["exit", "killed"])].sort_values("time", kind="stable")
-    for time, tid, kind, sig, status in ends[["time", "pid", "kind", "signal", "status"]].itertuples(
+    for time, tid, kind, sig, status, how in ends[["time", "pid", "kind", "signal", "status", "how"]].itertuples(
             index=False):
         proc = process_of(int(tid))
         ending = (int(tid) == proc, float(time), status if kind == "exit" else pd.NA,
-                  sig if kind == "killed" else pd.NA)
+                  sig if kind == "killed" else pd.NA, kind == "killed" and isinstance(how, str) and how == "spykit")
         # The leader's own ending describes the process; another thread's only when the leader's is unseen.
         if proc not in endings or ending[0] or not endings[proc][0]:
             endings[proc] = ending
 
     rows = []
     for proc in sorted(threads, key=lambda p: (spawned_at.get(p, first_seen[p]), p)):
-        _, end, status, sig = endings.get(proc, (False, float("nan"), pd.NA, pd.NA))
+        _, end, status, sig, by_spykit = endings.get(proc, (False, float("nan"), pd.NA, pd.NA, False))
         rows.append({"pid": proc, "parent": parent.get(proc, pd.NA), "argv": argvs.get(proc, []),
                      "exe": exes.get(proc, pd.NA), "status": status, "signal": sig,
                      "start": spawned_at.get(proc, first_seen[proc]), "end": end,
-                     "threads": len(threads[proc])})
+                     "threads": len(threads[proc]), "ended_by_spykit": by_spykit})
     answer = pd.DataFrame(rows, columns=list(PROCESS_COLUMNS))
     argv_column = pd.Series([r["argv"] for r in rows], dtype=object)
     answer = answer.astype({c: t for c, t in PROCESS_COLUMNS.items() if c != "argv"})

@@ -81,6 +81,8 @@ class TraceMeta:
     decode_fds: bool = False  # args show fds as strace -y does
     stdout: bytes | None = None  # captured output, when asked for
     stderr: bytes | None = None
+    # processes spykit killed because they still ran when tracing ended (see trace(wait_for_descendants=))
+    ended_by_spykit: list[int] = field(default_factory=list)
     version: int = TRACE_FORMAT_VERSION
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,24 @@ def nothing_left_behind():
     yield
     leftovers = _stopped_or_traced_children()
     assert not leftovers, f"tests left processes stopped or traced: {leftovers}"
+
+
+# -- signal dispositions a test run may start with -----------------------------------------------------
+# Started with SIGINT or SIGHUP ignored (nohup, `cmd &` in a shell without job control), Python
+# leaves them ignored (it installs its KeyboardInterrupt handler only over a default SIGINT), and
+# every child inherits the ignored ones. Tests that press Ctrl-C set the disposition they need.
+
+def default_signals() -> None:
+    """``preexec_fn`` for a child that must react to Ctrl-C and hang-ups as in a terminal."""
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+@pytest.fixture
+def interruptible():
+    """SIGINT raises KeyboardInterrupt in this test's process, as in an interactive Python."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

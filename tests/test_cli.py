@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import default_signals
 from frames import call, make_trace
 
 import spykit
@@ -144,7 +145,7 @@ def _descendant_named(pid: int, name: str) -> bool:
 
 def test_ctrl_c_prints_what_was_recorded_and_exits_130():
     process = subprocess.Popen([sys.executable, "-m", "spykit.cli", "trace", "--", "sleep", "30"],
-                               stderr=subprocess.PIPE, text=True, env=spykit_env())
+                               stderr=subprocess.PIPE, text=True, env=spykit_env(), preexec_fn=default_signals)
     try:
         deadline = time.monotonic() + 20
         while not _descendant_named(process.pid, "sleep"):

@@ -160,7 +160,7 @@ def test_an_error_inside_a_stop_kills_and_reaps_the_program(which_loop, monkeypa
     assert set(children_of(os.getpid())) <= before
 
 
-def test_ctrl_c_in_the_wait_keeps_the_rows_and_leaves_nothing_behind(which_loop, python_exe):
+def test_ctrl_c_in_the_wait_keeps_the_rows_and_leaves_nothing_behind(which_loop, python_exe, interruptible):
     """SIGINT while the loop sits in waitpid (the C loop releases the GIL there), just after
     calls the C loop recorded itself: they must reach the trace, and nothing may be left."""
     import threading

@@ -163,7 +163,7 @@ def test_bad_selection_is_a_usage_error_and_the_cell_does_not_run(shell):
     assert "ran" not in shell.user_ns
 
 
-def test_interrupt_mid_cell_reaches_the_cell_and_leaves_a_working_shell(shell):
+def test_interrupt_mid_cell_reaches_the_cell_and_leaves_a_working_shell(shell, interruptible):
     me = os.getpid()
     timer = threading.Timer(0.5, os.kill, (me, signal.SIGINT))
     timer.start()

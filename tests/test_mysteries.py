@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from conftest import default_signals
 
 import spykit
 
@@ -321,7 +322,7 @@ def test_interrupted_program_leaves_nothing_behind(tmp_path: Path, name: str, si
     env = learner_env(tmp_path)
     tmp = Path(env["TMPDIR"])
     program = subprocess.Popen(mystery(name, "--seconds", "20"), env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, preexec_fn=default_signals)
     try:
         wait_for_work_dir(tmp)
         program.send_signal(signum)
@@ -656,7 +657,7 @@ def test_interrupted_wizard_program_takes_its_helper_along(tmp_path: Path, name:
     env = learner_env(tmp_path)
     tmp = Path(env["TMPDIR"])
     program = subprocess.Popen(mystery(name, "--seconds", "20"), env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, preexec_fn=default_signals)
     try:
         helper = only_child(program)
         time.sleep(0.3)  # let it settle into its wait

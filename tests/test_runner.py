@@ -74,7 +74,7 @@ def test_a_stop_event_stops_it():
     assert result == "finished" and isinstance(why, Stopped)
 
 
-def test_ctrl_c_stops_the_work_and_is_reported_not_raised():
+def test_ctrl_c_stops_the_work_and_is_reported_not_raised(interruptible):
     flag = threading.Event()
     calls = []
 
@@ -88,7 +88,7 @@ def test_ctrl_c_stops_the_work_and_is_reported_not_raised():
     assert result == "finished" and isinstance(why, KeyboardInterrupt) and calls == [1]
 
 
-def test_a_second_ctrl_c_still_waits_for_the_tracer_to_let_go():
+def test_a_second_ctrl_c_still_waits_for_the_tracer_to_let_go(interruptible):
     """The work's cleanup (letting go of every process) must end before the caller returns."""
     stops = []
     first, second = threading.Event(), threading.Event()

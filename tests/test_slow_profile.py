@@ -59,7 +59,8 @@ def test_a_module(python_exe, tmp_path):
     assert any(f.endswith("json/tool.py") for f in df["file"].dropna())
 
 
-def test_timeout_keeps_what_was_profiled(python_exe):
+def test_timeout_keeps_what_was_profiled(python_exe, interruptible):
+    # (the grace signal is SIGINT: the profiled program must not inherit an ignored one)
     start = time.monotonic()
     df = profile(SLOW / "busy.py", "30", timeout=0.5)
     assert time.monotonic() - start < 5

@@ -196,7 +196,7 @@ def test_the_trace_runs_in_a_thread_that_is_gone_afterwards():
     assert {t.ident for t in threading.enumerate()} == threads
 
 
-def test_ctrl_c_while_tracing_kills_the_program_and_keeps_the_trace(python_exe):
+def test_ctrl_c_while_tracing_kills_the_program_and_keeps_the_trace(python_exe, interruptible):
     """SIGINT reaches the calling (main) thread while the tracer thread waits; the tracer is
     rung, kills the program, and the calls so far come back in the exception."""
     before = set(children_of(os.getpid()))

@@ -135,7 +135,9 @@ def describe_process(proc: Any) -> str:
 
 
 def describe_ending(proc: Any) -> str:
-    """How a process ended: ``exited 0``, ``killed by SIGKILL`` or ``still running``."""
+    """How a process ended: ``exited 0``, ``killed by SIGKILL``, ``ended by spykit`` or ``still running``."""
+    if bool(getattr(proc, "ended_by_spykit", False)):
+        return "ended by spykit (SIGKILL): still running when tracing ended"
     if _value(proc.signal) is not None:
         return f"killed by {proc.signal}"
     if _value(proc.status) is not None:

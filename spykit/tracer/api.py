@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time as _time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
 from ..syscalls.table import expand_selection, numbers_of
@@ -48,50 +49,113 @@ def _yama_scope() -> int | None:
         return None
 
 
+def _status(pid: int | str) -> dict[str, str]:
+    """/proc/PID/status as a dict of its fields; empty when the process is gone or unreadable."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return {k: v.strip() for k, v in (line.split(":", 1) for line in f if ":" in line)}
+    except OSError:
+        return {}
+
+
 def _tracer_pid(pid: int) -> int:
     """The process tracing ``pid``, or 0. (TracerPid names the tracing *thread*: spykit traces
     from a thread of its own, strace from its main one; the process is that thread's group.)"""
     try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("TracerPid:"):
-                    tracer = int(line.split()[1])
-                    return read_tgid(tracer) if tracer else 0
+        tracer = int(_status(pid).get("TracerPid", "0"))
+    except ValueError:
+        return 0
+    return read_tgid(tracer) if tracer else 0
+
+
+def _tracer_name(tracer: int) -> tuple[str, str]:
+    """Who process ``tracer`` is, for a message, and what to do about it."""
+    try:
+        with open(f"/proc/{tracer}/cmdline", "rb") as f:
+            cmdline = f.read().split(b"\0")
     except OSError:
-        pass
-    return 0
+        cmdline = []
+    if any(b"spykit.notebook.cellhelper" in part for part in cmdline):
+        return (f"the %%strace cell this code runs in (its helper, process {tracer}), which follows the "
+                "threads and processes the cell starts",
+                "a process can have only one tracer: call spykit.trace/attach in a cell without %%strace")
+    name = os.path.basename(cmdline[0].decode(errors="replace")) if cmdline and cmdline[0] else "?"
+    return (f"process {tracer} ({name})",
+            "a process can have only one tracer: stop the other tracer (strace, gdb) first, or run strace "
+            "without -f, so that it leaves the programs this one starts alone")
+
+
+_CONTAINER_HINT = ("run the container with --cap-add=SYS_PTRACE or --security-opt seccomp=unconfined, "
+                   "or use the recorded traces that come with the workshop")
+
+
+def _under_seccomp() -> bool:
+    """Whether this process runs under a seccomp filter (a container's profile is one)."""
+    return _status("self").get("Seccomp", "0") == "2"
 
 
 def _not_permitted(pid: int, exc: OSError, *, launched: bool) -> SpykitError:
-    """Say why the kernel refused ptrace, and what the learner can do."""
+    """Say why the kernel refused ptrace, and what the learner can do.
+
+    Read from /proc before anything is killed: the checks follow the kernel's own order
+    (kernel/ptrace.c ptrace_attach and __ptrace_may_access, then the Yama LSM): a process that
+    has exited, one that already has a tracer, another user's credentials, a non-dumpable
+    process (only CAP_SYS_PTRACE may attach), Yama's ptrace_scope, and a seccomp filter on us.
+    """
+    status = _status(pid)
+    what = "the program spykit started" if launched else f"process {pid}"
+    if status.get("State", "")[:1] in ("Z", "X"):
+        return TracingNotPermitted(
+            f"{what} has already exited: it is a zombie (State {status['State']} in /proc/{pid}/status) whose "
+            "parent has not yet collected its exit status, and it makes no more system calls",
+            hint="there is nothing left to trace; attach to a process that is running")
     tracer = _tracer_pid(pid)
     if tracer and tracer != os.getpid():
+        who, hint = _tracer_name(tracer)
         return TracingNotPermitted(
-            f"process {pid} is already being traced by process {tracer} (TracerPid in /proc/{pid}/status)",
-            hint="a process can have only one tracer: stop the other tracer (strace, gdb) first")
-    if launched:
-        return TracingNotPermitted(
-            f"the kernel refused to let spykit trace its own child ({os.strerror(exc.errno)}); ptrace is "
-            "probably blocked by this container's seccomp profile",
-            hint="run the container with --cap-add=SYS_PTRACE or --security-opt seccomp=unconfined, "
-                 "or use the recorded traces that come with the workshop")
+            f"{what} (pid {pid}) is already being traced by {who} (TracerPid in /proc/{pid}/status)", hint=hint)
+    if not launched and os.getuid() != 0 and status:
+        uids = status.get("Uid", "").split()
+        gids = status.get("Gid", "").split()
+        mine, my_gid = str(os.getuid()), str(os.getgid())
+        # the kernel compares our real uid with the target's real, effective and saved uids (gids too)
+        if uids[:3] != [mine] * 3 or gids[:3] != [my_gid] * 3:
+            other = next((u for u in uids[:3] if u != mine), uids[0] if uids else "?")
+            setuid = uids[:1] == [mine]
+            return TracingNotPermitted(
+                f"not allowed to attach to process {pid}: "
+                + (f"it runs with another user's privileges (a setuid or setgid program: uid {other})" if setuid
+                   else f"it belongs to another user (uid {other})"),
+                hint="you can only trace your own processes (root can trace any)")
+        try:
+            owner = os.stat(f"/proc/{pid}/stat").st_uid
+        except OSError:
+            owner = None
+        if owner == 0:
+            # The files in /proc/PID of a process that is not dumpable belong to root, whoever runs it
+            # (task_dump_owner in fs/proc/base.c; the folder itself keeps the real owner).
+            return TracingNotPermitted(
+                f"not allowed to attach to process {pid}: it is yours but not dumpable (it called "
+                "prctl(PR_SET_DUMPABLE, 0), as programs that hold secrets do, or it changed its credentials), "
+                "and only a tracer with CAP_SYS_PTRACE may attach to such a process",
+                hint="trace it from its start with spykit.trace(), or as root")
     scope = _yama_scope()
-    if scope is not None and scope >= 1:
+    if not launched and scope is not None and scope >= 1:
         return TracingNotPermitted(
             f"not allowed to attach to process {pid}: /proc/sys/kernel/yama/ptrace_scope is {scope}, which "
             "only lets a process trace its own children",
             hint="launch the program under spykit.trace() instead, let the target allow you with "
                  "prctl(PR_SET_PTRACER, ...), or (on your own machine) set ptrace_scope to 0")
-    try:
-        owner = os.stat(f"/proc/{pid}").st_uid
-    except OSError:
-        owner = None
-    if owner is not None and owner != os.geteuid():
+    if _under_seccomp():
         return TracingNotPermitted(
-            f"not allowed to attach to process {pid}: it belongs to another user (uid {owner})",
-            hint="you can only trace your own processes (root can trace any)")
-    return TracingNotPermitted(f"not allowed to attach to process {pid}: {os.strerror(exc.errno)}",
-                               hint="it may be a kernel thread, or ptrace may be blocked in this container")
+            f"the kernel refused to let spykit trace {what} ({os.strerror(exc.errno)}) though nothing in "
+            "/proc forbids it, and this process runs under a seccomp filter (Seccomp: 2 in /proc/self/status): "
+            "a container's seccomp profile that forbids ptrace", hint=_CONTAINER_HINT)
+    return TracingNotPermitted(
+        f"the kernel refused to let spykit trace {what} ({os.strerror(exc.errno)}), though it is running, "
+        "has no other tracer and (as far as /proc shows) may be traced by this user: a security module "
+        "(AppArmor, SELinux) or the container may forbid ptrace",
+        hint=_CONTAINER_HINT)
 
 
 LINGER = 0.25  # seconds the program's leftover children get to finish once the program has exited
@@ -129,6 +193,7 @@ def trace(
     decode_fds: bool = False,
     seccomp: bool = True,
     pin_cpu: bool = True,
+    wait_for_descendants: bool = False,
 ) -> Trace:
     """Run ``cmd`` to the end under ptrace and return its system calls as a :class:`Trace`.
 
@@ -138,7 +203,9 @@ def trace(
     ``syscalls`` selects calls by name and by strace class (``"%file"``, ``"%network"``,
     ``"%process"``, ``"%signal"``, ``"%desc"``, ``"%memory"``); ``"open"`` also selects ``openat``.
     With a selection a seccomp filter stops only those calls, so the rest run at full speed
-    (``seccomp=False`` filters in the tracer instead).
+    (``seccomp=False`` filters in the tracer instead). The filter is used only with
+    ``follow_forks``: children and threads inherit it, and in one nobody traces every call it
+    selects would fail with ENOSYS.
 
     The program's output goes where it would without tracing, unless ``capture_output`` is
     true (then ``trace.stdout``/``trace.stderr`` hold it); ``input`` (bytes) is fed to its stdin,
@@ -151,6 +218,13 @@ def trace(
     (``3</etc/hostname>``); the ``path`` column always says what an fd points to. ``pin_cpu``
     keeps tracer and program on one CPU while the program is single-threaded, which makes tracing
     several times faster on virtual machines (the program sees one CPU until it starts a thread).
+
+    When the program exits, the children it leaves running (a daemon that double-forked, a
+    background job) get a quarter of a second to end, and are then killed by spykit: the trace
+    shows their end as ``killed by SIGKILL (spykit ended it: ...)`` (an event with ``how`` =
+    ``"spykit"``), ``processes()`` marks them ``ended_by_spykit`` and ``meta.ended_by_spykit``
+    lists them. ``wait_for_descendants=True`` waits for every followed descendant instead, as
+    strace does (``timeout`` still applies).
     """
     argv = split_command(cmd)
     if string_limit < 0:
@@ -159,7 +233,11 @@ def trace(
     if cwd is not None and not os.path.isdir(cwd):
         raise FileNotFoundError(f"cwd={os.fspath(cwd)!r} is not a directory: the program cannot start there")
     selected, spec = _selection(syscalls)
-    use_filter = selected is not None and seccomp
+    # A seccomp filter is inherited by every child and thread, and a call it stops in a process
+    # nobody traces fails with ENOSYS: so only when every descendant is followed (strace, too,
+    # drops --seccomp-bpf without -f). Without it the selection is applied in the tracer: slower,
+    # same rows.
+    use_filter = selected is not None and seccomp and follow_forks
 
     if stdin is not None and input is not None:
         raise ValueError("give either input= or stdin=, not both")
@@ -236,9 +314,10 @@ def trace(
             try:
                 L.ptrace(L.PTRACE_SEIZE, pid, 0, tracer.options())
             except OSError as exc:
+                refused = _not_permitted(pid, exc, launched=True)  # (from /proc: before the child is gone)
                 os.kill(pid, 9)
                 os.waitpid(pid, 0)
-                raise _not_permitted(pid, exc, launched=True) from None
+                raise refused from None
             tracer.adopt(pid, pid)
             tracer.t0 = _time.monotonic()
             os.kill(pid, 18)  # SIGCONT: off it goes, to execve
@@ -246,7 +325,12 @@ def trace(
             tracer.run()
             stopped_early = tracer.stop_requested
             if not stopped_early and tracer.tgid:
-                _linger(tracer, stop)
+                if wait_for_descendants:
+                    tracer.root_gone = False
+                    tracer.run()  # until the last one ends (or the timeout, or Ctrl-C)
+                    stopped_early = tracer.stop_requested
+                else:
+                    _linger(tracer, stop)
         except SpykitError:
             tracer.kill_all()
             if errpipe >= 0:
@@ -278,6 +362,7 @@ def trace(
     # the timeout only if it came before the program ended.
     interrupted = why if isinstance(why, KeyboardInterrupt) or stopped_early else error
     meta.elapsed = _time.monotonic() - tracer.t0
+    meta.ended_by_spykit = list(tracer.ended_processes)
     status = tracer.root_status
     if status is not None:
         meta.returncode = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
@@ -318,6 +403,8 @@ def _check_pid(pid: object) -> int:
         raise TracingNotPermitted(f"pid {value} is a kernel thread: it runs inside the kernel and makes no "
                                   "system calls, so nobody can trace it, not even root",
                                   hint="pick a program's process (see `ps -e`; kernel threads show in [brackets])")
+    if _status(value).get("State", "")[:1] in ("Z", "X"):
+        raise _not_permitted(value, OSError(errno.EPERM, "exited"), launched=False)
     own = os.getpid()
     if value == own or read_tgid(value) == own:
         raise SpykitError(f"pid {value} is spykit's own process: a process cannot trace itself",
@@ -363,6 +450,9 @@ def attach(
     one stays stopped). The selection is applied in the tracer: a seccomp filter cannot be
     removed, and after detaching it would break every call it selected, so ``seccomp=True`` is
     refused here.
+
+    The process may be a child of the caller (``subprocess.Popen(...)`` then ``attach(p.pid)``):
+    its exit status is left to the caller, so ``p.wait()`` afterwards gives the real one.
     """
     if seccomp:
         raise SpykitError("a seccomp filter cannot be used when attaching",
@@ -370,9 +460,6 @@ def attach(
                                "ENOSYS; attach without seccomp (the default)")
     pid = _check_pid(pid)
     selected, spec = _selection(syscalls)
-    rec = Recorder(max_events)
-    tracer = Tracer(rec, selected=selected, seccomp=False, string_limit=string_limit,
-                    follow_forks=follow_forks, attached=True)
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             command = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
@@ -380,8 +467,63 @@ def attach(
         command = []
     meta = TraceMeta(command=command or [f"<pid {pid}>"], start_time=_time.time(), selection=spec,
                      string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds)
-    tracer.root = pid
+    rec: Recorder | None = None
+    outcome: Attached | None = None
+    scope = _yama_scope()
+    # (under Yama's ptrace_scope 1 only the child's ancestors may trace it, not a helper beside it)
+    helper_may_trace = scope is None or scope == 0 or os.geteuid() == 0
+    if helper_may_trace and _waitable_by_us(pid):
+        # The tracer's wait would reap our own child (the kernel counts every thread of the
+        # parent's process as its parent): trace it from a helper process, as %%strace does.
+        from .attachhelper import HelperRefused, attach_from_helper
 
+        try:
+            rec, outcome = attach_from_helper(pid, selection=spec, follow_forks=follow_forks,
+                                              string_limit=string_limit, max_events=max_events,
+                                              duration=duration, stop_event=stop_event)
+        except HelperRefused:
+            # Yama's ptrace_scope 1 (Ubuntu, Binder) lets only the parent's line trace it, not a
+            # helper beside it: trace here, where a child is let go at its exit stop instead.
+            rec = None
+    if rec is None:
+        rec = Recorder(max_events)
+        outcome = attach_here(pid, rec, selected=selected, follow_forks=follow_forks, string_limit=string_limit,
+                              duration=duration, stop_event=stop_event)
+    assert outcome is not None
+    meta.elapsed = outcome.elapsed
+    if outcome.root_status is not None:
+        st = outcome.root_status
+        meta.returncode = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st)
+    result = _build(rec, meta)
+    if outcome.interrupted:
+        raise TraceInterrupted(f"tracing of process {pid} interrupted; it was detached and keeps running",
+                               hint="the calls recorded so far are in the exception's .trace attribute",
+                               trace=result) from KeyboardInterrupt()
+    return result
+
+
+def _waitable_by_us(pid: int) -> bool:
+    """Whether this process could wait for ``pid``: its parent is us (by way of any thread)."""
+    from .loop import _parent_of
+
+    return _parent_of(pid) == os.getpid()
+
+
+@dataclass
+class Attached:
+    """How an attach ended: seconds traced, the process's wait status if it ended, Ctrl-C."""
+
+    elapsed: float
+    root_status: int | None
+    interrupted: bool
+
+
+def attach_here(pid: int, rec: Recorder, *, selected: set[int] | None, follow_forks: bool, string_limit: int,
+                duration: float | None, stop_event: threading.Event | None) -> Attached:
+    """Attach to every thread of ``pid`` from a thread of this process, trace, and detach."""
+    tracer = Tracer(rec, selected=selected, seccomp=False, string_limit=string_limit,
+                    follow_forks=follow_forks, attached=True)
+    tracer.root = pid
     bell = Bell(tracer)
 
     def attach_and_trace(watch: Watch) -> None:
@@ -414,17 +556,8 @@ def attach(
             bell.remove()
 
     _, why = run_in_tracer_thread(attach_and_trace, bell.ring, seconds=duration, stop_event=stop_event)
-    interrupted = why if isinstance(why, KeyboardInterrupt) else None
-    meta.elapsed = _time.monotonic() - tracer.t0
-    if tracer.root_status is not None:
-        st = tracer.root_status
-        meta.returncode = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st)
-    result = _build(rec, meta)
-    if interrupted is not None:
-        raise TraceInterrupted(f"tracing of process {pid} interrupted; it was detached and keeps running",
-                               hint="the calls recorded so far are in the exception's .trace attribute",
-                               trace=result) from interrupted
-    return result
+    return Attached(elapsed=_time.monotonic() - tracer.t0, root_status=tracer.root_status,
+                    interrupted=isinstance(why, KeyboardInterrupt))
 
 
 __all__ = ["attach", "trace"]

@@ -14,7 +14,10 @@ ptrace corner cases handled here (ptrace(2), and strace's source, are the refere
 - group-stops (SIGSTOP, SIGTSTP...) are reported as PTRACE_EVENT_STOP under PTRACE_SEIZE and are
   resumed with PTRACE_LISTEN, so the tracee stays stopped until someone sends SIGCONT;
 - signal-delivery-stops re-inject the signal, so the program gets every signal it was sent;
-- the tracee can vanish (SIGKILL) between any two requests: ESRCH is expected, never fatal.
+- the tracee can vanish (SIGKILL) between any two requests: ESRCH is expected, never fatal;
+- a tracee whose real parent is in the tracer's own process (``attach`` to a child of the caller)
+  would be reaped by the tracer's wait, and its parent's wait would find nothing: such a process is
+  let go at its exit stop (PTRACE_O_TRACEEXIT), before it is a zombie, so its status reaches its parent.
 """
 
 from __future__ import annotations
@@ -65,6 +68,18 @@ def _signame(sig: int) -> str:
         return signal.Signals(sig).name
     except ValueError:
         return f"SIG{sig}" if sig < 34 else f"SIGRT_{sig - 34}"
+
+
+def _parent_of(pid: int) -> int | None:
+    """The real parent's process id (PPid in /proc/PID/status), or None when unreadable."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"PPid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def read_tgid(tid: int) -> int:
@@ -177,7 +192,15 @@ class Tracer:
         # following forks. The C loop relies on it to remember which pages are readable (see
         # "known pages" in _fastloop.c).
         self.sees_every_thread = follow_forks and not attached and not markers
+        # When attached from inside a process, that process's own children among the tracees are
+        # let go at their exit stop, so that their parent can still wait for them (see _event_stop).
+        self.parent_pid: int | None = os.getpid() if attached and not markers else None
         self.stop_requested = False
+        # Tracees spykit itself sends SIGKILL (still running when the trace ends): their deaths are
+        # recorded as spykit's doing (``how="spykit"``), not as if they had crashed.
+        self.ending: set[int] = set()
+        self.ending_reason = ""
+        self.ended_processes: list[int] = []  # processes whose end was spykit's SIGKILL, in order
         self.root_gone = False  # the launched or attached process has exited: the trace is over
         self.held = 0  # a tracee whose stop the loop has consumed and not yet resumed
         self.doorbells: set[int] = set()
@@ -205,6 +228,8 @@ class Tracer:
         if not self.attached:
             # If the tracer dies, launched programs die with it instead of running on untraced.
             opts |= L.PTRACE_O_EXITKILL
+        if self.parent_pid is not None:
+            opts |= L.PTRACE_O_TRACEEXIT
         return opts
 
     def adopt(self, tid: int, tgid: int | None = None) -> None:
@@ -458,6 +483,21 @@ class Tracer:
         self._resume(tid, sig)
 
     def _event_stop(self, tid: int, event: int) -> None:
+        if event == L.PTRACE_EVENT_EXIT:
+            # (only with parent_pid) The tracer is a thread of the same process as a tracee's real
+            # parent, so its wait would reap the tracee: the kernel treats the two as one. Let a
+            # child of that process go now, while it exits; the exit is recorded from the status.
+            if self.tgid.get(tid) == tid and _parent_of(tid) == self.parent_pid:
+                status = L.get_event_msg(tid)
+                try:
+                    L.ptrace(L.PTRACE_DETACH, tid, 0, 0)
+                except OSError as exc:
+                    if exc.errno != errno.ESRCH:
+                        raise
+                self._gone(tid, status)
+                return
+            self._resume(tid)
+            return
         if event == L.PTRACE_EVENT_SECCOMP:
             # The filter picked this call. Since Linux 4.8 this stop comes first, and as we resumed
             # with PTRACE_CONT no syscall-entry stop follows: this stop is the entry (its info has
@@ -522,15 +562,21 @@ class Tracer:
             return
         # A call still pending keeps done=0 in its row: shown as unfinished ("= ?").
         self.pending.pop(tid, None)
-        del self.tgid[tid]
+        tgid = self.tgid.pop(tid)
         if os.WIFEXITED(status):
             code = os.WEXITSTATUS(status)
             self.rec.add_event(self._now(), tid, "exit", status=code, text=f"+++ exited with {code} +++")
         elif os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
-            core = " (core dumped)" if os.WCOREDUMP(status) else ""
-            self.rec.add_event(self._now(), tid, "killed", signal=_signame(sig),
-                               text=f"+++ killed by {_signame(sig)}{core} +++")
+            if sig == signal.SIGKILL and tid in self.ending:
+                if tgid == tid:
+                    self.ended_processes.append(tid)
+                self.rec.add_event(self._now(), tid, "killed", signal="SIGKILL", how="spykit",
+                                   text=f"+++ killed by SIGKILL (spykit ended it: {self.ending_reason}) +++")
+            else:
+                core = " (core dumped)" if os.WCOREDUMP(status) else ""
+                self.rec.add_event(self._now(), tid, "killed", signal=_signame(sig),
+                                   text=f"+++ killed by {_signame(sig)}{core} +++")
         if tid == self.root:
             # Descendants that outlive the command are not waited for: the caller kills them
             # (launched) or lets them go (attached).
@@ -538,9 +584,11 @@ class Tracer:
             self.root_gone = True
 
     # -- leaving -------------------------------------------------------------------------------------
-    def kill_all(self) -> None:
-        """Kill every tracee and reap it: nothing is left stopped, traced or orphaned."""
+    def kill_all(self, reason: str | None = None) -> None:
+        """Kill every tracee and reap it: nothing is left stopped, traced or orphaned. ``reason``
+        (why spykit ends them) goes into the record of each death."""
         tids = list(self.tgid)
+        self.mark_ending(tids, reason)
         for tgid in {self.tgid[t] for t in tids}:
             try:
                 os.kill(tgid, signal.SIGKILL)
@@ -552,6 +600,14 @@ class Tracer:
             except OSError:
                 pass
         self._reap_all(tids)
+
+    def mark_ending(self, tids, reason: str | None = None) -> None:
+        """Say that spykit is about to SIGKILL these tracees (from any thread: before the kill)."""
+        if not self.ending:  # (the first reason given is the one that holds)
+            self.ending_reason = reason or ("still running after the traced program exited"
+                                            if self.root_status is not None else
+                                            "tracing stopped before the program ended")
+        self.ending.update(tids)
 
     def _reap_all(self, tids: list[int]) -> None:
         left = set(tids)

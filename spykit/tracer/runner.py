@@ -96,7 +96,9 @@ def kill_to_stop(tracer: Tracer) -> None:
     the traced processes so that its ``waitpid`` returns. (Their deaths are then recorded like
     any other; the tracer's cleanup kills and reaps whatever the loop has not seen yet.)"""
     tracer.stop_requested = True
-    for tgid in set(list(tracer.tgid.values())):  # (a copy first: the tracer thread changes it)
+    tids = dict(tracer.tgid)  # (a copy first: the tracer thread changes it)
+    tracer.mark_ending(tids)
+    for tgid in set(tids.values()):
         try:
             os.kill(tgid, signal.SIGKILL)
         except OSError:
