@@ -106,8 +106,10 @@ class CellTracer:
             _set_ptracer(helper.pid)
             helper.stdin.write(b"go\n")
             helper.stdin.flush()
-            ready, _, _ = select.select([helper.stdout], [], [], ATTACH_TIMEOUT)
-            line = helper.stdout.readline() if ready else b""
+            # poll, not select: select() refuses fds above 1023 (a kernel with many files open)
+            poller = select.poll()
+            poller.register(helper.stdout, select.POLLIN)
+            line = helper.stdout.readline() if poller.poll(ATTACH_TIMEOUT * 1000) else b""
             if line.strip() != b"attached":
                 message = line.decode(errors="replace").strip()
                 if message.startswith("error "):

@@ -147,8 +147,11 @@ class _ExitWatcher:
         """True when the process has exited (for a child: is a zombie ready to reap)."""
         seconds = max(0.0, seconds)
         if self.fd is not None:
-            ready, _, _ = select.select([self.fd], [], [], seconds)
-            return bool(ready)
+            # poll, not select: select() refuses fds above 1023, which a caller with a raised
+            # RLIMIT_NOFILE (and many files open) hands out.
+            poller = select.poll()
+            poller.register(self.fd, select.POLLIN)
+            return bool(poller.poll(seconds * 1000))
         deadline = time.monotonic() + seconds
         while True:
             if self.is_child:
