@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from spykit.errors import CommandNotFound, NoSuchProcess, NotExecutable
+from spykit.errors import CommandNotFound, NoSuchProcess, NotExecutable, SpykitError
 
 from . import procfs
 
@@ -211,6 +211,9 @@ def launch(argv: list[str], *, stdin: Redirect = None, stdout: Redirect = None, 
         raise CommandNotFound(f"command not found: {argv[0]!r} ({e.strerror})") from e
     except PermissionError as e:
         raise NotExecutable(f"{executable!r} cannot be executed ({e.strerror})") from e
+    except BlockingIOError as e:  # fork() failed with EAGAIN
+        raise SpykitError(f"cannot start {argv[0]!r}: the limit on processes was reached ({e.strerror})",
+                          hint="end some processes, or raise the limit (ulimit -u, RLIMIT_NPROC)") from e
     except OSError as e:
         if e.errno == errno.ENOEXEC:
             raise NotExecutable(f"{executable!r} is not a program the kernel can run",
