@@ -40,7 +40,7 @@ def test_sleep_is_waiting():
     assert lines[-1].startswith("-> waiting:")
 
 
-WORK = "print(sum(i * i for i in range(3_000_000)))"  # a fixed amount of CPU work, about 0.2 s
+WORK = "print(sum(i * i for i in range(10_000_000)))"  # a fixed amount of CPU work: 0.3 to 0.7 s
 
 
 def test_busy_loop_is_on_the_cpu(python_exe):
