@@ -439,7 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     subparser_prog = f"spykit {args.subcommand}"
     try:
         status = args.run(args)
-        sys.stdout.flush()  # here, not at exit, so that a reader gone away is handled below
+        if sys.stdout is not None:  # (None when started with fd 1 closed)
+            sys.stdout.flush()  # here, not at exit, so that a reader gone away is handled below
         return status
     except _UsageError as mistake:
         print(f"{subparser_prog}: error: {mistake} (see '{subparser_prog} --help')", file=sys.stderr)
@@ -461,10 +462,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # failed instead; what is still buffered must not fail again when Python exits.
         devnull = os.open(os.devnull, os.O_WRONLY)
         for stream in (sys.stdout, sys.stderr):
-            try:
-                os.dup2(devnull, stream.fileno())
-            except (OSError, ValueError):
-                pass
+            if stream is not None:
+                try:
+                    os.dup2(devnull, stream.fileno())
+                except (OSError, ValueError):
+                    pass
         return EXIT_BROKEN_PIPE
 
 
