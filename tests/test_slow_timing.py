@@ -194,7 +194,7 @@ def test_what_spykit_ended_is_said_in_plain_words():
     from spykit.slow.render import ended_sentence
 
     assert ended_sentence(0, False) is None and ended_sentence(0, True) is None
-    assert ended_sentence(1, False) == ("when it exited it left 1 process running, which spykit killed "
-                                        "(their time after its exit is not counted)")
+    assert ended_sentence(1, False) == "when it exited it left 1 process running, which spykit killed"
+    assert ended_sentence(2, False) == "when it exited it left 2 processes running, which spykit killed"
     assert ended_sentence(1, True) == "1 process it had started was killed with it"
     assert ended_sentence(3, True) == "3 processes it had started were killed with it"

@@ -69,8 +69,7 @@ def ended_sentence(count: int, timed_out: bool) -> str | None:
     some = "1 process" if count == 1 else f"{count} processes"
     if timed_out:
         return f"{some} it had started {'was' if count == 1 else 'were'} killed with it"
-    return (f"when it exited it left {some} running, which spykit killed "
-            f"(their time after its exit is not counted)")
+    return f"when it exited it left {some} running, which spykit killed"
 
 
 def hint_sentence(t: Timing) -> str:
