@@ -14,7 +14,13 @@
 Each subcommand is a thin shell over one library function. The traced commands exit with the
 traced program's status (128+N when signal N killed it, as a shell reports it); a spykit error
 prints its message and exits 1; a bad option prints one line and exits 2; Ctrl-C prints what was
-recorded so far and exits 130.
+recorded so far and exits 130; tracing that stops on an error of its own (out of memory) prints
+what was recorded, says why, and exits 1. When the reader of its output goes away
+(``spykit ... | head``) it ends quietly with 141, as a program killed by SIGPIPE does.
+
+Output files (``-o``, ``--save``) are checked before the program runs, as strace does, and are
+never written through a symbolic link or into another user's file: traces hold arguments,
+environment strings and payloads.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import os
 import signal
 import stat
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import IO, Any, NoReturn
 
@@ -32,6 +39,7 @@ from .errors import SpykitError, TraceInterrupted
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 
 class _UsageError(Exception):
@@ -76,15 +84,96 @@ def _syscall_spec(expressions: list[str] | None) -> list[str] | None:
     return names
 
 
-def _open_output(path: str | None) -> IO[str]:
-    """The file for -o, created readable by its owner only (traces show payloads and arguments)."""
-    if path is None:
-        return sys.stdout
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    info = os.fstat(fd)
-    if stat.S_ISREG(info.st_mode) and info.st_mode & 0o077 and info.st_uid == os.geteuid():
-        os.fchmod(fd, 0o600)  # an old file others could read: close it to them before anything is written
+def _positive(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a number above 0")
+        return value
+
+    return parse
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of bytes, 0 or more")
+    return value
+
+
+def _writable_entry(path: str, option: str) -> os.stat_result | None:
+    """Check, before anything runs, that ``path`` may be written: its lstat, or None if it is new.
+
+    A new name needs an existing directory we may write in. An existing name must be a regular
+    file of our own (it is replaced by a new one) and never a symbolic link: in a shared folder
+    such as /tmp another user can plant a link to a file of ours, or a world-writable file, and
+    wait for us to write the trace into it.
+    """
+    where = f"{option} {path}"
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise SpykitError(f"{where}: the directory {parent} does not exist") from None
+        if not os.access(parent, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+            raise SpykitError(f"{where}: you may not create files in {parent} (permission denied)") from None
+        return None
+    except OSError as error:
+        raise SpykitError(f"{where}: {error.strerror}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise SpykitError(f"{where} is a symbolic link: spykit does not write through links (someone may have "
+                          "planted it); give the real path, or a new name")
+    if stat.S_ISDIR(info.st_mode):
+        raise SpykitError(f"{where} is a directory: give a file name")
+    if stat.S_ISREG(info.st_mode) and info.st_uid != os.geteuid():
+        raise SpykitError(f"{where} belongs to another user (uid {info.st_uid}): spykit only creates new files "
+                          "or replaces your own; give another name")
+    return info
+
+
+def _open_output(path: str) -> IO[str]:
+    """The file for -o, opened before the program runs, readable by its owner only.
+
+    A new file is created with O_EXCL and O_NOFOLLOW, so neither a symbolic link nor a file someone
+    slipped in after the check is ever written to; an old file of our own is removed first (the
+    new one starts at mode 0600, with no other hard link to it). A terminal or other device
+    (``-o /dev/null``) or a pipe of our own is written as it is.
+    """
+    info = _writable_entry(path, "-o")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        opened = os.fstat(fd)
+        if not (stat.S_ISCHR(opened.st_mode) or opened.st_uid == os.geteuid()):
+            os.close(fd)
+            raise SpykitError(f"-o {path} is a pipe or socket of another user (uid {opened.st_uid}): "
+                              "give another name")
+        return os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
+    try:
+        if info is not None:
+            os.unlink(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        raise SpykitError(f"-o {path}: something else was created under that name meanwhile; "
+                          "give another name") from None
+    except OSError as error:
+        raise SpykitError(f"-o {path}: {error.strerror}") from None
     return os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
+
+
+def _check_save(path: str | None) -> None:
+    """``--save``: Trace.save writes a new 0600 file and renames it over the name; check that may work."""
+    if path is None:
+        return
+    info = _writable_entry(path, "--save")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise SpykitError(f"--save {path} is not a regular file: give a file name such as trace.parquet")
 
 
 def _emit(text: str, stream: IO[str]) -> None:
@@ -92,23 +181,38 @@ def _emit(text: str, stream: IO[str]) -> None:
     stream.flush()
 
 
-def _record(cmd: list[str], args: argparse.Namespace, **options: Any) -> tuple[Any, bool]:
-    """Trace ``cmd``; on Ctrl-C keep what was recorded. Returns (trace, interrupted)."""
+def _stopped(interruption: TraceInterrupted) -> tuple[Any, int]:
+    """What was recorded before tracing stopped, and the exit status that says why it stopped."""
+    if interruption.trace is None:
+        raise interruption
+    cause = interruption.__cause__
+    if cause is None or isinstance(cause, KeyboardInterrupt):
+        print(f"spykit: {interruption.message}", file=sys.stderr)
+        return interruption.trace, EXIT_INTERRUPTED
+    why = ("the tracer ran out of memory" if isinstance(cause, MemoryError)
+           else f"the tracer failed ({type(cause).__name__}{f': {cause}' if str(cause) else ''})")
+    print(f"spykit: tracing stopped early: {why}; the program and its children were killed. "
+          "What was recorded until then follows.", file=sys.stderr)
+    return interruption.trace, EXIT_ERROR
+
+
+def _record(cmd: list[str], args: argparse.Namespace, **options: Any) -> tuple[Any, int | None]:
+    """Trace ``cmd``; if it stops early keep what was recorded. Returns (trace, exit status if stopped)."""
     import spykit
 
     try:
-        return spykit.trace(cmd, string_limit=args.string_limit, **options), False
+        return spykit.trace(cmd, string_limit=args.string_limit, **options), None
     except TraceInterrupted as interruption:
-        if interruption.trace is None:
-            raise
-        print(f"spykit: {interruption.message}", file=sys.stderr)
-        return interruption.trace, True
+        return _stopped(interruption)
 
 
-def _finish(trace: Any, args: argparse.Namespace, interrupted: bool) -> int:
+def _finish(trace: Any, args: argparse.Namespace, stopped: int | None) -> int:
     if args.save:
-        trace.save(args.save)
-    return EXIT_INTERRUPTED if interrupted else exit_status(trace.returncode)
+        try:
+            trace.save(args.save)
+        except OSError as error:
+            raise SpykitError(f"--save {args.save}: the trace could not be saved ({error.strerror or error})") from None
+    return stopped if stopped is not None else exit_status(trace.returncode)
 
 
 # -- spykit trace ---------------------------------------------------------------------------------
@@ -120,23 +224,23 @@ def _run_trace(args: argparse.Namespace) -> int:
     from .render.text import format_summary
 
     syscalls = _syscall_spec(args.expressions)
-    if args.pid is not None:
-        if args.cmd and args.cmd != ["--"]:
-            raise _UsageError("give either -p PID or a command, not both")
-        try:
-            trace, interrupted = spykit.attach(args.pid, syscalls=syscalls, follow_forks=args.follow,
-                                               string_limit=args.string_limit, decode_fds=args.decode_fds,
-                                               duration=args.duration), False
-        except TraceInterrupted as interruption:
-            if interruption.trace is None:
-                raise
-            trace, interrupted = interruption.trace, True
-    else:
-        trace, interrupted = _record(_command(args), args, syscalls=syscalls, follow_forks=args.follow,
-                                     decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants)
-    # like strace, the trace goes to stderr unless -o names a file
+    if args.pid is not None and args.cmd and args.cmd != ["--"]:
+        raise _UsageError("give either -p PID or a command, not both")
+    cmd = _command(args) if args.pid is None else None
+    # like strace, the trace goes to stderr unless -o names a file, opened before the program runs
+    _check_save(args.save)
     stream = _open_output(args.output) if args.output else sys.stderr
     try:
+        if cmd is None:
+            try:
+                trace, stopped = spykit.attach(args.pid, syscalls=syscalls, follow_forks=args.follow,
+                                               string_limit=args.string_limit, decode_fds=args.decode_fds,
+                                               duration=args.duration), None
+            except TraceInterrupted as interruption:
+                trace, stopped = _stopped(interruption)
+        else:
+            trace, stopped = _record(cmd, args, syscalls=syscalls, follow_forks=args.follow,
+                                     decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants)
         if args.summary:
             text = format_summary(summary(trace.df, wall=args.wall))
         else:
@@ -145,7 +249,7 @@ def _run_trace(args: argparse.Namespace) -> int:
     finally:
         if stream is not sys.stderr:
             stream.close()
-    return _finish(trace, args, interrupted)
+    return _finish(trace, args, stopped)
 
 
 # -- one question each ----------------------------------------------------------------------------
@@ -155,14 +259,16 @@ def _question(selection: list[str] | None,
     """A subcommand that traces the command, then prints one answer (to stdout, or -o FILE)."""
 
     def run(args: argparse.Namespace) -> int:
-        trace, interrupted = _record(_command(args), args, syscalls=selection)
-        stream = _open_output(args.output)
+        cmd = _command(args)
+        _check_save(args.save)
+        stream = _open_output(args.output) if args.output else sys.stdout
         try:
+            trace, stopped = _record(cmd, args, syscalls=selection)
             _emit(answer(trace), stream)
         finally:
             if stream is not sys.stdout:
                 stream.close()
-        return _finish(trace, args, interrupted)
+        return _finish(trace, args, stopped)
 
     return run
 
@@ -206,7 +312,15 @@ def _run_wchan(args: argparse.Namespace) -> int:
     from .slow.wchan import format_wchan
 
     cmd = list(args.cmd)
-    if len(cmd) == 1 and cmd[0].isdigit():
+    if cmd and cmd[0].isdigit():
+        # argparse's REMAINDER took everything after the PID: options there (wchan 1234 -d 0.5)
+        # are read again; anything else after a PID is a mistake
+        args = args.parser.parse_args(cmd[1:], namespace=args)
+        if args.cmd:
+            raise _UsageError(f"after the PID only options may follow, not {' '.join(args.cmd)!r} "
+                              "(to run a command, put it after --)")
+        if int(cmd[0]) <= 0:
+            raise _UsageError(f"{cmd[0]} is not a process id: give a number above 0")
         target: int | list[str] = int(cmd[0])
     else:
         target = _command(args)
@@ -229,7 +343,7 @@ def _add_command(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_recording_options(parser: argparse.ArgumentParser, string_limit: int = 32) -> None:
-    parser.add_argument("-s", dest="string_limit", type=int, default=string_limit, metavar="N",
+    parser.add_argument("-s", dest="string_limit", type=_non_negative_int, default=string_limit, metavar="N",
                         help=f"keep at most N bytes of each string and payload (default {string_limit}"
                              f"{', like strace' if string_limit == 32 else ''})")
     parser.add_argument("--save", metavar="FILE.parquet",
@@ -262,9 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start each line with the time of day, to the microsecond")
     trace.add_argument("-o", dest="output", metavar="FILE",
                        help="write the trace to FILE (created mode 0600)")
-    trace.add_argument("-p", dest="pid", type=int, metavar="PID",
+    trace.add_argument("-p", dest="pid", type=_positive(int), metavar="PID",
                        help="attach to a running process instead of starting one (Ctrl-C to stop)")
-    trace.add_argument("--duration", type=float, metavar="SECONDS", help="with -p: detach after SECONDS")
+    trace.add_argument("--duration", type=_positive(float), metavar="SECONDS", help="with -p: detach after SECONDS")
     _add_recording_options(trace)
     _add_command(trace)
     trace.set_defaults(run=_run_trace)
@@ -296,13 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     wchan = sub.add_parser("wchan", help="sample what a process waits for in the kernel",
                            description="Sample the wait channel of a running process (spykit wchan PID) "
                                        "or of a command it starts (spykit wchan -- CMD).")
-    wchan.add_argument("-d", "--duration", type=float, metavar="SECONDS",
+    wchan.add_argument("-d", "--duration", type=_positive(float), metavar="SECONDS",
                        help="stop sampling after SECONDS (a command is killed then); default: until it exits")
-    wchan.add_argument("-i", "--interval", type=float, default=0.01, metavar="SECONDS",
+    wchan.add_argument("-i", "--interval", type=_positive(float), default=0.01, metavar="SECONDS",
                        help="time between samples (default 0.01)")
     wchan.add_argument("cmd", nargs=argparse.REMAINDER, metavar="PID | -- CMD ...",
                        help="a process id, or a command after --")
-    wchan.set_defaults(run=_run_wchan)
+    wchan.set_defaults(run=_run_wchan, parser=wchan)
 
     diagnose = sub.add_parser("diagnose", help="why is it slow? a diagnosis in plain words",
                               description="Run a command, measure it, and say in plain words why it is slow.")
@@ -311,13 +425,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cannot_start_threads() -> bool:
+    probe = threading.Thread(target=lambda: None)
+    try:
+        probe.start()
+    except RuntimeError:
+        return True
+    probe.join()
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``spykit`` command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     subparser_prog = f"spykit {args.subcommand}"
     try:
-        return args.run(args)
+        status = args.run(args)
+        if sys.stdout is not None:  # (None when started with fd 1 closed)
+            sys.stdout.flush()  # here, not at exit, so that a reader gone away is handled below
+        return status
     except _UsageError as mistake:
         print(f"{subparser_prog}: error: {mistake} (see '{subparser_prog} --help')", file=sys.stderr)
         return EXIT_USAGE
@@ -325,13 +452,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"spykit: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
+        if _cannot_start_threads():
+            # numpy's OpenBLAS, imported with spykit, raises SIGINT when it cannot start its threads
+            print("spykit: cannot start threads: the limit on processes and threads was reached "
+                  "(end some processes, or raise the limit: ulimit -u, RLIMIT_NPROC)", file=sys.stderr)
+            return EXIT_ERROR
         print("spykit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # the reader went away (spykit ... | head): say nothing more, like other Unix tools
+        # The reader went away (spykit ... | head): end quietly, with the status of a program that
+        # SIGPIPE killed, as other command-line tools do. Python ignores SIGPIPE, so the write
+        # failed instead; what is still buffered must not fail again when Python exits.
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_ERROR
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                try:
+                    os.dup2(devnull, stream.fileno())
+                except (OSError, ValueError):
+                    pass
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@ pyarrow keeps most pandas dtypes in its own metadata (``Int64``, ``string``, byt
 ``data``); the dtype list covers what it drops, such as an empty categorical's categories, so
 both frames come back exactly as they went in.
 
+Loading trusts nothing in the file: a trace may come from anyone. Everything is checked (the
+metadata's entries and their types, the dtype list, the columns readers need, from
+:data:`~spykit.trace.DF_COLUMNS` and :data:`~spykit.trace.EVENT_COLUMNS`, and the kind of values
+they hold), and anything wrong is a :class:`~spykit.TraceFileError` that says what.
+
 Traces hold payloads, environment strings and whatever a program wrote, so the file is created
 readable by its owner only: written to a new file opened with mode 0600 in the same directory,
 then renamed over the destination (an existing file with looser permissions is replaced, never
@@ -24,6 +29,7 @@ import base64
 import dataclasses
 import json
 import os
+import stat
 import tempfile
 from typing import Any
 
@@ -32,7 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import TraceFileError
-from .trace import TRACE_FORMAT_VERSION, Trace, TraceMeta
+from .trace import DF_COLUMNS, EVENT_COLUMNS, TRACE_FORMAT_VERSION, Trace, TraceMeta
 
 META_KEY = b"spykit.trace"
 EVENTS_KEY = b"spykit.events"
@@ -48,23 +54,116 @@ def _meta_to_json(meta: TraceMeta) -> bytes:
     return json.dumps(fields).encode()
 
 
-def _meta_from_json(raw: bytes, where: str) -> TraceMeta:
+# The type each TraceMeta entry must have in the file (stdout and stderr are base64 text there).
+_META_TYPES: dict[str, tuple[type, ...]] = {
+    "command": (list,), "returncode": (int, type(None)), "start_time": (int, float), "elapsed": (int, float),
+    "pid": (int, type(None)), "attached": (bool,), "truncated": (bool,), "counts": (dict,),
+    "selection": (list, str, type(None)), "string_limit": (int,), "decode_fds": (bool,),
+    "stdout": (str, type(None)), "stderr": (str, type(None)), "version": (int,),
+}
+
+
+def _json(raw: bytes, where: str, what: str) -> Any:
     try:
-        fields = json.loads(raw)
-        version = fields.get("version")
-        if version != TRACE_FORMAT_VERSION:
-            raise TraceFileError(
-                f"{where} holds a trace in format version {version}; this spykit reads version "
-                f"{TRACE_FORMAT_VERSION}",
-                hint="open it with the spykit version that saved it, or trace the program again")
+        return json.loads(raw)
+    except (ValueError, RecursionError) as error:  # RecursionError: nesting deeper than Python's stack
+        raise TraceFileError(f"{where} has damaged {what} (not readable JSON: {type(error).__name__})") from None
+
+
+def _meta_from_json(raw: bytes, where: str) -> TraceMeta:
+    fields = _json(raw, where, "trace metadata")
+    if not isinstance(fields, dict):
+        raise TraceFileError(f"{where} has damaged trace metadata (a JSON object was expected, "
+                             f"not {type(fields).__name__})")
+    version = fields.get("version")
+    if version != TRACE_FORMAT_VERSION:
+        raise TraceFileError(
+            f"{where} holds a trace in format version {version}; this spykit reads version "
+            f"{TRACE_FORMAT_VERSION}",
+            hint="open it with the spykit version that saved it, or trace the program again")
+    known = {f.name for f in dataclasses.fields(TraceMeta)}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise TraceFileError(f"{where} has damaged trace metadata (unknown entries: {', '.join(unknown)})")
+
+    def damaged(name: str, wanted: str) -> TraceFileError:
+        return TraceFileError(f"{where} has damaged trace metadata ({name!r} should be {wanted}, "
+                              f"not {type(fields[name]).__name__})")
+
+    for name, value in fields.items():
+        types = _META_TYPES.get(name)
+        if types is not None and (not isinstance(value, types) or (isinstance(value, bool) and bool not in types)):
+            raise damaged(name, " or ".join("null" if t is type(None) else t.__name__ for t in types))
+    if not all(isinstance(a, str) for a in fields.get("command", [])):
+        raise damaged("command", "a list of strings")
+    if not all(isinstance(k, str) and isinstance(v, int) for k, v in fields.get("counts", {}).items()):
+        raise damaged("counts", "an object of whole numbers")
+    if isinstance(fields.get("selection"), list) and not all(isinstance(n, str) for n in fields["selection"]):
+        raise damaged("selection", "a list of strings")
+    try:
         for name in _BYTES_FIELDS:
             if fields.get(name) is not None:
-                fields[name] = base64.b64decode(fields[name])
+                fields[name] = base64.b64decode(fields[name], validate=True)
         return TraceMeta(**fields)
-    except TraceFileError:
-        raise
-    except (ValueError, TypeError, AttributeError) as error:
+    except (ValueError, TypeError) as error:
         raise TraceFileError(f"{where} has damaged trace metadata ({error})") from None
+
+
+def _check_manifest(manifest: Any, where: str) -> dict[str, dict[str, Any]]:
+    """The dtype list, checked entry by entry (a wrong one would fail deep inside pandas)."""
+    def damaged(detail: str) -> TraceFileError:
+        return TraceFileError(f"{where} has a damaged list of column types ({detail})")
+
+    if not isinstance(manifest, dict):
+        raise damaged(f"a JSON object was expected, not {type(manifest).__name__}")
+    for frame in ("df", "events"):
+        columns = manifest.get(frame, {})
+        if not isinstance(columns, dict):
+            raise damaged(f"{frame!r} should be an object, not {type(columns).__name__}")
+        for column, entry in columns.items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("dtype"), str):
+                raise damaged(f"column {column!r} has no dtype")
+            if "categories" in entry and not (isinstance(entry["categories"], list)
+                                              and all(isinstance(c, str) for c in entry["categories"])
+                                              and isinstance(entry.get("ordered"), bool)):
+                raise damaged(f"column {column!r} needs categories (strings) and ordered (true or false)")
+            if "storage" in entry and not (entry["storage"] in ("python", "pyarrow")
+                                           and entry.get("na") in ("NA", "nan")):
+                raise damaged(f"column {column!r} needs a storage (python, pyarrow) and an na (NA, nan)")
+            if not isinstance(entry.get("fsencoded", False), bool):
+                raise damaged(f"column {column!r}: fsencoded should be true or false")
+    return manifest
+
+
+_KIND_WORDS = {"float": "numbers", "int": "whole numbers", "bool": "true or false", "category": "categories",
+               "string": "text", "bytes": "bytes"}
+
+
+def _holds(series: pd.Series, kind: str) -> bool:
+    dtype = series.dtype
+    if kind == "float":
+        return pd.api.types.is_float_dtype(dtype)
+    if kind == "int":
+        return pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    if kind == "bool":
+        return pd.api.types.is_bool_dtype(dtype)
+    if kind == "category":
+        return isinstance(dtype, pd.CategoricalDtype)
+    if kind == "string" and isinstance(dtype, pd.StringDtype):
+        return True
+    wanted = ("string",) if kind == "string" else ("bytes",)
+    return pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) in (*wanted, "empty")
+
+
+def _check_columns(frame: pd.DataFrame, required: dict[str, str], where: str, what: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise TraceFileError(f"{where} is not a whole trace: its {what} lack the columns {', '.join(missing)}",
+                             hint="save the trace again with trace.save(path)")
+    for column, kind in required.items():
+        if not _holds(frame[column], kind):
+            raise TraceFileError(f"{where} has a damaged column {column!r} in its {what}: it should hold "
+                                 f"{_KIND_WORDS[kind]}, not {frame[column].dtype}")
 
 
 def _dtypes_of(frame: pd.DataFrame) -> dict[str, Any]:
@@ -143,9 +242,9 @@ def _events_to_bytes(events: pd.DataFrame) -> bytes:
 
 def _events_from_bytes(raw: bytes, where: str) -> pd.DataFrame:
     try:
-        with pa.ipc.open_stream(base64.b64decode(raw)) as reader:
+        with pa.ipc.open_stream(base64.b64decode(raw, validate=True)) as reader:
             return reader.read_all().to_pandas()
-    except (pa.ArrowException, ValueError) as error:
+    except (pa.ArrowException, OSError, ValueError, TypeError) as error:  # random bytes: OSError
         raise TraceFileError(f"{where} has damaged process events ({error})") from None
 
 
@@ -172,31 +271,55 @@ def save(trace: Trace, path: str | os.PathLike[str]) -> None:
         raise
 
 
-def load(path: str | os.PathLike[str]) -> Trace:
-    """Read a trace saved by :meth:`Trace.save`.
+def _describe(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a disk device"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
 
-    Raises :class:`~spykit.TraceFileError` when the file is cut short, is not a spykit trace, or
-    was written in another format version; ``FileNotFoundError`` when there is no such file.
-    """
-    where = os.fspath(path)
+
+def _read_table(where: str) -> pa.Table:
+    """The Parquet table of one regular file (pyarrow alone would read a directory as a dataset,
+    merging every file in it, and would block on a named pipe)."""
+    fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # O_NONBLOCK: a FIFO must not block us
     try:
-        table = pq.read_table(where)
-    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError):
-        raise  # the usual Python errors say these best
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise TraceFileError(f"{where} is {_describe(info.st_mode)}, not a trace file",
+                                 hint="give the path of one file saved with trace.save(path)")
+        with os.fdopen(fd, "rb") as source:
+            fd = -1
+            return pq.read_table(source)
     except (pa.ArrowException, OSError, ValueError) as error:  # pyarrow reports damaged pages as OSError
         raise TraceFileError(
             f"{where} is not a readable Parquet file: it may be cut short or something else ({error})",
             hint="save the trace again with trace.save(path)") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def load(path: str | os.PathLike[str]) -> Trace:
+    """Read a trace saved by :meth:`Trace.save`.
+
+    Raises :class:`~spykit.TraceFileError`, saying what is wrong, when the path is not one regular
+    file, the file is cut short, is not a spykit trace, was written in another format version, or
+    holds anything a trace cannot (missing columns, values of the wrong kind, damaged metadata);
+    ``FileNotFoundError`` or ``PermissionError`` when it cannot be opened.
+    """
+    where = os.fspath(path)
+    table = _read_table(where)
     metadata = table.schema.metadata or {}
     if META_KEY not in metadata or EVENTS_KEY not in metadata:
         raise TraceFileError(f"{where} is a Parquet file but not a spykit trace (no spykit metadata)")
     meta = _meta_from_json(metadata[META_KEY], where)
     events = _events_from_bytes(metadata[EVENTS_KEY], where)
+    dtypes = _check_manifest(_json(metadata.get(DTYPES_KEY, b"{}"), where, "list of column types"), where)
     try:
         df = table.to_pandas()
-        dtypes = json.loads(metadata.get(DTYPES_KEY, b"{}"))
         df = _restore_dtypes(df, dtypes.get("df", {}))
         events = _restore_dtypes(events, dtypes.get("events", {}))
-    except (pa.ArrowException, OSError, ValueError, TypeError) as error:
-        raise TraceFileError(f"{where} has a damaged table of calls ({error})") from None
+    except (pa.ArrowException, OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+        raise TraceFileError(f"{where} has a damaged table of calls ({type(error).__name__}: {error})") from None
+    _check_columns(df, DF_COLUMNS, where, "calls")
+    _check_columns(events, EVENT_COLUMNS, where, "process events")
     return Trace(df, events, meta)

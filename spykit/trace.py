@@ -63,6 +63,19 @@ if TYPE_CHECKING:  # pandas is imported where it is used, so helper processes st
 
 TRACE_FORMAT_VERSION = 1
 
+# The columns readers rely on, with the kind of value each holds: "float", "int" (nullable or
+# not), "string", "category", "bytes" (bytes or None) or "bool". spykit.load checks a saved trace
+# against these lists and keeps any further column as it is (``note`` and later additions).
+DF_COLUMNS: dict[str, str] = {
+    "time": "float", "pid": "int", "syscall": "category", "args": "string", "ret": "int", "error": "string",
+    "duration": "float", "path": "string", "fd": "int", "category": "category", "nr": "int",
+    "addr": "string", "data": "bytes", "size": "int", "unfinished": "bool", "tgid": "int",
+}
+EVENT_COLUMNS: dict[str, str] = {
+    "time": "float", "pid": "int", "kind": "string", "signal": "string", "status": "int", "child": "int",
+    "how": "string", "text": "string",
+}
+
 
 @dataclass
 class TraceMeta:

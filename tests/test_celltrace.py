@@ -122,3 +122,19 @@ def test_bad_selection_fails_before_anything_runs():
         with CellTracer(syscalls=["opne"]):
             ran.append(1)
     assert ran == []
+
+
+def test_the_helper_ignores_code_planted_in_the_working_directory(tmp_path, monkeypatch):
+    # A cell that changes into a folder with its own spykit/ package and json.py: the helper must
+    # import neither (it would run them as the notebook's user).
+    marker = tmp_path / "planted-code-ran"
+    plant = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    (tmp_path / "spykit").mkdir()
+    (tmp_path / "spykit" / "__init__.py").write_text(plant)
+    (tmp_path / "json.py").write_text(plant + "from json import *\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend("")  # the kernel's own import path starts with '' too
+    with CellTracer(syscalls=["openat"]) as ct:
+        open("inside.txt", "w").close()
+    assert not marker.exists(), marker.read_text()
+    assert "inside.txt" in set(ct.trace.df["path"].dropna().map(os.path.basename))

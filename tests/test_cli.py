@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -236,3 +237,127 @@ def test_diagnose_prints_a_diagnosis():
     result = run("diagnose", "--", "sleep", "0.3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+
+
+# -- issue 16: bad numbers, output files, limits, broken pipes -------------------------------------------
+
+@pytest.mark.parametrize("args", [["trace", "-s", "-5", "--", "true"], ["trace", "-p", "0"], ["trace", "-p", "-5"],
+                                  ["wchan", "-i", "0", "--", "true"], ["wchan", "-d", "-1", "--", "true"],
+                                  ["trace", "-p", "1", "--duration", "0"], ["wchan", "0"]])
+def test_impossible_numbers_are_usage_errors_not_tracebacks(args):
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_options_after_a_pid_are_read_as_options():
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        start = time.monotonic()
+        result = run("wchan", str(sleeper.pid), "-d", "0.3", "-i", "0.05")
+        assert time.monotonic() - start < 20
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert result.returncode == 0, result.stderr
+    assert "every 50 ms" in result.stdout and f"pid {sleeper.pid}" in result.stdout
+    stray = run("wchan", "1", "sleep", "1")
+    assert stray.returncode == 2 and "only options may follow" in stray.stderr
+
+
+@pytest.mark.parametrize("option", ["-o", "--save"])
+def test_an_output_that_cannot_be_created_stops_before_the_program_runs(tmp_path, option):
+    ran = tmp_path / "the-program-ran"
+    result = run("trace", option, str(tmp_path / "no-such-dir" / "out"), "--", "touch", str(ran))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"spykit: {option} {tmp_path}/no-such-dir/out: the directory " \
+                                    f"{tmp_path}/no-such-dir does not exist"
+    assert not ran.exists()
+    question = run("missing", option, str(tmp_path), "--", "touch", str(ran))  # a directory
+    assert question.returncode == 1 and "is a directory" in question.stderr and not ran.exists()
+
+
+def test_output_is_never_written_through_a_planted_symlink(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    planted = tmp_path / "out.txt"
+    planted.symlink_to(victim)
+    ran = tmp_path / "the-program-ran"
+    for option in ("-o", "--save"):
+        result = run("trace", option, str(planted), "--", "touch", str(ran))
+        assert result.returncode == 1 and "symbolic link" in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert victim.read_text() == "precious\n" and planted.is_symlink() and not ran.exists()
+
+
+def test_output_replaces_an_own_file_without_touching_its_other_names(tmp_path):
+    original = tmp_path / "original"
+    original.write_text("keep me\n")
+    linked = tmp_path / "out.txt"
+    os.link(original, linked)
+    result = run("missing", "-o", str(linked), "--", "true")
+    assert result.returncode == 0, result.stderr
+    assert original.read_text() == "keep me\n"
+    assert linked.read_text().strip() and "keep me" not in linked.read_text()
+    assert stat.S_IMODE(os.stat(linked).st_mode) == 0o600
+    devnull = run("trace", "-o", os.devnull, "--", "true")
+    assert devnull.returncode == 0 and devnull.stderr == "" and os.path.exists(os.devnull)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a file of another user")
+def test_output_never_goes_into_another_users_file(tmp_path):
+    theirs = tmp_path / "theirs.txt"
+    theirs.write_text("their notes\n")
+    os.chown(theirs, 65534, 65534)
+    theirs.chmod(0o666)  # world-writable: appending to it would hand them the trace
+    for option in ("-o", "--save"):
+        result = run("writes", option, str(theirs), "--", "true")
+        assert result.returncode == 1 and "belongs to another user (uid 65534)" in result.stderr
+    assert theirs.read_text() == "their notes\n" and os.stat(theirs).st_uid == 65534
+
+
+def test_a_tracer_out_of_memory_is_reported_as_such_not_as_ctrl_c():
+    code = ("import sys\nfrom spykit.tracer.loop import Tracer\n"
+            "def no_memory(self): raise MemoryError()\n"
+            "Tracer._run = no_memory\n"
+            "from spykit.cli import main\nsys.exit(main(['trace', '--', 'sleep', '5']))\n")
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=spykit_env(),
+                            timeout=60)
+    assert time.monotonic() - start < 5  # the program was ended, not waited for
+    assert result.returncode == 1, result.stderr
+    assert "spykit: tracing stopped early: the tracer ran out of memory" in result.stderr
+    assert "stopped early: ;" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_exhausted_process_limit_is_a_clear_error(tmp_path):
+    # root is exempt from RLIMIT_NPROC: run as nobody (setpriv) when we are root
+    prefix = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("setpriv is not installed")
+        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]
+    code = ("import resource, sys\nresource.setrlimit(resource.RLIMIT_NPROC, (1, 1))\n"
+            "from spykit.cli import main\nsys.exit(main(['trace', '--', 'true']))\n")
+    result = subprocess.run([*prefix, sys.executable, "-c", code], capture_output=True, text=True,
+                            env=spykit_env(), timeout=60, cwd=tmp_path if os.geteuid() else "/")
+    assert result.returncode == 1, result.stderr
+    assert "the limit on processes and threads was reached" in result.stderr
+    assert "Traceback" not in result.stderr and "interrupted" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["time", "--", "true"], ["missing", "--", "true"], ["trace", "--", "true"]])
+def test_a_reader_that_goes_away_ends_it_quietly(args):
+    # spykit ... | head: the pipe's reading end is closed before spykit writes its answer
+    stream = "stderr" if args[0] == "trace" else "stdout"  # trace writes the trace where strace does
+    read, write = os.pipe()
+    os.close(read)
+    pipes = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: write}
+    if stream == "stdout":
+        pipes["stderr"] = subprocess.PIPE
+    process = subprocess.Popen([sys.executable, "-m", "spykit.cli", *args], env=spykit_env(), **pipes)
+    os.close(write)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGPIPE
+    assert not err, err

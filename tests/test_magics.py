@@ -236,6 +236,21 @@ def test_line_strace_summary_and_missing_command(shell):
     assert type(run(shell, "%strace -e openat").error_in_exec).__name__ == "UsageError"
 
 
+def test_line_magics_split_their_line_as_a_shell_does(shell, python_exe, tmp_path):
+    # IPython's own split keeps the quotes: Python would get the literal string '"print(1)"'
+    result = run(shell, f"t4 = %strace -e write {python_exe} -c \"print('one two')\"")
+    assert result.success, result.error_in_exec
+    trace = shell.user_ns["t4"]
+    assert trace.returncode == 0
+    assert b"one two" in b"".join(trace.df["data"].dropna())
+    (tmp_path / "a b").write_text("x")
+    shell.user_ns["spaced"] = str(tmp_path)
+    result = run(shell, "t5 = %strace -e openat cat '{spaced}/a b'")
+    assert result.success, result.error_in_exec
+    assert shell.user_ns["t5"].returncode == 0 and f"{tmp_path}/a b" in set(shell.user_ns["t5"].df["path"])
+    assert type(run(shell, "%spytime sleep 'unclosed").error_in_exec).__name__ == "UsageError"
+
+
 def test_spytime_and_wchan_return_their_functions_answers(shell):
     result = run(shell, "tm = %spytime sleep 0.2")
     assert result.success, result.error_in_exec

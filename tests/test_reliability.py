@@ -1049,7 +1049,7 @@ def test_row38_command_line_output_to_a_closed_stdout_or_a_closed_pipe(tmp_path)
     reader.stdin.close()
     reader.wait(timeout=10)
     assert b"Traceback" not in run.stderr, run.stderr[-2000:]
-    assert run.returncode in (0, 1)
+    assert run.returncode in (0, 128 + signal.SIGPIPE)  # all written in time, or ended as SIGPIPE ends a tool
 
 
 def _trace_raw_names(faults, tmp_path: Path):

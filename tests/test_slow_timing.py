@@ -40,7 +40,7 @@ def test_sleep_is_waiting():
     assert lines[-1].startswith("-> waiting:")
 
 
-WORK = "print(sum(i * i for i in range(3_000_000)))"  # a fixed amount of CPU work, about 0.2 s
+WORK = "print(sum(i * i for i in range(10_000_000)))"  # a fixed amount of CPU work: 0.3 to 0.7 s
 
 
 def test_busy_loop_is_on_the_cpu(python_exe):
@@ -188,3 +188,13 @@ def test_hint_rule_on_hand_made_timings():
     assert str(timing(0.09, 0.01, 2.11)).splitlines()[0] == (
         "0.09user 0.01system 0:02.11elapsed 5%CPU (1maxresident)k")
     assert str(timing(1, 0, 3725.5)).startswith("1.00user 0.00system 1:02:05.50elapsed")
+
+
+def test_what_spykit_ended_is_said_in_plain_words():
+    from spykit.slow.render import ended_sentence
+
+    assert ended_sentence(0, False) is None and ended_sentence(0, True) is None
+    assert ended_sentence(1, False) == "when it exited it left 1 process running, which spykit killed"
+    assert ended_sentence(2, False) == "when it exited it left 2 processes running, which spykit killed"
+    assert ended_sentence(1, True) == "1 process it had started was killed with it"
+    assert ended_sentence(3, True) == "3 processes it had started were killed with it"

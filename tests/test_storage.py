@@ -132,3 +132,100 @@ def test_damaged_metadata_is_a_trace_file_error(tmp_path):
     pq.write_table(table.replace_schema_metadata(metadata), path)
     with pytest.raises(TraceFileError, match="damaged process events"):
         spykit.load(path)
+
+
+# -- crafted files: every one is a TraceFileError saying what is wrong (issue 16, item 9) ---------------
+
+def _rewrite(path, *, table=None, **entries: bytes) -> None:
+    """Replace spykit metadata entries (by key name: meta, events, dtypes) and/or the table in a saved file."""
+    original = pq.read_table(path)
+    keys = {"meta": storage.META_KEY, "events": storage.EVENTS_KEY, "dtypes": storage.DTYPES_KEY}
+    metadata = {**original.schema.metadata, **{keys[k]: v for k, v in entries.items()}}
+    pq.write_table((original if table is None else table).replace_schema_metadata(metadata), path)
+
+
+def _entries(path) -> dict:
+    metadata = pq.read_table(path).schema.metadata
+    return {"meta": json.loads(metadata[storage.META_KEY]), "dtypes": json.loads(metadata[storage.DTYPES_KEY])}
+
+
+def _without_ordered(path):
+    dtypes = _entries(path)["dtypes"]
+    del dtypes["df"]["syscall"]["ordered"]
+    return {"dtypes": json.dumps(dtypes).encode()}
+
+
+def _meta_with(**changes):
+    def make(path):
+        meta = _entries(path)["meta"]
+        meta.update(changes)
+        return {"meta": json.dumps(meta).encode()}
+    return make
+
+
+def _without_column(name):
+    def make(path):
+        table = pq.read_table(path)
+        return {"table": table.drop_columns([name])}
+    return make
+
+
+def _pid_as_text(path):
+    table = pq.read_table(path)
+    dtypes = _entries(path)["dtypes"]
+    dtypes["df"]["pid"] = {"dtype": "object"}
+    column = table.schema.get_field_index("pid")
+    table = table.set_column(column, "pid", pa.array([str(p) for p in table.column("pid").to_pylist()]))
+    return {"table": table, "dtypes": json.dumps(dtypes).encode()}
+
+
+CRAFTED = {
+    "a manifest entry missing a key": (_without_ordered, "column 'syscall' needs categories"),
+    "a list where an object belongs": (lambda p: {"dtypes": b"[]"}, "a JSON object was expected, not list"),
+    "a list as the metadata": (lambda p: {"meta": b"[1, 2]"}, "a JSON object was expected, not list"),
+    "random bytes as the events": (lambda p: {"events": __import__("base64").b64encode(os.urandom(300))},
+                                   "damaged process events"),
+    "deeply nested JSON": (lambda p: {"meta": b"[" * 200_000 + b"]" * 200_000}, "not readable JSON"),
+    "deeply nested dtypes": (lambda p: {"dtypes": b'{"df": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"},
+                             "not readable JSON"),
+    "a number as the command": (_meta_with(command=5), "'command' should be list, not int"),
+    "an unknown metadata entry": (_meta_with(owner="mallory"), "unknown entries: owner"),
+    "a table without the syscall column": (_without_column("syscall"), "lack the columns syscall"),
+    "pids as text": (_pid_as_text, "column 'pid' in its calls: it should hold whole numbers"),
+}
+
+
+@pytest.mark.parametrize("damage", CRAFTED, ids=list(CRAFTED))
+def test_crafted_files_are_trace_file_errors_saying_what_is_wrong(tmp_path, damage):
+    make, message = CRAFTED[damage]
+    path = tmp_path / "crafted.parquet"
+    _sample_trace().save(path)
+    _rewrite(path, **make(path))
+    with pytest.raises(TraceFileError) as caught:
+        spykit.load(path)
+    assert message in str(caught.value)
+
+
+def test_load_reads_one_regular_file_only(tmp_path):
+    folder = tmp_path / "traces"
+    folder.mkdir()
+    _sample_trace().save(folder / "one.parquet")
+    _sample_trace().save(folder / "two.parquet")
+    with pytest.raises(TraceFileError, match="is a directory, not a trace file"):
+        spykit.load(folder)  # pyarrow alone merges both as a dataset
+    with pytest.raises(TraceFileError, match="is a device, not a trace file"):
+        spykit.load("/dev/zero")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(TraceFileError, match="is a named pipe, not a trace file"):
+        spykit.load(fifo)  # and it does not block waiting for a writer
+    with pytest.raises(FileNotFoundError):
+        spykit.load(tmp_path / "nothing-here.parquet")
+
+
+def test_extra_columns_are_kept(tmp_path):
+    trace = _sample_trace()
+    trace.df["startup"] = [True, False, False, True]  # a column added later is neither required nor lost
+    trace.save(tmp_path / "more.parquet")
+    loaded = spykit.load(tmp_path / "more.parquet")
+    pd.testing.assert_frame_equal(loaded.df, trace.df)

@@ -2,10 +2,11 @@
 
 A process cannot ptrace itself, and a Jupyter kernel has several threads (the one running the cell,
 the ones talking ZeroMQ, a heartbeat). So a helper process (``spykit.notebook.cellhelper``) is
-started in its own session, and it seizes only the thread that runs the cell, by its thread id,
-plus everything that thread starts. The cell is bracketed by two marker calls,
-``getppid(MARKER_START)`` and ``getppid(MARKER_END)``: the helper records only between them, so the
-magic's own bookkeeping never shows, and detaches at the end marker, leaving the thread running.
+started in its own session, isolated from the working directory (spykit/helper.py), and it seizes
+only the thread that runs the cell, by its thread id, plus everything that thread starts. The cell
+is bracketed by two marker calls, ``getppid(MARKER_START)`` and ``getppid(MARKER_END)``: the helper
+records only between them, so the magic's own bookkeeping never shows, and detaches at the end
+marker, leaving the thread running.
 
 Safety for the kernel, which must survive anything:
 - the helper is in its own session: interrupting the kernel (SIGINT to its process group) does not
@@ -28,7 +29,6 @@ import pickle
 import select
 import struct
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -37,6 +37,7 @@ from types import TracebackType
 from ptrace.ctypes_libc import libc
 
 from ..errors import SpykitError, TracingNotPermitted
+from ..helper import helper_command
 from ..trace import Trace, TraceMeta
 from ..tracer import linux as L
 from ..tracer.loop import MARKER_END, MARKER_START, MARKER_SYSCALL
@@ -98,7 +99,7 @@ class CellTracer:
         tid = threading.get_native_id()
         self.config.update(tid=tid, tgid=os.getpid())
         helper = subprocess.Popen(
-            [sys.executable, "-m", "spykit.notebook.cellhelper", json.dumps(self.config)],
+            helper_command("spykit.notebook.cellhelper", json.dumps(self.config)),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True,
         )
         self._helper = helper
@@ -106,8 +107,10 @@ class CellTracer:
             _set_ptracer(helper.pid)
             helper.stdin.write(b"go\n")
             helper.stdin.flush()
-            ready, _, _ = select.select([helper.stdout], [], [], ATTACH_TIMEOUT)
-            line = helper.stdout.readline() if ready else b""
+            # poll, not select: select() refuses fds above 1023 (a kernel with many files open)
+            poller = select.poll()
+            poller.register(helper.stdout, select.POLLIN)
+            line = helper.stdout.readline() if poller.poll(ATTACH_TIMEOUT * 1000) else b""
             if line.strip() != b"attached":
                 message = line.decode(errors="replace").strip()
                 if message.startswith("error "):

@@ -14,12 +14,13 @@ imported only by ``load_ipython_extension``.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
 from ..errors import SpykitError
@@ -55,6 +56,20 @@ def _say(problem: SpykitError, consequence: str) -> None:
     if problem.hint:
         text += f"\n  What to do: {problem.hint}"
     print(f"{text}\n  {consequence}", file=sys.stderr)
+
+
+def parse_argstring(magic: Any, line: str) -> argparse.Namespace:
+    """A magic's line split as a shell splits it, then parsed by the magic's own options.
+
+    IPython's ``parse_argstring`` splits in non-POSIX mode, which keeps quotes: ``%strace python3 -c
+    "print(1)"`` would hand Python the literal ``"print(1)"``. The commands here are shell-like
+    command lines, so quotes and backslashes work as they do in a terminal.
+    """
+    try:
+        words = shlex.split(line)
+    except ValueError as error:  # an unclosed quote
+        raise UsageError(f"cannot split the line as a shell would: {error}") from None
+    return magic.parser.parse_args(words)
 
 
 def _command(words: list[str], magic: str) -> list[str]:

@@ -26,6 +26,7 @@ import pandas as pd
 from spykit.errors import SpykitError
 
 from .profile import profile_command, python_command
+from .render import ended_sentence
 from .run import Command, Redirect, run_watched, split_command
 from .timing import Timing
 from .waits import reason_shares, reason_table
@@ -336,6 +337,9 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     evidence = Evidence(timing=timing, waits=waits, children=children, samples=samples)
     if done.timed_out:
         evidence.notes.append(f"It was stopped at the {timeout:g} s timeout; the verdict covers what it did.")
+    left = ended_sentence(done.ended, done.timed_out)
+    if left:
+        evidence.notes.append(left[0].upper() + left[1:] + ".")
 
     # The verdict comes from the untraced run only, before any other run. With children, the
     # program's own CPU time is its process's counters at the last look (10 ms granularity).
@@ -373,6 +377,9 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
             evidence.functions = functions.head(TOP)
             evidence.notes.append("Functions come from a separate run under cProfile"
                                   + (" (stopped early)." if functions.attrs.get("truncated") else "."))
+            left = ended_sentence(functions.attrs.get("ended", 0), functions.attrs.get("truncated", False))
+            if left:
+                evidence.notes.append(f"In the profiled run, {left}.")
 
     child_command = _child_command(samples, root) if verdict.kind == "child" else None
     return Diagnosis(command=argv, kind=verdict.kind,

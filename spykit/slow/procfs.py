@@ -46,6 +46,8 @@ class ThreadStat:
     comm: str
     utime: int  # clock ticks
     stime: int
+    session: int = 0  # the session id: kept when a process is orphaned, unless it calls setsid
+    start: int = 0  # when it started, in clock ticks after boot: with the pid, names one process for good
 
 
 def read_stat(pid: int, tid: int | None = None) -> ThreadStat | None:
@@ -61,7 +63,8 @@ def read_stat(pid: int, tid: int | None = None) -> ThreadStat | None:
     if len(fields) < 13:
         return None
     return ThreadStat(state=fields[0], ppid=int(fields[1]), comm=comm,
-                      utime=int(fields[11]), stime=int(fields[12]))
+                      utime=int(fields[11]), stime=int(fields[12]), session=int(fields[3]),
+                      start=int(fields[19]) if len(fields) > 19 else 0)
 
 
 def list_threads(pid: int) -> list[int]:
@@ -117,18 +120,50 @@ def cmdline(pid: int) -> list[str]:
     return text.rstrip("\0").split("\0") if text else []
 
 
+def session_members(sid: int) -> list[int]:
+    """The pids of the living processes (zombies left out) in session ``sid``."""
+    try:
+        listing = [int(n) for n in os.listdir("/proc") if n.isdigit()]
+    except OSError:
+        return []
+    members = []
+    for pid in listing:
+        st = read_stat(pid)
+        if st is not None and st.session == sid and st.state not in ("Z", "X"):
+            members.append(pid)
+    return members
+
+
 class ProcessTree:
     """Finds the descendants of a process by scanning /proc.
 
     /proc/PID/task/TID/children would be cheaper, but it needs CONFIG_PROC_CHILDREN, which
     many kernels (including the development machine's) leave out. A scan of /proc is a
     listdir plus one stat read per process never seen before: parents are cached, since a
-    process's parent only changes when it is orphaned (and then it stays ours to watch).
+    process's parent only changes when it is orphaned. An orphan stays linked to its cached
+    parent while that parent lives; once the parent is gone it drops out of :meth:`pids`, and
+    only :meth:`seen_alive` still knows it.
     """
 
     def __init__(self, root: int):
         self.root = root
         self._parent: dict[int, int] = {}
+        self._start: dict[int, int] = {}
+        self._seen: dict[int, int] = {}  # every descendant ever returned, with its start time
+
+    def seen_alive(self) -> list[int]:
+        """Descendants seen by :meth:`pids` at some time that still run, wherever they are now.
+
+        A process orphaned when its parent exits is re-parented to init (or a subreaper) and drops
+        out of :meth:`pids`; this still knows it. The start time makes sure a reused pid is not
+        taken for it.
+        """
+        alive = []
+        for pid, start in self._seen.items():
+            st = read_stat(pid)
+            if st is not None and st.start == start and st.state not in ("Z", "X"):
+                alive.append(pid)
+        return alive
 
     def pids(self) -> list[int]:
         """The root followed by every living descendant, parents before children."""
@@ -142,11 +177,12 @@ class ProcessTree:
         for pid in list(self._parent):
             if pid not in alive:
                 del self._parent[pid]  # gone; the number may be reused later
+                del self._start[pid]
         for pid in listing:
             if pid not in self._parent:
                 st = read_stat(pid)
                 if st is not None:
-                    self._parent[pid] = st.ppid
+                    self._parent[pid], self._start[pid] = st.ppid, st.start
         children: dict[int, list[int]] = {}
         for pid, ppid in self._parent.items():
             children.setdefault(ppid, []).append(pid)
@@ -155,6 +191,8 @@ class ProcessTree:
             pid = todo.pop(0)
             order.append(pid)
             todo.extend(sorted(children.get(pid, ())))
+        for pid in order[1:]:
+            self._seen.setdefault(pid, self._start[pid])
         return order
 
 

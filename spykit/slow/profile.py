@@ -16,9 +16,9 @@ import pstats
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +27,8 @@ import pandas as pd
 
 from spykit.errors import CommandNotFound
 
-from .run import Command, Redirect, launch, split_command
+from .procfs import ProcessTree
+from .run import Command, Redirect, _ExitWatcher, end_tree, launch, split_command
 
 COLUMNS = ["function", "file", "line", "calls", "primitive_calls", "own", "cumulative", "own_share"]
 
@@ -36,6 +37,7 @@ _FLAGS = re.compile(r"^-[bBdEhiIOqsSuvV]+$")
 _WITH_VALUE = ("-X", "-W")
 _PROFILER_NOISE = ("<method 'disable' of '_lsprof.Profiler' objects>",)
 _GRACE = 2.0  # seconds between SIGINT (cProfile writes its file) and SIGKILL
+_LOOK = 0.05  # seconds between two looks at the process tree
 
 
 @dataclass(frozen=True)
@@ -118,24 +120,35 @@ def _private_file(directory: str, name: str, text: str = "") -> str:
     return path
 
 
-def _run_with_grace(argv: list[str], timeout: float | None, **popen: Any) -> bool:
-    """Run to the end; past ``timeout`` send SIGINT (cProfile saves what it has), then SIGKILL."""
+def _run_with_grace(argv: list[str], timeout: float | None, **popen: Any) -> tuple[bool, int]:
+    """Run to the end; past ``timeout`` send SIGINT (cProfile saves what it has), then SIGKILL.
+
+    Returns (stopped by the timeout, how many processes it left running that were then ended:
+    see :func:`spykit.slow.run.end_tree`).
+    """
     proc = launch(argv, **popen)
+    watcher = _ExitWatcher(proc.pid, is_child=True)
+    tree = ProcessTree(proc.pid)  # looked at now and then, to know descendants that leave the session
+    start = time.monotonic()
+    truncated, ended = False, 0
     try:
-        proc.wait(timeout=timeout)
-        return False
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=_GRACE)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        return True
+        while not watcher.wait(_LOOK if timeout is None else min(_LOOK, start + timeout - time.monotonic())):
+            tree.pids()
+            if timeout is not None and time.monotonic() - start >= timeout:
+                truncated = True
+                proc.send_signal(signal.SIGINT)
+                if not watcher.wait(_GRACE):
+                    ended = end_tree(proc.pid, tree, include_root=True)
+                break
+        ended += end_tree(proc.pid, tree)
+        proc.wait()
+        return truncated, ended
     except BaseException:
-        proc.kill()
+        end_tree(proc.pid, tree, include_root=True)
         proc.wait()
         raise
+    finally:
+        watcher.close()
 
 
 def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redirect = None,
@@ -144,7 +157,8 @@ def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redire
     """Profile a command that runs Python (see :func:`python_command`); ``None`` if it does not.
 
     ``df.attrs["truncated"]`` is True when the timeout stopped it (the rows then cover the
-    part that ran, when the program let cProfile save them).
+    part that ran, when the program let cProfile save them). ``df.attrs["ended"]`` counts the
+    processes it started and left running, which were killed when it ended.
     """
     py = python_command(cmd)
     if py is None:
@@ -157,14 +171,14 @@ def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redire
             what = _private_file(workdir, "code.py", py.what)
         argv = [*py.interpreter, "-m", "cProfile", "-o", out]
         argv += ["-m", what] if py.kind == "module" else [what]
-        truncated = _run_with_grace(argv + py.args, timeout, stdin=stdin, stdout=stdout, stderr=stderr,
+        truncated, ended = _run_with_grace(argv + py.args, timeout, stdin=stdin, stdout=stdout, stderr=stderr,
                                     env=env, cwd=cwd)
         if os.path.getsize(out) == 0:
             return None  # killed before cProfile could write
         df = stats_frame(pstats.Stats(out))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    df.attrs.update(command=split_command(cmd), truncated=truncated)
+    df.attrs.update(command=split_command(cmd), truncated=truncated, ended=ended)
     return df
 
 
@@ -185,7 +199,7 @@ def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str],
         profiler = cProfile.Profile()
         profiler.runcall(target, *args)
         df = stats_frame(pstats.Stats(profiler))
-        df.attrs.update(command=[getattr(target, "__qualname__", repr(target))], truncated=False)
+        df.attrs.update(command=[getattr(target, "__qualname__", repr(target))], truncated=False, ended=0)
         return df
     if isinstance(target, (str, os.PathLike)) and os.path.isfile(target):
         cmd: Command = [sys.executable, os.fspath(target), *map(str, args)]

@@ -62,6 +62,16 @@ def _ending(t: Timing) -> str | None:
     return f"exit status {t.returncode}"
 
 
+def ended_sentence(count: int, timed_out: bool) -> str | None:
+    """What spykit did to the processes a measured run left behind (None when it left none)."""
+    if not count:
+        return None
+    some = "1 process" if count == 1 else f"{count} processes"
+    if timed_out:
+        return f"{some} it had started {'was' if count == 1 else 'were'} killed with it"
+    return f"when it exited it left {some} running, which spykit killed"
+
+
 def hint_sentence(t: Timing) -> str:
     if t.hint == "waiting":
         return (f"waiting: {t.waiting:.2f} s of {t.elapsed:.2f} s it was not on a CPU "
@@ -78,9 +88,9 @@ def timing_text(t: Timing) -> str:
         f"{t.voluntary_switches}voluntary+{t.involuntary_switches}involuntary context switches",
         f"-> {hint_sentence(t)}",
     ]
-    ending = _ending(t)
-    if ending:
-        lines.append(f"   ({ending})")
+    for note in (_ending(t), ended_sentence(t.ended, t.timed_out)):
+        if note:
+            lines.append(f"   ({note})")
     return "\n".join(lines)
 
 
@@ -112,6 +122,9 @@ def timing_html(t: Timing) -> str:
     ending = _ending(t)
     if ending:
         rows.append(["ending", html.escape(ending)])
+    left = ended_sentence(t.ended, t.timed_out)
+    if left:
+        rows.append(["left behind", html.escape(left)])
     return (f'{_STYLE}<div class="spykit-slow"><code>{html.escape(timing_line(t))}</code>'
             f"<p><b>{html.escape(t.hint)}</b>: {html.escape(hint_sentence(t))}</p>"
             f"{_table(rows, ['', ''])}</div>")

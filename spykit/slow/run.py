@@ -8,6 +8,16 @@ elapsed time is not rounded up to the next sample), then reap it with ``os.wait4
 (directly or by a waited-for parent). A descendant that outlives its parent is re-parented
 to init, nobody waits for it on our side, and its CPU time is not counted: daemons that
 double-fork escape the measurement, as they do with the shell's ``time``.
+
+Nothing these runs start may outlive them: spykit starts them for its own purposes (timing,
+sampling, profiling), so a server a program forked and forgot would otherwise run on for ever.
+The program starts in a session of its own. A session, unlike a process group, survives
+orphaning and double forks (a process leaves it only by calling ``setsid`` itself), and a
+process without a controlling terminal can still read and write the terminal it inherited
+(job control only applies to a terminal's own session), so the program behaves as usual.
+When the program has exited, but before it is reaped (so its pid, which is the session's id,
+cannot be reused), everything still in its session is ended, plus any descendant the samples
+saw that left the session. :attr:`Finished.ended` says how many processes that was.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from spykit.errors import CommandNotFound, NoSuchProcess, NotExecutable
+from spykit.errors import CommandNotFound, NoSuchProcess, NotExecutable, SpykitError
 
 from . import procfs
 
@@ -80,6 +90,7 @@ class Finished:
     elapsed: float  # wall-clock seconds from launch to exit
     timed_out: bool
     max_rss_kb: int | None  # peak resident memory of the largest process (see PeakMemory)
+    ended: int = 0  # descendants still running when it ended, which spykit then killed
 
 
 class PeakMemory:
@@ -115,22 +126,38 @@ def _signal(pids: list[int], sig: int) -> None:
             pass  # already gone
 
 
-def _kill_tree(pid: int) -> None:
-    """SIGKILL a process and its descendants.
+def end_tree(root: int, tree: procfs.ProcessTree | None = None, *, include_root: bool = False) -> int:
+    """SIGKILL what is left of a program started in a session of its own; returns how many processes.
 
-    They are all stopped first: a stopped process can neither fork nor exit, so the tree
-    holds still while it is collected, and the root cannot end normally (returncode 0) in
-    the instant between its children's deaths and its own.
+    Call it before ``root`` is reaped (exited, it is a zombie: its pid, the session's id, cannot
+    be reused). Ends every living process in the session and the descendants ``tree`` has seen
+    (those that called ``setsid`` left the session); ``root`` too when ``include_root``. They are
+    all stopped first: a stopped process can neither fork nor exit, so the tree holds still while
+    it is collected, and the root cannot end normally (returncode 0) in the instant between its
+    children's deaths and its own. Returns once they are gone (or zombies), at most about 1 s.
     """
-    tree = procfs.ProcessTree(pid)
     seen: list[int] = []
-    for _ in range(3):  # a new pass catches children forked before their parent stopped
-        found = [p for p in tree.pids() if p not in seen] or ([pid] if not seen else [])
-        if not found:
+    for _ in range(5):  # a new pass catches children forked before their parent stopped
+        found = set(procfs.session_members(root))
+        if tree is not None:
+            found.update(tree.pids())
+            found.update(tree.seen_alive())
+        if not include_root:
+            found.discard(root)
+        new = [p for p in found if p not in seen]
+        if not new:
             break
-        _signal(found, signal.SIGSTOP)
-        seen += found
-    _signal(seen or [pid], signal.SIGKILL)
+        _signal(new, signal.SIGSTOP)
+        seen += new
+    _signal(seen, signal.SIGKILL)
+    others = [p for p in seen if p != root]
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        alive = [p for p in others if (st := procfs.read_stat(p)) is not None and st.state not in ("Z", "X")]
+        if not alive:
+            break
+        time.sleep(0.005)
+    return len(others)
 
 
 class _ExitWatcher:
@@ -143,13 +170,16 @@ class _ExitWatcher:
         except (OSError, AttributeError):
             self.fd = None
 
-    def wait(self, seconds: float) -> bool:
-        """True when the process has exited (for a child: is a zombie ready to reap)."""
-        seconds = max(0.0, seconds)
+    def wait(self, seconds: float | None) -> bool:
+        """True when the process has exited (for a child: is a zombie ready to reap); None: no limit."""
+        seconds = None if seconds is None else max(0.0, seconds)
         if self.fd is not None:
-            ready, _, _ = select.select([self.fd], [], [], seconds)
-            return bool(ready)
-        deadline = time.monotonic() + seconds
+            # poll, not select: select() refuses fds above 1023, which a caller with a raised
+            # RLIMIT_NOFILE (and many files open) hands out.
+            poller = select.poll()
+            poller.register(self.fd, select.POLLIN)
+            return bool(poller.poll(None if seconds is None else seconds * 1000))
+        deadline = float("inf") if seconds is None else time.monotonic() + seconds
         while True:
             if self.is_child:
                 st = procfs.read_stat(self.pid)
@@ -169,15 +199,21 @@ class _ExitWatcher:
 
 def launch(argv: list[str], *, stdin: Redirect = None, stdout: Redirect = None, stderr: Redirect = None,
            env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> subprocess.Popen:
-    """Start ``argv`` with spykit's errors for a missing or unrunnable program."""
+    """Start ``argv`` in a session of its own, with spykit's errors for a missing or unrunnable program.
+
+    The session is how :func:`end_tree` finds what the program leaves behind.
+    """
     executable = resolve_command(argv, env)
     try:
         return subprocess.Popen(argv, executable=executable, stdin=stdin, stdout=stdout, stderr=stderr,
-                                env=env, cwd=cwd)
+                                env=env, cwd=cwd, start_new_session=True)
     except FileNotFoundError as e:
         raise CommandNotFound(f"command not found: {argv[0]!r} ({e.strerror})") from e
     except PermissionError as e:
         raise NotExecutable(f"{executable!r} cannot be executed ({e.strerror})") from e
+    except BlockingIOError as e:  # fork() failed with EAGAIN
+        raise SpykitError(f"cannot start {argv[0]!r}: the limit on processes was reached ({e.strerror})",
+                          hint="end some processes, or raise the limit (ulimit -u, RLIMIT_NPROC)") from e
     except OSError as e:
         if e.errno == errno.ENOEXEC:
             raise NotExecutable(f"{executable!r} is not a program the kernel can run",
@@ -197,6 +233,7 @@ def run_watched(cmd: Command, *, timeout: float | None = None, interval: float =
     Each look notes the peak memory and calls ``on_tick(pids, seconds)`` with the program's
     pid followed by its living descendants. On timeout the program and its descendants are
     killed. On any exception (Ctrl-C included) they are killed and reaped before it goes on.
+    When it exits, whatever it started and left running is killed (see :func:`end_tree`).
     """
     argv = split_command(cmd)
     memory = PeakMemory()
@@ -205,6 +242,7 @@ def run_watched(cmd: Command, *, timeout: float | None = None, interval: float =
     watcher = _ExitWatcher(proc.pid, is_child=True)
     tree = procfs.ProcessTree(proc.pid)
     timed_out = False
+    ended = 0
     try:
         deadline = None if timeout is None else start + timeout
         while True:
@@ -215,15 +253,16 @@ def run_watched(cmd: Command, *, timeout: float | None = None, interval: float =
                 on_tick(pids, now - start)
             if deadline is not None and now >= deadline:
                 timed_out = True
-                _kill_tree(proc.pid)
+                ended = end_tree(proc.pid, tree, include_root=True)
                 break
             wake = now + interval if deadline is None else min(now + interval, deadline)
             if watcher.wait(wake - time.monotonic()):
+                ended = end_tree(proc.pid, tree)
                 break
         _, status, rusage = os.wait4(proc.pid, 0)
         elapsed = time.monotonic() - start
     except BaseException:
-        _kill_tree(proc.pid)
+        end_tree(proc.pid, tree, include_root=True)
         try:
             os.wait4(proc.pid, 0)
         except ChildProcessError:
@@ -234,7 +273,7 @@ def run_watched(cmd: Command, *, timeout: float | None = None, interval: float =
         watcher.close()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Finished(pid=proc.pid, returncode=proc.returncode, rusage=rusage, elapsed=elapsed,
-                    timed_out=timed_out, max_rss_kb=memory.result(rusage.ru_maxrss))
+                    timed_out=timed_out, max_rss_kb=memory.result(rusage.ru_maxrss), ended=ended)
 
 
 def watch_pid(pid: int, *, duration: float | None = None, interval: float = 0.01, on_tick: Tick) -> float:

@@ -42,6 +42,7 @@ class Timing:
     minor_faults: int = 0
     timed_out: bool = False
     pid: int | None = field(default=None, repr=False)
+    ended: int = 0  # processes it started and left running, which spykit killed (not counted above)
 
     @classmethod
     def from_finished(cls, command: list[str], done: Finished) -> Timing:
@@ -55,6 +56,7 @@ class Timing:
             involuntary_switches=int(ru.ru_nivcsw), blocks_in=int(ru.ru_inblock),
             blocks_out=int(ru.ru_oublock), returncode=done.returncode, major_faults=int(ru.ru_majflt),
             minor_faults=int(ru.ru_minflt), timed_out=done.timed_out, pid=done.pid,
+            ended=done.ended,
         )
 
     @property
@@ -98,7 +100,8 @@ def time(cmd: Command, *, timeout: float | None = None, stdin: Redirect = None, 
     ``cmd`` is a list of arguments or a string split like a shell would (no shell runs it).
     Output goes where yours goes unless ``stdout``/``stderr`` say otherwise. With a
     ``timeout`` (seconds) the program and its descendants are killed when it passes, and the
-    Timing says ``timed_out``. Raises :class:`spykit.CommandNotFound` or
+    Timing says ``timed_out``. Processes it leaves running when it exits are killed too, and
+    counted in ``ended``. Raises :class:`spykit.CommandNotFound` or
     :class:`spykit.NotExecutable` when the program cannot be started.
 
     >>> print(spykit.time("sleep 0.2"))          # doctest: +SKIP

@@ -178,7 +178,8 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
     ``target`` is a command (a list, or a string split like a shell), launched and sampled
     until it exits (killed after ``duration`` seconds, if given); or the pid of a running
     process, sampled until it exits or ``duration`` passes (Ctrl-C stops early and keeps the
-    samples). Use :func:`summarize` or :func:`format_wchan` for the short story.
+    samples). Use :func:`summarize` or :func:`format_wchan` for the short story. A command's
+    descendants still running when it exits are killed; ``df.attrs["ended"]`` counts them.
     """
     if interval <= 0:
         raise ValueError("interval must be a positive number of seconds")
@@ -195,5 +196,5 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
                        stderr=stderr, env=env, cwd=cwd)
     df = sampler.frame()
     df.attrs.update(command=argv, pid=done.pid, interval=interval, elapsed=done.elapsed,
-                    returncode=done.returncode)
+                    returncode=done.returncode, ended=done.ended)
     return df

@@ -149,7 +149,12 @@ def run_in_tracer_thread(
 
     thread = threading.Thread(target=body, name="spykit-tracer", daemon=True)
     why: BaseException | None = None
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError as error:  # "can't start new thread": clone() failed with EAGAIN
+        raise SpykitError("cannot start the tracer's thread: the limit on processes and threads was reached "
+                          f"({error})",
+                          hint="end some processes, or raise the limit (ulimit -u, RLIMIT_NPROC)") from None
     try:
         while not done.is_set():
             try:
