@@ -114,6 +114,27 @@ def test_attach_to_own_child_leaves_its_exit_status_to_the_caller():
     assert "exited with 7" in " ".join(t.events["text"])
 
 
+def test_the_attach_helper_ignores_code_planted_in_the_working_directory(tmp_path, monkeypatch):
+    # The helper that traces a child of ours is a Python process too: a folder holding its own
+    # spykit/ package or json.py must not run as the caller's user (the same rule as %%strace's),
+    # not even for someone whose PYTHONPATH names the current folder.
+    marker = tmp_path / "planted-code-ran"
+    plant = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    (tmp_path / "spykit").mkdir()
+    (tmp_path / "spykit" / "__init__.py").write_text(plant)
+    (tmp_path / "json.py").write_text(plant + "from json import *\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend("")
+    monkeypatch.setenv("PYTHONPATH", ".")
+    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
+    try:
+        t = spykit.attach(p.pid, duration=5)
+    finally:
+        code = p.wait(timeout=10)
+    assert not marker.exists(), marker.read_text()
+    assert code == 7 and t.returncode == 7
+
+
 def test_attach_to_own_child_killed_by_a_signal_keeps_the_signal_for_the_caller():
     p = subprocess.Popen(["sleep", "30"])
     try:

@@ -8,10 +8,10 @@ wait of the caller's on that child while it is traced (``Popen.poll()`` from ano
 here: it traces exactly as ``attach`` does in-process (``attach_here``), and the child's exit
 goes to its parent as if nobody had traced it.
 
-Run as ``python -P -m spykit.tracer.attachhelper CONFIG_JSON`` (``-P``: not the working directory
-on its import path). Protocol: any line or end of file on its stdin asks it to stop tracing; on its
-stdout it writes ``R`` + an 8-byte length + a pickle of (Recorder, Attached), or ``E`` + a JSON
-error. Nothing else is ever written to stdout.
+Run as ``python -m spykit.tracer.attachhelper CONFIG_JSON``, isolated as every helper of spykit's
+is (``spykit.helper``: nothing from the working directory is imported). Protocol: any line or end
+of file on its stdin asks it to stop tracing; on its stdout it writes ``R`` + an 8-byte length +
+a pickle of (Recorder, Attached), or ``E`` + a JSON error. Nothing else is ever written to stdout.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import threading
 from collections.abc import Iterable
 
 from ..errors import NoSuchProcess, SpykitError, TracingNotPermitted
+from ..helper import helper_command
 from ..syscalls.table import expand_selection, numbers_of
 from .recorder import Recorder
 
@@ -51,7 +52,7 @@ def attach_from_helper(pid: int, *, selection: Iterable[str] | None, follow_fork
     config = {"pid": pid, "selection": None if selection is None else list(selection), "follow_forks": follow_forks,
               "string_limit": string_limit, "max_events": max_events, "duration": duration}
     try:
-        helper = subprocess.Popen([sys.executable, "-P", "-m", "spykit.tracer.attachhelper", json.dumps(config)],
+        helper = subprocess.Popen(helper_command("spykit.tracer.attachhelper", json.dumps(config)),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
     except OSError as exc:
         raise SpykitError(f"could not start spykit's tracing helper ({exc.strerror})",
