@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import sys
 import time
@@ -63,6 +64,19 @@ def test_timeout_keeps_what_was_profiled(python_exe, interruptible):
     # (the grace signal is SIGINT: the profiled program must not inherit an ignored one)
     start = time.monotonic()
     df = profile(SLOW / "busy.py", "30", timeout=0.5)
+    assert time.monotonic() - start < 5
+    assert df.attrs["truncated"] and df.iloc[0]["function"] == "sum_of_squares"
+
+
+def test_timeout_keeps_what_was_profiled_when_the_caller_ignores_sigint(python_exe):
+    # Under nohup (or `cmd &` without job control) the caller ignores SIGINT; the profiled run is
+    # still asked to save with SIGINT, so it must not inherit that: the rows are there all the same.
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        start = time.monotonic()
+        df = profile(SLOW / "busy.py", "30", timeout=0.5)
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert time.monotonic() - start < 5
     assert df.attrs["truncated"] and df.iloc[0]["function"] == "sum_of_squares"
 

@@ -126,7 +126,8 @@ def _run_with_grace(argv: list[str], timeout: float | None, **popen: Any) -> tup
     Returns (stopped by the timeout, how many processes it left running that were then ended:
     see :func:`spykit.slow.run.end_tree`).
     """
-    proc = launch(argv, **popen)
+    # SIGINT is how cProfile is asked to save: a caller that ignores it must not pass that on.
+    proc = launch(argv, sigint_default=True, **popen)
     watcher = _ExitWatcher(proc.pid, is_child=True)
     tree = ProcessTree(proc.pid)  # looked at now and then, to know descendants that leave the session
     start = time.monotonic()

@@ -197,16 +197,25 @@ class _ExitWatcher:
             self.fd = None
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def launch(argv: list[str], *, stdin: Redirect = None, stdout: Redirect = None, stderr: Redirect = None,
-           env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> subprocess.Popen:
+           env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
+           sigint_default: bool = False) -> subprocess.Popen:
     """Start ``argv`` in a session of its own, with spykit's errors for a missing or unrunnable program.
 
-    The session is how :func:`end_tree` finds what the program leaves behind.
+    The session is how :func:`end_tree` finds what the program leaves behind. ``sigint_default``
+    gives the program SIGINT's default action even when the caller ignores it (``nohup``, ``cmd &``
+    without job control pass SIG_IGN on): for a run that spykit itself ends with SIGINT.
     """
     executable = resolve_command(argv, env)
+    ignored = sigint_default and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     try:
         return subprocess.Popen(argv, executable=executable, stdin=stdin, stdout=stdout, stderr=stderr,
-                                env=env, cwd=cwd, start_new_session=True)
+                                env=env, cwd=cwd, start_new_session=True,
+                                preexec_fn=_default_sigint if ignored else None)
     except FileNotFoundError as e:
         raise CommandNotFound(f"command not found: {argv[0]!r} ({e.strerror})") from e
     except PermissionError as e:
