@@ -291,8 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     questions = [
         ("missing", "the files it looked for and did not find", ["%file"], _missing_text, 32),
         ("files", "every file it opened, probed or ran, with flags in words", ["%file"], _files_text, 32),
-        # new processes and exits come from ptrace itself; only execve is needed, for whole argvs
-        ("processes", "the processes it started, as a tree", ["execve", "execveat"], _processes_text, 4096),
+        # new processes and exits come from ptrace itself; only execve is needed (its argv is kept whole)
+        ("processes", "the processes it started, as a tree", ["execve", "execveat"], _processes_text, 32),
         ("network", "what it sent and received over sockets", None, _network_text, 32),
         ("writes", "where it wrote, how much, and the first bytes", None, _writes_text, 32),
     ]

@@ -27,6 +27,8 @@ size        Int64          how many bytes the call asked to move (count argument
 unfinished  bool           the call was still running when the process died or was detached
 tgid        int64          the process (thread group) id the thread belongs to
 note        string         what strace adds after some results: `` (flags O_RDONLY)``, `` (Timeout)``
+flags       category       a file call's flags and mode in words, from its numeric arguments
+                           (``write, create, truncate; mode rw-r--r--``); <NA> for other calls
 startup     bool           a start-up lookup: the loader, locale, SELinux, a PATH search, the Python
                            interpreter's own start-up (decided by :func:`spykit.startup.startup_mask`)
 =========== ============== ==========================================================
@@ -81,6 +83,8 @@ class TraceMeta:
     selection: list[str] | None = None  # the syscalls= selection, as given
     string_limit: int = 32
     decode_fds: bool = False  # args show fds as strace -y does
+    # every exec call's whole argv and environment, by its row in df: {"row": 12, "argv": [...], "env": {...}}
+    execs: list[dict[str, Any]] = field(default_factory=list)
     stdout: bytes | None = None  # captured output, when asked for
     stderr: bytes | None = None
     version: int = TRACE_FORMAT_VERSION
@@ -172,10 +176,11 @@ class Trace:
         return missing(self.df, startup=startup)
 
     def processes(self) -> pd.DataFrame:
-        """The process tree: pid, parent, every argv it exec'd, exit status or signal, start and end."""
+        """The process tree: pid, parent, every whole argv it exec'd, its environment, exit status or
+        signal, start and end."""
         from .questions import processes
 
-        return processes(self.df, self.events)
+        return processes(self.df, self.events, self.meta.execs)
 
     def network(self) -> pd.DataFrame:
         """What went over sockets: peer address, direction, bytes and payload."""
