@@ -250,8 +250,9 @@ def _add_command(parser: argparse.ArgumentParser) -> None:
 
 def _add_recording_options(parser: argparse.ArgumentParser, string_limit: int = 32) -> None:
     parser.add_argument("-s", dest="string_limit", type=int, default=string_limit, metavar="N",
-                        help=f"keep at most N bytes of each string and payload (default {string_limit}"
-                             f"{', like strace' if string_limit == 32 else ''})")
+                        help=f"show at most N bytes of each string and buffer in the text (default "
+                             f"{string_limit}{', like strace' if string_limit == 32 else ''}); answers keep "
+                             "4096 bytes of each read and write whatever N is")
     parser.add_argument("--save", metavar="FILE.parquet",
                         help="also save the whole trace, to open later with spykit.load()")
 

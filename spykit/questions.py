@@ -21,6 +21,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from .syscalls.captures import DATA_LIMIT
+
 # -- summary -----------------------------------------------------------------------------------
 
 # Text columns of the answers keep their strings in Python objects: comparing them gives the same
@@ -435,7 +437,8 @@ def network(df: pd.DataFrame) -> pd.DataFrame:
     Columns: ``time``, ``pid``, ``syscall``, ``fd``, ``direction`` (``out`` for sending and
     connecting, ``in`` for receiving and accepting, empty for bind and listen), ``local`` and
     ``peer`` addresses (``ip:port``, ``[ipv6]:port``, or a UNIX path), ``bytes`` actually moved,
-    ``data`` (the payload, up to the string limit) and ``error``.
+    ``data`` (the payload, up to the trace's ``data_limit``, 4096 bytes by default: ``bytes``
+    larger than ``len(data)`` means it was cut) and ``error``.
 
     The payload is what the program handed to the kernel. Traffic the program encrypts itself
     (HTTPS, SSH, TLS to a database) therefore shows as noise: random-looking bytes, because the
@@ -496,22 +499,28 @@ WRITES_COLUMNS = {"destination": TEXT, "kind": TEXT, "calls": "int64", "bytes": 
                   "errors": "int64", "first_time": "float64", "first_bytes": "object"}
 
 
-def writes(df: pd.DataFrame, first: int = 64) -> pd.DataFrame:
+def _destinations(rows: pd.DataFrame) -> pd.Series:
+    """Where each write went: the fd's target, or ``fd N`` when it is unknown."""
+    unknown = pd.Series(["fd " + ("?" if pd.isna(f) else str(f)) for f in rows["fd"]], index=rows.index)
+    return rows["path"].astype(object).where(rows["path"].notna(), unknown)
+
+
+def writes(df: pd.DataFrame, first: int = DATA_LIMIT) -> pd.DataFrame:
     """Where the program wrote: one row per destination (file, pipe, socket, terminal), first written first.
 
     Columns: ``destination`` (the fd's target, or ``fd N`` when it is unknown), ``kind``,
     ``calls``, ``bytes`` (written successfully), ``errors``, ``first_time`` and
     ``first_bytes``: the start of what was written, up to ``first`` bytes, joined from the
-    first calls in order. The tracer keeps only the first bytes of each call (the string
-    limit), so joining stops after the first call whose bytes were cut short.
+    first calls in order. The tracer keeps each call's bytes up to the trace's ``data_limit``
+    (4096 by default), so joining stops after the first call whose bytes were cut short.
     Counts the write family (write, writev, pwrite64, ...) and the send family.
+    :func:`written` gives all the bytes of one destination.
     """
     name = df["syscall"].astype("string")
     rows = df[name.isin(WRITE_CALLS | SEND_CALLS)]
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in WRITES_COLUMNS.items()})
-    unknown = pd.Series(["fd " + ("?" if pd.isna(f) else str(f)) for f in rows["fd"]], index=rows.index)
-    destination = rows["path"].astype(object).where(rows["path"].notna(), unknown)
+    destination = _destinations(rows)
     answer = []
     for target, group in rows.groupby(destination.to_numpy(), sort=False):
         ok = group["error"].isna() & ~group["unfinished"]
@@ -520,7 +529,7 @@ def writes(df: pd.DataFrame, first: int = 64) -> pd.DataFrame:
             if not isinstance(data, bytes | bytearray) or len(start) >= first:
                 break
             start += bytes(data)
-            if len(data) < ret:  # cut at the string limit: what follows is unknown
+            if len(data) < ret:  # cut at the data limit: what follows is unknown
                 break
         answer.append({"destination": str(target), "kind": destination_kind(str(target)), "calls": len(group),
                        "bytes": int(group.loc[ok, "ret"].fillna(0).clip(lower=0).sum()),
@@ -528,3 +537,31 @@ def writes(df: pd.DataFrame, first: int = 64) -> pd.DataFrame:
                        "first_bytes": start[:first]})
     table = pd.DataFrame(answer, columns=list(WRITES_COLUMNS)).sort_values("first_time", kind="stable")
     return table.reset_index(drop=True).astype({c: t for c, t in WRITES_COLUMNS.items() if t != "object"})
+
+
+def written(df: pd.DataFrame, destination: str) -> bytes:
+    """Every byte the program wrote to ``destination`` (a value of ``writes()["destination"]``), in order.
+
+    Raises :class:`~spykit.SpykitError` when the destination was never written to, or when some
+    of its calls kept only part of their bytes (more than the trace's ``data_limit``, or after
+    its data budget was spent): the answer would not be the whole of what was written.
+    """
+    from .errors import SpykitError
+
+    name = df["syscall"].astype("string")
+    rows = df[name.isin(WRITE_CALLS | SEND_CALLS)]
+    mine = rows[(_destinations(rows) == destination).to_numpy(dtype=bool)] if len(rows) else rows
+    if mine.empty:
+        known = sorted({str(d) for d in _destinations(rows)}) if len(rows) else []
+        raise SpykitError(f"nothing was written to {destination!r}",
+                          hint="pick a destination from trace.writes()['destination']"
+                               + (f": {', '.join(map(repr, known[:5]))}" if known else ""))
+    ok = mine[mine["error"].isna() & ~mine["unfinished"]]
+    moved = ok["ret"].fillna(0).clip(lower=0).astype("int64")
+    pieces = [bytes(d) if isinstance(d, bytes | bytearray) else b"" for d in ok["data"]]
+    cut = sum(len(p) < int(m) for p, m in zip(pieces, moved, strict=True))
+    if cut:
+        raise SpykitError(f"{cut} of the {len(ok)} writes to {destination!r} kept only part of their bytes",
+                          hint=f"trace again with a larger data_limit= (the largest write moved {int(moved.max())} "
+                               "bytes); the trace's data budget is 64 MiB")
+    return b"".join(p[:int(m)] for p, m in zip(pieces, moved, strict=True))

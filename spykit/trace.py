@@ -22,7 +22,10 @@ category    category       strace's class: file, desc, network, process, signal,
 nr          int32          the system call number on this architecture
 addr        string         socket address named by the call (``127.0.0.1:8000``, a UNIX path)
 data        object         bytes moved by the call (written, sent, read, received), up to
-                           the string limit; None when the call moves no data
+                           ``data_limit`` (default 4096) while the trace's data budget (64 MiB)
+                           lasts, then up to the string limit; None when the call moves no data
+data_complete boolean      ``data`` holds every byte the call moved; False when ``data_limit`` or the
+                           spent budget cut it; <NA> for calls that move no data or failed
 size        Int64          how many bytes the call asked to move (count argument)
 unfinished  bool           the call was still running when the process died or was detached
 tgid        int64          the process (thread group) id the thread belongs to
@@ -82,6 +85,7 @@ class TraceMeta:
     counts: dict[str, int] = field(default_factory=dict)  # exact per-syscall counts, truncated or not
     selection: list[str] | None = None  # the syscalls= selection, as given
     string_limit: int = 32
+    data_limit: int = 4096  # bytes of each data call the data column keeps (spykit.syscalls.captures)
     decode_fds: bool = False  # args show fds as strace -y does
     # every exec call's whole argv and environment, by its row in df: {"row": 12, "argv": [...], "env": {...}}
     execs: list[dict[str, Any]] = field(default_factory=list)
@@ -189,10 +193,21 @@ class Trace:
         return network(self.df)
 
     def writes(self) -> pd.DataFrame:
-        """Per destination (file, pipe, socket, terminal): calls, bytes, the first bytes written."""
+        """Per destination (file, pipe, socket, terminal): calls, bytes, the first bytes written (up to
+        4096); :meth:`written` gives all of them."""
         from .questions import writes
 
         return writes(self.df)
+
+    def written(self, destination: str) -> bytes:
+        """Every byte written to ``destination`` (a value of ``writes()["destination"]``), in order.
+
+        Raises :class:`~spykit.SpykitError` when some of those bytes were not kept (a write larger
+        than ``data_limit``): trace again with a larger ``data_limit=``.
+        """
+        from .questions import written
+
+        return written(self.df, destination)
 
     # -- filtering (spykit.filters): each returns a new Trace --------------------------------
     def filter(

@@ -197,6 +197,38 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "futex": (Capture(3, FIXED, _I, size=TIMESPEC_SIZE),),
 }
 
+# --- the data calls ----------------------------------------------------------------------------
+# Calls that move data: their buffer (BUF), iovec (IOV) or msghdr (MSGHDR) capture keeps up to
+# the trace's data_limit bytes (while its data budget lasts), not just the string limit.
+DATA_CALLS = frozenset({"read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2",
+                        "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg"})
+DATA_LIMIT = 4096  # bytes kept per data call, by default
+DATA_BUDGET = 64 << 20  # bytes of data kept per trace, at most (beyond it, calls keep the string limit)
+
+
+def is_data_capture(name: str, cap: Capture) -> bool:
+    return name in DATA_CALLS and cap.kind in (BUF, IOV, MSGHDR)
+
+
+def iov_chunks(moved: list[int], kept: int) -> list[int]:
+    """How many bytes of each iovec an IOV blob holding ``kept`` data bytes has.
+
+    The tracer reads each iovec up to one per-element limit (the string limit, or the data limit
+    while the budget lasts): find that limit from the total kept, so the blob needs no list of
+    lengths. ``moved`` is what each iovec moved.
+    """
+    if kept >= sum(moved):
+        return list(moved)
+    low, high = 0, max(moved, default=0)
+    while low < high:  # the smallest per-element limit that accounts for every kept byte
+        mid = (low + high) // 2
+        if sum(min(m, mid) for m in moved) >= kept:
+            high = mid
+        else:
+            low = mid + 1
+    return [min(m, low) for m in moved]
+
+
 # --- what the tracer tracks per call -------------------------------------------------------
 # The argument holding the path a call names (first path when there are two).
 PATH_ARG: dict[str, int] = {

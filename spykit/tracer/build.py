@@ -21,10 +21,8 @@ from ..trace import Trace, TraceMeta
 from .recorder import NO_FD, NO_STR, Recorder
 
 # Calls that move data, and where their bytes are: the capture holding them.
-_DATA_CALLS = ("read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2",
-               "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg")
 _DATA_CAPTURE: dict[str, C.Capture] = {
-    name: next(c for c in C.CAPTURES[name] if c.kind in (C.BUF, C.IOV, C.MSGHDR)) for name in _DATA_CALLS
+    name: next(c for c in C.CAPTURES[name] if C.is_data_capture(name, c)) for name in sorted(C.DATA_CALLS)
 }
 _ADDR_CAPTURE: dict[str, C.Capture] = {
     name: next(c for c in caps if c.kind in (C.SOCKADDR, C.SOCKADDR_OUT))
@@ -39,19 +37,36 @@ TEXT = pd.StringDtype("python")
 EVENT_COLUMNS = ["time", "pid", "kind", "signal", "status", "child", "how", "text"]
 
 
-def _iov_data(blob: bytes) -> tuple[bytes, int]:
-    """(the data bytes, the total of the iovec lengths) from an IOV blob."""
+def _iov_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
+    """(the data bytes, the total of the iovec lengths) from an IOV blob.
+
+    The data is what the iovecs held, in order, up to the first one the tracer cut: each iovec
+    is kept up to a per-element limit, so the bytes after a cut one do not follow on from it.
+    ``moved_total`` is how many bytes the call moved (None: every iovec whole, as for writev).
+    """
     (count,) = struct.unpack_from("<I", blob, 0)
     head = 4 + 16 * count
-    total = sum(struct.unpack_from("<Q", blob, 4 + 16 * i + 8)[0] for i in range(count))
-    return blob[head:], total
+    lengths = [struct.unpack_from("<Q", blob, 4 + 16 * i + 8)[0] for i in range(count)]
+    left = sum(lengths) if moved_total is None else max(moved_total, 0)
+    moved = []
+    for length in lengths:
+        moved.append(min(length, left))
+        left -= moved[-1]
+    data = blob[head:]
+    kept = C.iov_chunks(moved, len(data))
+    end = 0
+    for went, have in zip(moved, kept, strict=True):
+        end += have
+        if have < went:
+            break
+    return data[:end], sum(lengths)
 
 
-def _msghdr_data(blob: bytes) -> tuple[bytes, int]:
+def _msghdr_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
     namelen = struct.unpack_from("<I", blob, 8)[0]
     head = struct.calcsize("<QIQQQi")
     rest = blob[head + min(namelen, 128):]
-    return _iov_data(rest) if len(rest) >= 4 else (b"", 0)
+    return _iov_data(rest, moved_total) if len(rest) >= 4 else (b"", 0)
 
 
 _ENTRY_DTYPE = np.dtype([("nr", "<u8"), ("args", "<u8", (6,))])
@@ -181,7 +196,8 @@ def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
     return first
 
 
-def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -> pd.DataFrame:
+def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
+                data_limit: int = C.DATA_LIMIT) -> pd.DataFrame:
     """The ``Trace.df`` of a recording.
 
     Programs repeat themselves (a loop reads into the same buffer again and again), so the rows
@@ -258,9 +274,14 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, nrs)], dtype=classes)
 
     data_col = np.full(n, None, dtype=object)
+    data_len = np.full(n, -1, dtype=np.int64)  # bytes kept in `data`; -1: none
     size_col = np.full(n, -1, dtype=np.int64)
     addr_col = np.full(n, None, dtype=object)
-    objects = np.array(blobs.objects + [None], dtype=object)  # index -1: unreadable
+    # A data blob is read up to the string limit at least (the args text shows that much): the
+    # data column keeps at most data_limit of it.
+    kept = [o if len(o) <= data_limit else o[:data_limit] for o in blobs.objects]
+    data_objects = np.array(kept + [None], dtype=object)  # index -1: unreadable
+    data_lengths = np.array([len(o) for o in kept] + [-1], dtype=np.int64)
     for nr in present.tolist():
         name = names_by_nr[nr]
         data_cap = _DATA_CAPTURE.get(name)
@@ -274,16 +295,21 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
             mine = (blobs.keys == C.blob_key(data_cap)) & (nrs[blobs.rows] == nr)
             rows, cids = blobs.rows[mine], blobs.content[mine]
             if data_cap.kind == C.BUF:
-                data_col[rows] = objects[cids]
+                data_col[rows] = data_objects[cids]
+                data_len[rows] = data_lengths[cids]
             else:  # iovec and msghdr blobs carry a header before the data: parse each distinct one
                 parse = _iov_data if data_cap.kind == C.IOV else _msghdr_data
-                parsed: dict[int, tuple[bytes, int]] = {}
+                by_ret = data_cap.total_arg == C.RET  # a receiving call: its result says how much came
+                parsed: dict[tuple[int, int], tuple[bytes, int]] = {}
                 for row, cid in zip(rows.tolist(), cids.tolist(), strict=True):
                     if cid < 0:
                         continue
-                    if cid not in parsed:
-                        parsed[cid] = parse(blobs.objects[cid])
-                    data_col[row], size_col[row] = parsed[cid]
+                    moved = int(rets[row]) if by_ret else -1
+                    if (cid, moved) not in parsed:
+                        data, size = parse(blobs.objects[cid], moved if by_ret else None)
+                        parsed[(cid, moved)] = (data[:data_limit], size)
+                    data_col[row], size_col[row] = parsed[(cid, moved)]
+                    data_len[row] = len(data_col[row])
         if addr_cap is not None:
             mine = (blobs.keys == C.blob_key(addr_cap)) & (nrs[blobs.rows] == nr)
             shown: dict[int, str | None] = {}
@@ -303,6 +329,9 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     ret_col = _nullable_ints(rets, ~done)
     fd_col = _nullable_ints(fds, fds == NO_FD)
     size_arr = _nullable_ints(size_col, size_col < 0)
+    # whole when every byte the call moved is kept; unknown where no data was kept or it failed
+    complete = pd.arrays.BooleanArray(data_len >= rets, (data_len < 0) | ~done | (errs != 0))
+    del data_len
     # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
     # add a transient third of the frame's size to the peak memory of a big build.
     frame = pd.DataFrame({
@@ -319,6 +348,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
         "nr": nrs.astype(np.int32),
         "addr": _text(addr_col),
         "data": pd.Series(data_col, dtype=object, copy=False),
+        "data_complete": complete,
         "size": size_arr,
         "unfinished": ~done,
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
@@ -410,5 +440,6 @@ def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
     meta.truncated = rec.truncated
     meta.execs = exec_values(rec)
     meta.counts = {syscall_name(nr): c for nr, c in sorted(rec.all_counts().items(), key=lambda kv: -kv[1])}
-    return Trace(build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds), build_events(rec), meta)
+    df = build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds, data_limit=meta.data_limit)
+    return Trace(df, build_events(rec), meta)
 
