@@ -37,6 +37,9 @@ TEXT = pd.StringDtype("python")
 EVENT_COLUMNS = ["time", "pid", "kind", "signal", "status", "child", "how", "text"]
 
 
+_INT64_MAX = (1 << 63) - 1
+
+
 def _iov_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
     """(the data bytes, the total of the iovec lengths) from an IOV blob.
 
@@ -59,7 +62,10 @@ def _iov_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
         end += have
         if have < went:
             break
-    return data[:end], sum(lengths)
+    total = sum(lengths)
+    # The lengths are the program's own numbers, up to SIZE_MAX each (the kernel then fails the
+    # call with EINVAL): a total past what the int64 `size` column holds is unknown there (-1).
+    return data[:end], total if total <= _INT64_MAX else -1
 
 
 def _msghdr_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
