@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .flags.paths import PATH_SLOTS
+
 # What lies behind the pointer.
 PATH = 1  # NUL-terminated string, read up to PATH_MAX (strace never cuts paths)
 STR = 2  # NUL-terminated string, read up to the string limit + 1 (so a cut is visible)
@@ -68,6 +70,7 @@ OPEN_HOW_SIZE = 24
 TERMIOS_SIZE = 36  # struct termios (asm-generic/termbits.h); winsize and int requests use a prefix
 FLOCK_SIZE = 32
 SOCKOPT_SIZE = 64
+STATFS_SIZE = 120
 RUSAGE_TIMES_SIZE = 32  # ru_utime and ru_stime, all strace shows of a struct rusage by default
 
 _I, _X = False, True  # read at entry / at exit
@@ -83,7 +86,6 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "fstat": (Capture(1, FIXED, _X, size=STAT_SIZE),),
     "newfstatat": (Capture(1, PATH), Capture(2, FIXED, _X, size=STAT_SIZE)),
     "statx": (Capture(1, PATH), Capture(4, FIXED, _X, size=STATX_SIZE)),
-    "statfs": (Capture(0, PATH),),
     "access": (Capture(0, PATH),),
     "faccessat": (Capture(1, PATH),),
     "faccessat2": (Capture(1, PATH),),
@@ -117,13 +119,29 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "getdents64": (Capture(1, DIRENTS, _X, RET),),  # strace shows only the entry count by default
     "getdents": (Capture(1, DIRENTS, _X, RET),),
     "inotify_add_watch": (Capture(1, PATH),),
-    "getxattr": (Capture(0, PATH), Capture(1, STR)),
-    "lgetxattr": (Capture(0, PATH), Capture(1, STR)),
-    "setxattr": (Capture(0, PATH), Capture(1, STR)),
-    "listxattr": (Capture(0, PATH),),
-    "llistxattr": (Capture(0, PATH),),
-    "mount": (Capture(0, PATH), Capture(1, PATH), Capture(2, STR)),
+    # extended attributes: the name, and the value (read at exit up to what the call returned)
+    "getxattr": (Capture(0, PATH), Capture(1, STR), Capture(2, BUF, _X, RET)),
+    "lgetxattr": (Capture(0, PATH), Capture(1, STR), Capture(2, BUF, _X, RET)),
+    "fgetxattr": (Capture(1, STR), Capture(2, BUF, _X, RET)),
+    "setxattr": (Capture(0, PATH), Capture(1, STR), Capture(2, BUF, _I, 3)),
+    "lsetxattr": (Capture(0, PATH), Capture(1, STR), Capture(2, BUF, _I, 3)),
+    "fsetxattr": (Capture(1, STR), Capture(2, BUF, _I, 3)),
+    "listxattr": (Capture(0, PATH), Capture(1, BUF, _X, RET)),
+    "llistxattr": (Capture(0, PATH), Capture(1, BUF, _X, RET)),
+    "flistxattr": (Capture(1, BUF, _X, RET),),
+    "removexattr": (Capture(0, PATH), Capture(1, STR)),
+    "lremovexattr": (Capture(0, PATH), Capture(1, STR)),
+    "fremovexattr": (Capture(1, STR),),
+    "getxattrat": (Capture(1, PATH), Capture(3, STR)),
+    "setxattrat": (Capture(1, PATH), Capture(3, STR)),
+    "removexattrat": (Capture(1, PATH), Capture(3, STR)),
+    "mount": (Capture(0, PATH), Capture(1, PATH), Capture(2, STR), Capture(4, STR)),
     "umount2": (Capture(0, PATH),),
+    "statfs": (Capture(0, PATH), Capture(1, FIXED, _X, size=STATFS_SIZE)),
+    "fstatfs": (Capture(1, FIXED, _X, size=STATFS_SIZE),),
+    "utime": (Capture(0, PATH), Capture(1, FIXED, _I, size=16)),
+    "utimes": (Capture(0, PATH), Capture(1, FIXED, _I, size=2 * 16)),
+    "futimesat": (Capture(1, PATH), Capture(2, FIXED, _I, size=2 * 16)),
     # descriptors and data
     "read": (Capture(1, BUF, _X, RET),),
     "pread64": (Capture(1, BUF, _X, RET),),
@@ -196,6 +214,21 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "clock_gettime": (Capture(1, FIXED, _X, size=TIMESPEC_SIZE),),
     "futex": (Capture(3, FIXED, _I, size=TIMESPEC_SIZE),),
 }
+
+
+
+def _read_every_path(captures: dict[str, tuple[Capture, ...]]) -> None:
+    """Every path argument of ``PATH_SLOTS`` read at entry, the first one first (it fills `path`)."""
+    for name, slots in PATH_SLOTS.items():
+        have = captures.get(name, ())
+        missing = tuple(Capture(slot, PATH) for slot in slots
+                        if not any(c.slot == slot and not c.at_exit for c in have))
+        ordered = sorted((c for c in missing + have if c.kind == PATH and not c.at_exit),
+                         key=lambda c: slots.index(c.slot) if c.slot in slots else 9)
+        captures[name] = tuple(ordered) + tuple(c for c in have if c not in ordered)
+
+
+_read_every_path(CAPTURES)
 
 # --- the data calls ----------------------------------------------------------------------------
 # Calls that move data: their buffer (BUF), iovec (IOV) or msghdr (MSGHDR) capture keeps up to

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 
 from ptrace.syscall.prototypes import SYSCALL_PROTOTYPES
 
-from . import desc, files, memory, misc, network, process, signals, time
+from . import desc, files, memory, misc, network, paths, process, signals, time
 from .common import Call, Decoder, Unfinished, hexaddr, signed32, signed64
 from .network import short_address
 from .notes import result_note
 
 DECODERS: dict[str, Decoder] = {}
-for _family in (files, desc, network, process, memory, signals, time, misc):
+for _family in (files, paths, desc, network, process, memory, signals, time, misc):
     DECODERS.update(_family.DECODERS)
 
 __all__ = ["DECODERS", "render_args", "result_note", "short_address"]
