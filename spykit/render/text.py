@@ -54,6 +54,10 @@ def _several_pids(trace: Trace) -> bool:
     return len(seen) > 1
 
 
+# strace's names for the three tables' modes
+_PERSONALITY = {"x86_64": "64 bit", "i386": "32 bit", "x32": "x32"}
+
+
 def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = False,
                   pids: bool | None = None, events: bool = True, limit: int | None = None) -> str:
     """The trace as strace would print it, calls and process events interleaved by time.
@@ -76,8 +80,14 @@ def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = F
         return (pid_prefix(pid) if with_pids else "") + clock
 
     columns = df[["time", "pid", "syscall", "args", "ret", "error", "duration", "unfinished"]]
-    for order, (time, pid, syscall, args, ret, error, duration, unfinished) in enumerate(
-            columns.itertuples(index=False)):
+    abis = df["abi"].astype(object).tolist() if "abi" in df.columns else [None] * len(df)
+    mode: dict[int, str] = {}  # each process's table so far: strace says when a call changes it
+    for order, ((time, pid, syscall, args, ret, error, duration, unfinished), abi) in enumerate(
+            zip(columns.itertuples(index=False), abis, strict=True)):
+        if abi is not None and not pd.isna(abi) and mode.get(int(pid), "x86_64") != abi:
+            mode[int(pid)] = abi
+            entries.append((float(time), 0, order, head(int(pid), float(time))
+                            + f"[ Process PID={int(pid)} runs in {_PERSONALITY[abi]} mode. ]"))
         ret, error = (None, None) if unfinished else (_value(ret), _value(error))
         result = format_result(str(syscall), ret, error)
         shown = _value(duration) if durations and not unfinished else None

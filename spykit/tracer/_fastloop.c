@@ -36,6 +36,8 @@
 #define OP_EXIT 2
 #define SYSCALL_STOP_SIG (SIGTRAP | 0x80) /* with PTRACE_O_TRACESYSGOOD */
 #define INFO_UNION 24                     /* offset of the entry/exit union in the info */
+#define INFO_ARCH 4                       /* offset of the u32 arch (AUDIT_ARCH_*) */
+#define AUDIT_ARCH_X86_64 0xC000003EU     /* the only table the plans are for: i386 and x32 go to Python */
 #define ENTRY_BYTES 56                    /* nr and six arguments */
 #define EXIT_BYTES 9                      /* rval and is_error */
 #define PAGE 4096
@@ -562,8 +564,11 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
         int keeps_maps = 0;
         if (op == OP_ENTRY && recording) {
             uint64_t nr;
+            uint32_t arch;
             memcpy(&nr, info + INFO_UNION, 8);
-            const spec_t *s = nr < (uint64_t)L->n_specs ? &L->specs[nr] : NULL;
+            memcpy(&arch, info + INFO_ARCH, 4);
+            /* plans are by x86_64 number: i386's 5 is open, not fstat; Python names other tables' calls */
+            const spec_t *s = nr < (uint64_t)L->n_specs && arch == AUDIT_ARCH_X86_64 ? &L->specs[nr] : NULL;
             keeps_maps = s != NULL && s->keeps_maps;
             if (!keeps_maps)
                 forget_pages(L);

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..startup import startup_mask
+from ..syscalls import abi as A
 from ..syscalls import captures as C
 from ..syscalls.errnos import errno_name
 from ..syscalls.flags.words import WORD_CALLS, flag_words
@@ -202,6 +203,25 @@ def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
     return first
 
 
+@functools.cache
+def _abi_dtype() -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(A.ABI_NAMES))
+
+
+def _call_keys(nrs: np.ndarray, abis: np.ndarray):
+    """One int64 per row standing for its call (table and number), and the way back to (abi, nr).
+
+    Nearly every trace is x86_64 only: then the key is the number itself. With calls of other
+    tables, whose numbers mean other calls (i386's 5 is open, x86_64's fstat), the key is a hash
+    of both."""
+    if not abis.any():
+        return nrs, lambda key: (A.X86_64, key)
+    keys = _row_hashes([nrs, abis]).view(np.int64)
+    _uniq, first = np.unique(keys, return_index=True)
+    pairs = {int(keys[i]): (int(abis[i]), int(nrs[i])) for i in first.tolist()}
+    return keys, pairs.__getitem__
+
+
 def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
                 data_limit: int = C.DATA_LIMIT) -> pd.DataFrame:
     """The ``Trace.df`` of a recording.
@@ -235,10 +255,14 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     path_ids = _sparse(n, rec.path_row, rec.path_id, NO_STR)
     path_ids = np.where(path_ids == NO_STR, desc_ids, path_ids)
     fds = _sparse(n, rec.fd_row, rec.fd_val, NO_FD)
+    abis = np.zeros(n, dtype=np.int8)  # the table of each call (spykit.syscalls.abi): x86_64 but a few
+    if len(rec.abi_row):
+        abis[np.frombuffer(rec.abi_row, dtype=np.int32)] = np.frombuffer(rec.abi_val, dtype=np.int8)
+    keys, call_of_key = _call_keys(nrs, abis)
     blobs = _Blobs(rec, n)
 
     # Group the rows that decode the same, and decode one row of each group.
-    codes, uniques = pd.factorize(_row_hashes([nrs, *(argv[:, a] for a in range(6)), done, rets, errs, desc_ids,
+    codes, uniques = pd.factorize(_row_hashes([keys, *(argv[:, a] for a in range(6)), done, rets, errs, desc_ids,
                                                blobs.row_sig]))
     blobs.row_sig = None  # 8 bytes a row, no longer needed
     k = len(uniques)
@@ -249,7 +273,8 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     strings = rec.strings
     blobs_of = blobs.for_rows(first)
     for i in first.tolist():
-        name = syscall_name(int(nrs[i]))
+        abi = int(abis[i])
+        name = A.call_name(abi, int(nrs[i]))
         args = tuple(int(a) for a in argv[i])
         row_blobs = blobs_of[i]
         finished = bool(done[i])
@@ -258,10 +283,12 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
         desc_id = int(desc_ids[i])
         fd_path = strings[desc_id] if desc_id != NO_STR else None
         rendered_args.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit,
-                                         fd_path=fd_path, decode_fds=decode_fds))
-        note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) if finished and not err else ""
+                                         fd_path=fd_path, decode_fds=decode_fds, abi=abi))
+        portable = not abi or name in A.PORTABLE_DECODERS
+        note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) \
+            if finished and not err and portable else ""
         rendered_notes.append(note or None)
-        group_flags.append(flag_words(name, args) if name in WORD_CALLS else None)
+        group_flags.append(flag_words(name, args) if name in WORD_CALLS and portable else None)
     args_col = np.array(rendered_args, dtype=object)[codes] if n else np.empty(0, dtype=object)
     note_col = np.array(rendered_notes, dtype=object)[codes] if n else np.empty(0, dtype=object)
     flag_codes, flag_texts = pd.factorize(np.array(group_flags, dtype=object), use_na_sentinel=True)
@@ -269,15 +296,15 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
                                           categories=pd.CategoricalDtype(list(flag_texts)).categories)
 
     # Names, classes, and the data and addresses some calls carry, by lookup tables over numbers.
-    present = np.unique(nrs)
-    names_by_nr = {int(nr): syscall_name(int(nr)) for nr in present}
+    present = np.unique(keys)
+    names_by_nr = {int(key): A.call_name(*call_of_key(int(key))) for key in present}
     extra = sorted({nm for nm in names_by_nr.values() if nm not in SYSCALL_NUMBERS})
     categories, name_code = _categories((*ALL_NAMES, *extra))
     syscall_codes = np.array([name_code[names_by_nr[int(nr)]] for nr in present], dtype=np.int64)
-    syscall_col = pd.Categorical.from_codes(syscall_codes[np.searchsorted(present, nrs)], dtype=categories)
+    syscall_col = pd.Categorical.from_codes(syscall_codes[np.searchsorted(present, keys)], dtype=categories)
     classes, class_code = _categories(tuple(CATEGORIES))
     class_codes = np.array([class_code[category_of(names_by_nr[int(nr)])] for nr in present], dtype=np.int64)
-    category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, nrs)], dtype=classes)
+    category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, keys)], dtype=classes)
 
     data_col = np.full(n, None, dtype=object)
     data_len = np.full(n, -1, dtype=np.int64)  # bytes kept in `data`; -1: none
@@ -294,11 +321,11 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
         addr_cap = _ADDR_CAPTURE.get(name)
         if data_cap is None and addr_cap is None:
             continue
-        rows_of_call = np.flatnonzero(nrs == nr)
+        rows_of_call = np.flatnonzero(keys == nr)
         if name in _COUNT_ARG:
             size_col[rows_of_call] = argv[rows_of_call, _COUNT_ARG[name]].astype(np.int64)
         if data_cap is not None:
-            mine = (blobs.keys == C.blob_key(data_cap)) & (nrs[blobs.rows] == nr)
+            mine = (blobs.keys == C.blob_key(data_cap)) & (keys[blobs.rows] == nr)
             rows, cids = blobs.rows[mine], blobs.content[mine]
             if data_cap.kind == C.BUF:
                 data_col[rows] = data_objects[cids]
@@ -317,7 +344,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
                     data_col[row], size_col[row] = parsed[(cid, moved)]
                     data_len[row] = len(data_col[row])
         if addr_cap is not None:
-            mine = (blobs.keys == C.blob_key(addr_cap)) & (nrs[blobs.rows] == nr)
+            mine = (blobs.keys == C.blob_key(addr_cap)) & (keys[blobs.rows] == nr)
             shown: dict[int, str | None] = {}
             for row, cid in zip(blobs.rows[mine].tolist(), blobs.content[mine].tolist(), strict=True):
                 if cid < 0:
@@ -360,6 +387,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
         "note": _text(note_col),
         "flags": flags_col,
+        "abi": pd.Categorical.from_codes(abis.astype(np.int64), dtype=_abi_dtype()),
     }, copy=False)
     frame["startup"] = startup_mask(frame)
     return frame
@@ -414,6 +442,9 @@ def exec_values(rec: Recorder) -> list[dict]:
     if not n or not len(rec.blob_row):
         return []
     nrs = np.frombuffer(rec.entry_raw, dtype=_ENTRY_DTYPE, count=n)["nr"].astype(np.int64)
+    if len(rec.abi_row):  # an i386 or x32 call's number means another call: never one of these
+        nrs = nrs.copy()
+        nrs[np.frombuffer(rec.abi_row, dtype=np.int32)] = -1
     keys_of_nr = {int(nr): _EXEC_ARRAYS[syscall_name(int(nr))] for nr in np.unique(nrs).tolist()
                   if syscall_name(int(nr)) in _EXEC_ARRAYS}
     if not keys_of_nr:
@@ -445,7 +476,10 @@ def exec_values(rec: Recorder) -> list[dict]:
 def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
     meta.truncated = rec.truncated
     meta.execs = exec_values(rec)
-    meta.counts = {syscall_name(nr): c for nr, c in sorted(rec.all_counts().items(), key=lambda kv: -kv[1])}
+    meta.counts = {}
+    for key, count in sorted(rec.all_counts().items(), key=lambda kv: -kv[1]):
+        name = A.call_name(*A.split_key(key))
+        meta.counts[name] = meta.counts.get(name, 0) + count  # i386's open counts with x86_64's
     df = build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds, data_limit=meta.data_limit)
     return Trace(df, build_events(rec), meta)
 

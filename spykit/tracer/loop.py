@@ -28,6 +28,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 
+from ..syscalls import abi as A
 from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
@@ -85,9 +86,10 @@ class _CallPlan:
     __slots__ = ("nr", "entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
                  "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range", "fast")
 
-    def __init__(self, nr: int, name: str, mem: MemoryReader, string_limit: int, data: DataLimit | None = None):
+    def __init__(self, nr: int, name: str, mem: MemoryReader, string_limit: int, data: DataLimit | None = None,
+                 caps: tuple[C.Capture, ...] | None = None):
         self.nr = nr
-        caps = C.CAPTURES.get(name, ())
+        caps = C.CAPTURES.get(name, ()) if caps is None else caps
 
         def reader(c: C.Capture):
             return make_reader(c, mem, string_limit, data if C.is_data_capture(name, c) else None)
@@ -172,6 +174,11 @@ class Tracer:
                 if nr is not None and not self.selected[nr]:
                     self.tracked[nr] = 1
         self.plans: list[_CallPlan | None] = [None] * _TABLE_SIZE
+        # Calls of the i386 and x32 tables and numbers no table knows go by name: (abi, nr) ->
+        # (plan or None, recorded?). `open` selected selects i386's open (5) as well.
+        self.selected_names = None if selected is None else {A.call_name(A.X86_64, nr) for nr in selected}
+        self.tracks_fds = any(self.tracked)
+        self.foreign_plans: dict[tuple[int, int], tuple[_CallPlan | None, bool]] = {}
         self.tgid: dict[int, int] = {}  # every live tracee: tid -> process id
         # tid -> (row or -1, plan, args or None, sockaddr length offered) of a call in progress
         self.pending: dict[int, tuple] = {}
@@ -206,6 +213,11 @@ class Tracer:
     def stopped_numbers(self) -> set[int]:
         """What a seccomp filter must stop: the selected calls, and those followed for the fd table."""
         return {nr for nr in range(_TABLE_SIZE) if self.selected[nr] or self.tracked[nr]}
+
+    def stopped_i386_numbers(self) -> set[int]:
+        """The same for i386 calls (a filter sees their own numbers): the calls of those names."""
+        names = {A.call_name(A.X86_64, nr) for nr in self.stopped_numbers()}
+        return A.numbers_for(names, A.I386)
 
     def options(self) -> int:
         opts = L.PTRACE_O_TRACESYSGOOD | L.PTRACE_O_TRACEEXEC
@@ -322,6 +334,16 @@ class Tracer:
                 self._teach(self._fast, plan)
         return plan
 
+    def _foreign_plan(self, abi: int, nr: int) -> tuple[_CallPlan | None, bool]:
+        name = A.call_name(abi, nr)
+        record = self.selected_names is None or name in self.selected_names
+        followed = record or (self.tracks_fds and name in C.FD_CHANGERS)
+        # nr -1: the C loop finds its plans by x86_64 number, and must leave this call's exit to Python
+        plan = _CallPlan(-1, name, self.mem, self.string_limit, self.data, caps=A.portable_captures(name, abi)) \
+            if followed else None
+        self.foreign_plans[(abi, nr)] = (plan, record)
+        return plan, record
+
     def _entry(self, tid: int, t: float, info: L.SyscallInfo) -> None:
         nr = info.nr
         if nr == MARKER_SYSCALL and self.markers and tid == self.root:
@@ -340,22 +362,31 @@ class Tracer:
                 return
         if not self.recording:
             # A launched program is recorded from its first execve: what came before was ours.
-            if tid == self.root and nr in (59, 322):  # execve, execveat
+            if tid == self.root and nr in (59, 322) and info.arch == A.AUDIT_ARCH_X86_64:  # execve, execveat
                 self.recording = True
             else:
                 self.pending[tid] = _SKIPPED
                 return
-        if nr >= _TABLE_SIZE or not self.selected[nr]:
-            if nr < _TABLE_SIZE and self.tracked[nr]:
+        abi = A.X86_64
+        if nr >= _TABLE_SIZE or info.arch != A.AUDIT_ARCH_X86_64:
+            # an i386 or x32 call, or a number no table knows: a row all the same, by name
+            abi = A.abi_of(info.arch, nr)
+            plan, record = self.foreign_plans.get((abi, nr)) or self._foreign_plan(abi, nr)
+            if not record:
+                self.pending[tid] = _SKIPPED if plan is None else (-1, plan, _unpack_args(self._view, 32), None)
+                return
+        elif not self.selected[nr]:
+            if self.tracked[nr]:
                 plan = self.plans[nr] or self._plan(nr)
                 self.pending[tid] = (-1, plan, _unpack_args(self._view, 32), None)
             else:
                 self.pending[tid] = _SKIPPED
             return
+        else:
+            plan = self.plans[nr] or self._plan(nr)
         rec = self.rec
         tgid = self.tgid[tid]
-        row = rec.start_row(t, tid, tgid, nr, self._entry_bytes)
-        plan = self.plans[nr] or self._plan(nr)
+        row = rec.start_row(t, tid, tgid, nr, self._entry_bytes, abi)
         if row < 0 or not plan.needs_args:
             self.pending[tid] = (row, plan, None, None)
             return
