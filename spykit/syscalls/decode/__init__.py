@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from ptrace.syscall.prototypes import SYSCALL_PROTOTYPES
 
-from ..abi import I386, PORTABLE_DECODERS
+from ..abi import I386, PORTABLE_DECODERS, X32
 from ..i386 import I386_SYSCALLS
 from . import desc, files, memory, misc, network, paths, process, signals, time
 from .common import Call, Decoder, Unfinished, hexaddr, signed32, signed64
@@ -86,6 +86,8 @@ def render_args(name: str, args: tuple[int, ...], ret: int | None, errno: int | 
     """
     if abi and name not in PORTABLE_DECODERS:
         return ", ".join(_hex_args(args, _foreign_arg_count(abi, name)))
+    if abi == X32:  # strace reads an x32 program's memory through 32-bit pointers only
+        blobs = {key: blob for key, blob in blobs.items() if args[key % 8] <= 0xFFFFFFFF}
     call = Call(name, args, ret, errno, blobs, string_limit, fd_path, decode_fds)
     decoder = DECODERS.get(name, generic)
     parts: list[str] = []
