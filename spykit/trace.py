@@ -19,7 +19,7 @@ duration    float64        seconds from entry to exit; NaN when unfinished
 path        string         the file the call names, or the fd's target (``strace -y``)
 fd          Int64          the fd the call uses or returns
 category    category       strace's class: file, desc, network, process, signal, memory, ipc, ...
-nr          int32          the system call number on this architecture
+nr          int32          the system call number, in the table of ``abi``
 addr        string         socket address named by the call (``127.0.0.1:8000``, a UNIX path)
 data        object         bytes moved by the call (written, sent, read, received), up to
                            ``data_limit`` (default 4096) while the trace's data budget (64 MiB)
@@ -34,6 +34,8 @@ flags       category       a file call's flags and mode in words, from its numer
                            (``write, create, truncate; mode rw-r--r--``); <NA> for other calls
 startup     bool           a start-up lookup: the loader, locale, SELinux, a PATH search, the Python
                            interpreter's own start-up (decided by :func:`spykit.startup.startup_mask`)
+abi         category       the table the call's number belongs to: ``x86_64``, ``i386`` (``int $0x80``,
+                           a 32-bit program: 5 is ``open`` there) or ``x32`` (spykit.syscalls.abi)
 =========== ============== ==========================================================
 
 ``Trace.events`` has one row per thing that happened to a process rather than a

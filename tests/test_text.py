@@ -144,3 +144,24 @@ def test_format_table_shows_bytes_argv_and_missing_values_readably():
     assert "None" not in out[2] and "nan" not in out[2] and "<NA>" not in out[2]
     assert text.format_table(table.iloc[0:0], empty="nothing") == "nothing"
     assert text.show_bytes(b"x" * 100, width=20) == "b'" + "x" * 15 + "..."  # 20 characters in all
+
+
+def test_fcntl_flag_results_read_as_strace_shows_them():
+    """`= 0x1 (flags FD_CLOEXEC)`: the text passes the arguments and the note on (it once showed `= 1`)."""
+    trace = make_trace([call("fcntl", "3, F_GETFD", ret=1), call("fcntl", "3, F_GETFL", ret=0x8002)])
+    trace.df["note"] = pd.array([" (flags FD_CLOEXEC)", " (flags O_RDWR|O_LARGEFILE)"], dtype="string")
+    out = str(trace).splitlines()
+    assert out == ["fcntl(3, F_GETFD)                       = 0x1 (flags FD_CLOEXEC)",
+                   "fcntl(3, F_GETFL)                       = 0x8002 (flags O_RDWR|O_LARGEFILE)"]
+
+
+def test_a_change_of_table_is_marked_as_strace_marks_it():
+    rows = [call("getpid", "", ret=7, pid=7), call("open", '"/x", O_RDONLY', error="ENOENT", pid=7, abi="i386"),
+            call("getpid", "", ret=7, pid=7)]
+    assert str(make_trace(rows)).splitlines() == [
+        "getpid()                                = 7",
+        "[ Process PID=7 runs in 32 bit mode. ]",
+        'open("/x", O_RDONLY)                    = -1 ENOENT (No such file or directory)',
+        "[ Process PID=7 runs in 64 bit mode. ]",
+        "getpid()                                = 7",
+    ]

@@ -82,14 +82,16 @@ def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = F
     columns = df[["time", "pid", "syscall", "args", "ret", "error", "duration", "unfinished"]]
     abis = df["abi"].astype(object).tolist() if "abi" in df.columns else [None] * len(df)
     mode: dict[int, str] = {}  # each process's table so far: strace says when a call changes it
-    for order, ((time, pid, syscall, args, ret, error, duration, unfinished), abi) in enumerate(
-            zip(columns.itertuples(index=False), abis, strict=True)):
+    notes = df["note"].astype(object).tolist() if "note" in df.columns else [None] * len(df)
+    for order, ((time, pid, syscall, args, ret, error, duration, unfinished), abi, note) in enumerate(
+            zip(columns.itertuples(index=False), abis, notes, strict=True)):
         if abi is not None and not pd.isna(abi) and mode.get(int(pid), "x86_64") != abi:
             mode[int(pid)] = abi
             entries.append((float(time), 0, order, head(int(pid), float(time))
                             + f"[ Process PID={int(pid)} runs in {_PERSONALITY[abi]} mode. ]"))
         ret, error = (None, None) if unfinished else (_value(ret), _value(error))
-        result = format_result(str(syscall), ret, error)
+        # (the arguments tell fcntl's flag results apart; the note is what strace adds after them)
+        result = format_result(str(syscall), ret, error, None if _value(args) is None else str(args), note)
         shown = _value(duration) if durations and not unfinished else None
         line = syscall_line(str(syscall), "" if _value(args) is None else str(args), result,
                             prefix=head(int(pid), float(time)), duration=shown)

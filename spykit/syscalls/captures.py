@@ -71,6 +71,8 @@ TERMIOS_SIZE = 36  # struct termios (asm-generic/termbits.h); winsize and int re
 FLOCK_SIZE = 32
 SOCKOPT_SIZE = 64
 STATFS_SIZE = 120
+SYSINFO_SIZE = 112
+STACK_T_SIZE = 24
 RUSAGE_TIMES_SIZE = 32  # ru_utime and ru_stime, all strace shows of a struct rusage by default
 
 _I, _X = False, True  # read at entry / at exit
@@ -205,6 +207,15 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "uname": (Capture(0, FIXED, _X, size=UTSNAME_SIZE),),
     "prlimit64": (Capture(2, FIXED, _I, size=RLIMIT_SIZE), Capture(3, FIXED, _X, size=RLIMIT_SIZE)),
     "getrlimit": (Capture(1, FIXED, _X, size=RLIMIT_SIZE),),
+    "sysinfo": (Capture(0, FIXED, _X, size=SYSINFO_SIZE),),
+    "sigaltstack": (Capture(0, FIXED, _I, size=STACK_T_SIZE), Capture(1, FIXED, _X, size=STACK_T_SIZE)),
+    "sched_getaffinity": (Capture(2, BUF, _X, RET),),
+    "sched_setaffinity": (Capture(2, BUF, _I, 1),),
+    "getgroups": (Capture(1, ARRAY, _X, RET, size=4),),
+    "setgroups": (Capture(1, ARRAY, _I, 0, size=4),),
+    "ptrace": (Capture(3, FIXED, _X, size=8),),  # PEEK* requests: the word read, at *data
+    # prctl: PR_SET_NAME's name (a string), PR_GET_NAME's and PR_GET_PDEATHSIG's answers
+    "prctl": (Capture(1, STR, _I), Capture(1, FIXED, _X, size=16)),
     # signals
     "rt_sigaction": (Capture(1, FIXED, _I, size=KSIGACTION_SIZE), Capture(2, FIXED, _X, size=KSIGACTION_SIZE)),
     "rt_sigprocmask": (Capture(1, FIXED, _I, size=SIGSET_SIZE), Capture(2, FIXED, _X, size=SIGSET_SIZE)),

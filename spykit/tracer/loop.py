@@ -698,7 +698,9 @@ def _signal_text(sig: int, info) -> str:
         fields += [f"si_code={_SI_CODES.get(code, code)}", f"si_pid={sender.pid}", f"si_uid={sender.uid}"]
     elif sig in _FAULT_CODES:
         addr = info._sigfault._addr
-        fields += [f"si_code={_FAULT_CODES[sig].get(code, code)}", f"si_addr={hex(addr) if addr else 'NULL'}"]
+        # (a fault the kernel raised itself, a general protection fault, has SI_KERNEL: 0x80)
+        shown = _FAULT_CODES[sig].get(code) or _SI_CODES.get(code, code)
+        fields += [f"si_code={shown}", f"si_addr={hex(addr) if addr else 'NULL'}"]
     else:
         fields.append(f"si_code={_SI_CODES.get(code, code)}")
     return f"--- {name} {{{', '.join(fields)}}} ---"

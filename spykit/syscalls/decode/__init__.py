@@ -17,13 +17,13 @@ from ptrace.syscall.prototypes import SYSCALL_PROTOTYPES
 
 from ..abi import I386, PORTABLE_DECODERS, X32
 from ..i386 import I386_SYSCALLS
-from . import desc, files, memory, misc, network, paths, process, signals, time
+from . import desc, files, kernel, memory, misc, network, paths, process, signals, time
 from .common import Call, Decoder, Unfinished, hexaddr, signed32, signed64
 from .network import short_address
 from .notes import result_note
 
 DECODERS: dict[str, Decoder] = {}
-for _family in (files, paths, desc, network, process, memory, signals, time, misc):
+for _family in (files, paths, desc, network, process, memory, signals, time, misc, kernel):
     DECODERS.update(_family.DECODERS)
 
 __all__ = ["DECODERS", "render_args", "result_note", "short_address"]

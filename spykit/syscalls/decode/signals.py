@@ -15,7 +15,7 @@ def sigaction_struct(blob: bytes | None, fallback: str) -> str:
         return fallback
     handler, flags, restorer, mask = values
     text = (f"{{sa_handler={S.HANDLERS.get(handler) or hexaddr(handler)}, sa_mask={S.sigset(mask)}, "
-            f"sa_flags={S.SA_FLAGS.fmt(flags & 0xFFFFFFFF)}")
+            f"sa_flags={S.SA_FLAGS.fmt(flags)}")  # (a long: strace shows bits above 32 too)
     if flags & S.SA_RESTORER:
         text += f", sa_restorer={hexaddr(restorer)}"
     return text + "}"
