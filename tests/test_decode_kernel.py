@@ -6,6 +6,8 @@ from __future__ import annotations
 import struct
 import subprocess
 
+import pytest
+
 import spykit
 from spykit.syscalls.decode import render_args, result_note
 from spykit.syscalls.errnos import errno_message
@@ -87,7 +89,7 @@ def test_rt_sigsuspend_interrupted_is_shown_as_not_returned():
 
 
 def test_si_kernel_is_named_as_strace_names_it(compile_c, strace_exe, tmp_path):
-    exe = compile_c("abi/si_kernel.c")
+    exe = compile_c("decode/si_kernel.c")
     out = tmp_path / "strace.txt"
     subprocess.run([strace_exe, "-qq", "-o", str(out), exe], check=False)
     expected = [line for line in out.read_text().splitlines() if line.startswith("--- SIGSEGV")]
@@ -95,3 +97,16 @@ def test_si_kernel_is_named_as_strace_names_it(compile_c, strace_exe, tmp_path):
     trace = spykit.trace([exe], capture_output=True)
     ours = [t for t in trace.events["text"].dropna() if t.startswith("--- SIGSEGV")]
     assert ours == expected
+
+
+@pytest.mark.parametrize("pure", ["", "1"], ids=["C loop", "pure Python"])
+def test_rt_sigreturn_shows_the_mask_it_restores(compile_c, strace_exe, tmp_path, monkeypatch, pure):
+    exe = compile_c("decode/sigreturn.c")
+    out = tmp_path / "strace.txt"
+    subprocess.run([strace_exe, "-qq", "-e", "trace=rt_sigreturn", "-o", str(out), exe], check=True)
+    expected = [line.split(" = ")[0].rstrip() for line in out.read_text().splitlines() if line.startswith("rt_")]
+    assert expected == ["rt_sigreturn({mask=[USR2 TERM]})"]
+    monkeypatch.setenv("SPYKIT_PURE_PYTHON", pure)
+    trace = spykit.trace([exe], capture_output=True)
+    rows = trace.df[trace.df["syscall"] == "rt_sigreturn"]
+    assert [f"rt_sigreturn({a})" for a in rows["args"]] == expected

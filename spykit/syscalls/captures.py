@@ -73,7 +73,11 @@ SOCKOPT_SIZE = 64
 STATFS_SIZE = 120
 SYSINFO_SIZE = 112
 STACK_T_SIZE = 24
-RUSAGE_TIMES_SIZE = 32  # ru_utime and ru_stime, all strace shows of a struct rusage by default
+RUSAGE_TIMES_SIZE = 32
+# rt_sigreturn's mask: at its entry the stack pointer is at the frame's struct ucontext (the handler's
+# return popped the return address); uc_sigmask follows uc_flags, uc_link, uc_stack and the 256-byte
+# sigcontext (arch/x86/include/uapi/asm/ucontext.h, sigcontext.h). The tracer reads it as blob key 0.
+SIGFRAME_MASK_OFFSET = 8 + 8 + 24 + 256  # ru_utime and ru_stime, all strace shows of a struct rusage by default
 
 _I, _X = False, True  # read at entry / at exit
 
@@ -223,6 +227,8 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "nanosleep": (Capture(0, FIXED, _I, size=TIMESPEC_SIZE), Capture(1, FIXED, _X, size=TIMESPEC_SIZE)),
     "clock_nanosleep": (Capture(2, FIXED, _I, size=TIMESPEC_SIZE), Capture(3, FIXED, _X, size=TIMESPEC_SIZE)),
     "clock_gettime": (Capture(1, FIXED, _X, size=TIMESPEC_SIZE),),
+    "setitimer": (Capture(1, FIXED, _I, size=2 * 16), Capture(2, FIXED, _X, size=2 * 16)),
+    "getitimer": (Capture(1, FIXED, _X, size=2 * 16),),
     "futex": (Capture(3, FIXED, _I, size=TIMESPEC_SIZE),),
 }
 

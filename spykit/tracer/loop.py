@@ -84,7 +84,7 @@ class _CallPlan:
     """Per-syscall-number precomputed work, so the hot path does list lookups only."""
 
     __slots__ = ("nr", "entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
-                 "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range", "fast")
+                 "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range", "fast", "sigframe")
 
     def __init__(self, nr: int, name: str, mem: MemoryReader, string_limit: int, data: DataLimit | None = None,
                  caps: tuple[C.Capture, ...] | None = None):
@@ -107,7 +107,9 @@ class _CallPlan:
         self.redescribes = name in C.REDESCRIBES_FD
         self.exit_work = bool(self.exit_caps or self.returns_fd or self.closes or self.redescribes
                               or self.fd_pair is not None or self.closes_range)
-        self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None)
+        # rt_sigreturn (x86_64's: foreign plans have nr -1): the mask it restores is on the stack
+        self.sigframe = name == "rt_sigreturn" and nr >= 0
+        self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None or self.sigframe)
         # What the C loop needs to record this call itself, or None when only Python can.
         self.fast = _fast_plan(self, caps, name)
 
@@ -133,6 +135,7 @@ def _fast_plan(plan: _CallPlan, caps, name: str) -> dict | None:
     if _fastloop is None:
         return None
     if (plan.path_arg is not None or plan.sockaddr_out or plan.returns_fd or plan.closes or plan.closes_range
+            or plan.sigframe
             or plan.redescribes or plan.fd_pair is not None):
         return None
     entry = [_fast_capture(c, name) for c in caps if not c.at_exit]
@@ -392,6 +395,8 @@ class Tracer:
             return
         args = _unpack_args(self._view, 32)
         before = None
+        if plan.sigframe:  # the signal frame's uc_sigmask, at the stack pointer (the handler returned)
+            rec.add_blob(row, 0, self.mem.read(tid, info.stack_pointer + C.SIGFRAME_MASK_OFFSET, 8))
         for slot, key, reader in plan.entry_caps:
             if args[slot]:
                 blob = reader(tid, args, None, None)

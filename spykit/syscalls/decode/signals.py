@@ -21,6 +21,13 @@ def sigaction_struct(blob: bytes | None, fallback: str) -> str:
     return text + "}"
 
 
+def rt_sigreturn(call: Call) -> Iterator[str]:
+    """``rt_sigreturn({mask=[]})``: the mask the call restores, read from the signal frame."""
+    mask = unpack("<Q", call.blob(0))
+    if mask is not None:
+        yield f"{{mask={S.sigset(mask[0])}}}"
+
+
 def sigset_arg(call: Call, slot: int, at_exit: bool) -> str:
     if call.u(slot) == 0:
         return "NULL"
@@ -65,6 +72,7 @@ def tgkill(call: Call) -> Iterator[str]:
 
 
 DECODERS: dict[str, Decoder] = {
+    "rt_sigreturn": rt_sigreturn,
     "rt_sigaction": rt_sigaction, "rt_sigprocmask": rt_sigprocmask, "kill": kill, "tkill": kill,
     "tgkill": tgkill,
 }
