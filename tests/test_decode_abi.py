@@ -100,3 +100,10 @@ def test_names_of_every_table():
     assert A.abi_of(A.AUDIT_ARCH_X86_64, (1 << 64) - 1) == A.X86_64  # -1 is no x32 call
     assert A.abi_of(A.AUDIT_ARCH_X86_64, 0x40000027) == A.X32
     assert A.abi_of(A.AUDIT_ARCH_I386, 5) == A.I386
+
+
+@LOOPS
+def test_unknown_numbers_can_be_selected_by_strace_s_names(compile_c, monkeypatch, pure):
+    exe = compile_c("abi/other_tables.c", "-no-pie")
+    trace = _trace(monkeypatch, pure, [exe], syscalls=["syscall_0xffffffffffffffff", "syscall_1000"])
+    assert trace.df["syscall"].astype(str).tolist() == ["syscall_0xffffffffffffffff", "syscall_0x3e8"]
