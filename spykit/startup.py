@@ -5,7 +5,8 @@ one a program's runtime makes on its own behalf rather than one its code asked f
 
 - the dynamic loader: everything between a successful ``execve`` and the program's first call
   that is not the loader's (``/etc/ld.so.preload``, ``ld.so.cache``, the library search along
-  ``glibc-hwcaps``/``tls``/RPATH directories, reading and mapping each library);
+  ``glibc-hwcaps``/``tls``/RPATH directories, reading and mapping each library), and its library
+  searches and ``ld.so.*`` files later on (``dlopen``);
 - locale data and message catalogues (``.../locale/...``, ``locale-archive``, ``*.mo``, gconv);
 - SELinux probes (``/sys/fs/selinux``, ``/selinux``, ``/etc/selinux/``, and ``/proc/filesystems``
   in a process that made one of those probes: libselinux reads it to see if selinuxfs exists);
@@ -54,6 +55,9 @@ _PYTHON_BINARY = re.compile(r"^python[0-9.]*[dmu]*$")
 # lib/python3.11, lib64/python3, local/lib/python3.11 below an interpreter's prefix; pythonXY.zip
 _PYTHON_TREE = re.compile(r"^/(?:local/)?lib(?:64)?/(?:python[0-9.]*(?:/|$)|python[0-9]+\.zip$)")
 _PACKAGE_PROBE = re.compile(r"^__init__\.")
+# site-packages directories anywhere (the user's ~/.local ones too), looked at by the site module
+_SITE_DIR = re.compile(r"/lib(?:64)?/python[0-9.]*/(?:site|dist)-packages(?:/|$)")
+_PYTHON_ZIP = re.compile(r"^python[0-9]+\.zip$")  # the zipped standard library getpath looks for
 
 
 def _is_locale(path: str) -> bool:
@@ -122,9 +126,12 @@ def startup_mask(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = 
         table = np.array([rule(p) for p in path_list] + [False], dtype=bool)
         return table[np.where(has_path, codes, k)]
 
-    # 1. Locale, message catalogues, SELinux, and the files only Python's start-up reads.
+    # 1. Locale, message catalogues, SELinux, the files only Python's start-up reads, and the dynamic
+    #    loader's own files and library searches whenever they happen (dlopen at run time searches
+    #    the same way: Python's extension modules, NSS modules).
     selinux = by_code(lambda p: bool(_SELINUX.match(p)))
-    mask |= selinux | by_code(lambda p: _is_locale(p) or _is_python_own(p))
+    loader_path = by_code(_is_loader_path)
+    mask |= selinux | loader_path | by_code(lambda p: _is_locale(p) or _is_python_own(p))
     if selinux.any():
         mask |= by_code(lambda p: p == "/proc/filesystems") & np.isin(tgids, np.unique(tgids[selinux]))
 
@@ -136,18 +143,22 @@ def startup_mask(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = 
     if len(exec_rows):
         order = np.argsort(pids, kind="stable")
         sorted_pids = pids[order]
-        loader_path = by_code(_is_loader_path)
         for row in exec_rows.tolist():
             pid = int(pids[row])
             lo, hi = np.searchsorted(sorted_pids, [pid, pid + 1])
             mine = order[lo:hi]  # this thread's rows, in order
+            searched = ""  # the directory of the library the loader just looked for
             for later in _rows_after(mine, int(np.searchsorted(mine, row)) + 1):
                 name = name_list[name_codes[later]]
                 if name not in LOADER_CALLS:
                     break
-                # a call naming a file that is not a library ends the loader's work
-                if (has_path[later] and not loader_path[later] and name not in _LOADER_FD_CALLS
-                        and path_list[codes[later]] != ""):
+                path = path_list[codes[later]] if has_path[later] else ""
+                if loader_path[later]:
+                    searched = posixpath.dirname(path)
+                # A call naming a file that is not a library ends the loader's work, except the
+                # loader's stat of the directory it has just searched (older glibc does that for
+                # each hardware-capability subdirectory of an RPATH: .../lib/haswell/x86_64).
+                elif path and name not in _LOADER_FD_CALLS and path != searched:
                     break
                 mask[later] = True
 
@@ -187,12 +198,22 @@ def startup_mask(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = 
         executables = {path_list[c] for c in np.unique(codes[in_process & python_exec]).tolist()}
         executables |= {path_list[c][:-len("._pth")] for c in np.unique(codes[in_process & pth]).tolist()}
         bindirs = {posixpath.dirname(p) for p in executables} - {""}
-        prefixes = {posixpath.dirname(d) for d in bindirs}
+        # getpath looks for its landmarks (lib/python3.X/os.py, pythonXY.zip) in each directory
+        # above the executable's, until it finds them
+        homes = {posixpath.dirname(d) for d in bindirs}
+        prefixes: set[str] = set()
+        for directory in bindirs:
+            while directory not in ("", "/"):
+                directory = posixpath.dirname(directory)
+                prefixes.add("" if directory == "/" else directory)
 
-        def interpreter_path(p: str, bindirs: set[str] = bindirs, prefixes: set[str] = prefixes) -> bool:
-            if p in bindirs or p in prefixes or any(p in (pre + "/lib", pre + "/lib64") for pre in prefixes):
+        def interpreter_path(p: str, bindirs: set[str] = bindirs, homes: set[str] = homes,
+                             prefixes: set[str] = prefixes) -> bool:
+            if p in bindirs or p in homes or any(p in (home + "/lib", home + "/lib64") for home in homes):
                 return True  # getpath's look at its own directories
             if any(p.startswith(d + "/") for d in bindirs):
+                return True
+            if _SITE_DIR.search(p) or _PYTHON_ZIP.match(posixpath.basename(p)):
                 return True
             return any(p.startswith(pre + "/") and bool(_PYTHON_TREE.match(p[len(pre):])) for pre in prefixes)
 
