@@ -150,6 +150,8 @@ def normaliser(tids: set[int], workdir: str):
         line = re.sub(r"(tv_u?sec|tv_nsec)=\d+", r"\1=N", line) if "ru_utime" in line or "left" in line \
             or line.startswith(("clock_gettime", "sysinfo")) else line
         line = re.sub(r"^getppid\(\) = \d+", "getppid() = PPID", line)  # strace's pid, or ours
+        if line.startswith(("statfs(", "fstatfs(")):  # a disk's free blocks and inodes change between runs
+            line = re.sub(r"(f_bfree|f_bavail|f_ffree)=\d+", r"\1=N", line)
         if line.startswith("sysinfo("):  # the machine's state at that moment: uptime, free memory, load
             line = re.sub(r"(uptime|freeram|sharedram|bufferram|freeswap|procs)=\d+", r"\1=N", line)
             line = re.sub(r"loads=\[\d+, \d+, \d+\]", "loads=[N]", line)
