@@ -8,4 +8,3 @@ stat -f . > /dev/null
 cp file.txt copy.txt
 tar cf archive.tar file.txt copy.txt
 tar tf archive.tar > /dev/null
-nproc > /dev/null
