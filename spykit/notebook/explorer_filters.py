@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import SpykitError
 from ..render.html import cell_text, table_html
-from ..syscalls.results import format_result
+from ..syscalls.results import format_result, format_results
 
 PER_PAGE = 25
 
@@ -114,8 +114,7 @@ def rows_table(rows: pd.DataFrame, first_number: int = 0) -> pd.DataFrame:
         "pid": rows["pid"].to_numpy(),
         "syscall": rows["syscall"].astype(str).to_numpy(),
         "args": [cell_text(a, 60) for a in rows["args"]],
-        "result": [format_result(s, r, e) for s, r, e in
-                   zip(rows["syscall"].astype(str), rows["ret"], rows["error"], strict=True)],
+        "result": format_results(rows),
         "path": [cell_text(p, 50) for p in rows["path"]],
         "duration": rows["duration"].to_numpy(),
     })
@@ -144,7 +143,8 @@ def detail_html(row: pd.Series, explain: Explain | None = None) -> str:
     """Everything about one call: the strace line, each column, and what the call and its errno mean."""
     explain = explain or _default_explain
     name = str(row["syscall"])
-    result = format_result(name, row["ret"], row["error"])
+    args = row["args"] if "args" in row.index and isinstance(row["args"], str) else None
+    result = format_result(name, row["ret"], row["error"], args, row.get("note"))
     line = f"{name}({'' if pd.isna(row['args']) else row['args']}) = {result}"
     parts = [f'<div style="font-family: monospace; white-space: pre-wrap;">{html.escape(line)}</div>']
     took = row["duration"]
