@@ -77,11 +77,12 @@ def test_int80_x32_and_unknown_numbers_are_rows(compile_c, monkeypatch, pure):
     start = df.index[df["syscall"].astype(str) == "syscall_0xffffffffffffffff"][0]
     rows = df.loc[start:, ["syscall", "abi", "args", "error", "path"]].astype(object).values.tolist()
     names = [r[0] for r in rows]
-    assert names[:8] == ["syscall_0xffffffffffffffff", "syscall_0x3e8", "getpid", "open", "getpid", "open",
-                         "getppid", "exit_group"]
-    assert [r[1] for r in rows[:8]] == ["x86_64", "x86_64", "x32", "x32", "x86_64", "i386", "x86_64", "x86_64"]
+    assert names[:9] == ["syscall_0xffffffffffffffff", "syscall_0x3e8", "syscall_0x1388", "getpid", "open",
+                         "getpid", "open", "getppid", "exit_group"]
+    assert [r[1] for r in rows[:9]] == ["x86_64", "x86_64", "x86_64", "x32", "x32", "x86_64", "i386", "x86_64",
+                                        "x86_64"]
     assert rows[0][2].startswith("0x1, 0x2, 0x3, ")  # strace's printargs: six in hex
-    assert rows[5][2] == '"/nonexistent-by-int80", O_RDONLY' and rows[5][3] == "ENOENT"
+    assert rows[6][2] == '"/nonexistent-by-int80", O_RDONLY' and rows[6][3] == "ENOENT"
     assert trace.missing()["path"].tolist() == ["/nonexistent-by-int80"]
     summary = trace.summary()
     assert set(summary["syscall"]) >= {"syscall_0xffffffffffffffff", "syscall_0x3e8", "open"}
@@ -105,5 +106,8 @@ def test_names_of_every_table():
 @LOOPS
 def test_unknown_numbers_can_be_selected_by_strace_s_names(compile_c, monkeypatch, pure):
     exe = compile_c("abi/other_tables.c", "-no-pie")
-    trace = _trace(monkeypatch, pure, [exe], syscalls=["syscall_0xffffffffffffffff", "syscall_1000"])
-    assert trace.df["syscall"].astype(str).tolist() == ["syscall_0xffffffffffffffff", "syscall_0x3e8"]
+    names = ["syscall_0xffffffffffffffff", "syscall_1000", "syscall_0x1388"]
+    for seccomp in (True, False):
+        trace = _trace(monkeypatch, pure, [exe], syscalls=names, seccomp=seccomp)
+        assert trace.df["syscall"].astype(str).tolist() == ["syscall_0xffffffffffffffff", "syscall_0x3e8",
+                                                            "syscall_0x1388"]

@@ -181,6 +181,8 @@ class Tracer:
         # (plan or None, recorded?). `open` selected selects i386's open (5) as well.
         self.selected_names = None if selected is None else {A.call_name(A.X86_64, nr) for nr in selected}
         self.tracks_fds = any(self.tracked)
+        # numbers past the table a selection names (syscall_0x1388): a seccomp filter must stop them too
+        self.selected_beyond = set() if selected is None else {nr for nr in selected if _TABLE_SIZE <= nr < 1 << 32}
         self.foreign_plans: dict[tuple[int, int], tuple[_CallPlan | None, bool]] = {}
         self.tgid: dict[int, int] = {}  # every live tracee: tid -> process id
         # tid -> (row or -1, plan, args or None, sockaddr length offered) of a call in progress
@@ -215,11 +217,11 @@ class Tracer:
     # -- options ------------------------------------------------------------------------------
     def stopped_numbers(self) -> set[int]:
         """What a seccomp filter must stop: the selected calls, and those followed for the fd table."""
-        return {nr for nr in range(_TABLE_SIZE) if self.selected[nr] or self.tracked[nr]}
+        return {nr for nr in range(_TABLE_SIZE) if self.selected[nr] or self.tracked[nr]} | self.selected_beyond
 
     def stopped_i386_numbers(self) -> set[int]:
         """The same for i386 calls (a filter sees their own numbers): the calls of those names."""
-        names = {A.call_name(A.X86_64, nr) for nr in self.stopped_numbers()}
+        names = {A.call_name(A.X86_64, nr) for nr in self.stopped_numbers() if nr < _TABLE_SIZE}
         return A.numbers_for(names, A.I386)
 
     def options(self) -> int:

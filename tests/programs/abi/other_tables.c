@@ -9,6 +9,7 @@ int main(void)
 {
     syscall(-1L, 1, 2, 3);
     syscall(1000, 1, 2);
+    syscall(5000);
     syscall(0x40000000L | 39); /* x32 getpid */
     syscall(0x40000000L | 2, "/nonexistent-x32", 0); /* x32 open */
     getpid();
