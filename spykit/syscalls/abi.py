@@ -91,7 +91,7 @@ PORTABLE_DECODERS = frozenset("""
 open openat creat access faccessat faccessat2 chdir chroot mkdir mkdirat rmdir unlink unlinkat rename
 renameat link symlink chmod fchmodat readlink readlinkat getcwd read write pread64 pwrite64 close dup dup2
 dup3 exit exit_group fsync fdatasync fchdir fchmod umask kill tkill tgkill getpid getppid gettid getuid
-geteuid getgid getegid fork vfork pause sync setsid getpgrp sched_yield
+geteuid getgid getegid fork vfork pause sync setsid getpgrp sched_yield brk munmap mprotect madvise
 """.split())
 
 
