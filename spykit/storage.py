@@ -322,4 +322,8 @@ def load(path: str | os.PathLike[str]) -> Trace:
         raise TraceFileError(f"{where} has a damaged table of calls ({type(error).__name__}: {error})") from None
     _check_columns(df, DF_COLUMNS, where, "calls")
     _check_columns(events, EVENT_COLUMNS, where, "process events")
+    if "startup" not in df.columns:  # saved before the column existed: work it out as the tracer does
+        from .startup import startup_mask
+
+        df["startup"] = startup_mask(df)
     return Trace(df, events, meta)

@@ -103,3 +103,9 @@ def test_table_mimebundle_has_text_too():
     assert bundle["text/plain"].startswith("numbers\n")
     assert "1 more rows" in bundle["text/plain"] and "1 more rows" in bundle["text/html"]
     assert "no rows" in table_mimebundle(pd.DataFrame({"a": []}))["text/html"]
+
+
+def test_fcntl_flag_results_read_as_strace_shows_them():
+    trace = make_trace([call("fcntl", "3, F_GETFD", ret=1)])
+    trace.df["note"] = pd.array([" (flags FD_CLOEXEC)"], dtype="string")
+    assert first_rows(trace)["result"].tolist() == ["0x1 (flags FD_CLOEXEC)"]

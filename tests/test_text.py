@@ -108,12 +108,15 @@ def _tree_trace():
         event("spawn", pid=1, child=4, how="vfork", time=0.45),
         event("killed", pid=4, signal="SIGSEGV", time=0.6),
     ]
-    return make_trace(rows, events)
+    # what the tracer keeps for each exec: whole argv and environment, beside the cut text in args
+    execs = [{"row": 0, "argv": ["sh", "-c", "a 1; b 'x y'"], "env": {}}, {"row": 1, "argv": ["a", "1"], "env": {}},
+             {"row": 2, "argv": ["b", "x y"], "env": {}}]
+    return make_trace(rows, events, execs=execs)
 
 
 def test_process_tree_text_draws_branches():
     trace = _tree_trace()
-    assert text.process_tree_text(processes(trace.df, trace.events)).splitlines() == [
+    assert text.process_tree_text(trace.processes()).splitlines() == [
         "1 sh -c 'a 1; b '\"'\"'x y'\"'\"''  [still running]",
         "├── 2 a 1  [exited 1]",
         "│   └── 3 (forked, never exec'd)  [exited 0]",
@@ -123,7 +126,7 @@ def test_process_tree_text_draws_branches():
 
 def test_process_tree_html_nests_lists_and_escapes():
     trace = _tree_trace()
-    html = process_tree_html(processes(trace.df, trace.events))
+    html = process_tree_html(trace.processes())
     assert html.count("<ul") == 3  # the root list, 1's children, 2's child
     assert html.index("<b>2</b>") < html.index("<b>3</b>") < html.index("<b>4</b>")
     assert "b &#x27;x y&#x27;" in html and "'x y'" not in html
@@ -141,3 +144,24 @@ def test_format_table_shows_bytes_argv_and_missing_values_readably():
     assert "None" not in out[2] and "nan" not in out[2] and "<NA>" not in out[2]
     assert text.format_table(table.iloc[0:0], empty="nothing") == "nothing"
     assert text.show_bytes(b"x" * 100, width=20) == "b'" + "x" * 15 + "..."  # 20 characters in all
+
+
+def test_fcntl_flag_results_read_as_strace_shows_them():
+    """`= 0x1 (flags FD_CLOEXEC)`: the text passes the arguments and the note on (it once showed `= 1`)."""
+    trace = make_trace([call("fcntl", "3, F_GETFD", ret=1), call("fcntl", "3, F_GETFL", ret=0x8002)])
+    trace.df["note"] = pd.array([" (flags FD_CLOEXEC)", " (flags O_RDWR|O_LARGEFILE)"], dtype="string")
+    out = str(trace).splitlines()
+    assert out == ["fcntl(3, F_GETFD)                       = 0x1 (flags FD_CLOEXEC)",
+                   "fcntl(3, F_GETFL)                       = 0x8002 (flags O_RDWR|O_LARGEFILE)"]
+
+
+def test_a_change_of_table_is_marked_as_strace_marks_it():
+    rows = [call("getpid", "", ret=7, pid=7), call("open", '"/x", O_RDONLY', error="ENOENT", pid=7, abi="i386"),
+            call("getpid", "", ret=7, pid=7)]
+    assert str(make_trace(rows)).splitlines() == [
+        "getpid()                                = 7",
+        "[ Process PID=7 runs in 32 bit mode. ]",
+        'open("/x", O_RDONLY)                    = -1 ENOENT (No such file or directory)',
+        "[ Process PID=7 runs in 64 bit mode. ]",
+        "getpid()                                = 7",
+    ]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import SpykitError
 from ..render.html import cell_text, table_html
-from ..syscalls.results import format_result
+from ..syscalls.results import format_result, format_results
 
 PER_PAGE = 25
 
@@ -32,6 +32,7 @@ class Selection:
     failed_only: bool = False
     pattern: str = ""  # regular expression searched in the path and the arguments
     duration: tuple[float, float] | None = None  # seconds, both ends included; None: any
+    hide_startup: bool = False  # leave out start-up rows (the ``startup`` column: loader, locale, ...)
 
 
 def counted_options(values: pd.Series) -> list[tuple[str, str]]:
@@ -81,6 +82,8 @@ def select_rows(df: pd.DataFrame, selection: Selection) -> pd.DataFrame:
         keep &= (df["pid"] == selection.pid) | (df["tgid"] == selection.pid)
     if selection.failed_only:
         keep &= df["error"].notna().astype(bool)
+    if selection.hide_startup and "startup" in df.columns:
+        keep &= ~df["startup"].astype(bool)
     regex, _ = compile_pattern(selection.pattern)
     if regex is not None:
         found = [bool(isinstance(p, str) and regex.search(p)) or bool(isinstance(a, str) and regex.search(a))
@@ -111,8 +114,7 @@ def rows_table(rows: pd.DataFrame, first_number: int = 0) -> pd.DataFrame:
         "pid": rows["pid"].to_numpy(),
         "syscall": rows["syscall"].astype(str).to_numpy(),
         "args": [cell_text(a, 60) for a in rows["args"]],
-        "result": [format_result(s, r, e) for s, r, e in
-                   zip(rows["syscall"].astype(str), rows["ret"], rows["error"], strict=True)],
+        "result": format_results(rows),
         "path": [cell_text(p, 50) for p in rows["path"]],
         "duration": rows["duration"].to_numpy(),
     })
@@ -141,7 +143,8 @@ def detail_html(row: pd.Series, explain: Explain | None = None) -> str:
     """Everything about one call: the strace line, each column, and what the call and its errno mean."""
     explain = explain or _default_explain
     name = str(row["syscall"])
-    result = format_result(name, row["ret"], row["error"])
+    args = row["args"] if "args" in row.index and isinstance(row["args"], str) else None
+    result = format_result(name, row["ret"], row["error"], args, row.get("note"))
     line = f"{name}({'' if pd.isna(row['args']) else row['args']}) = {result}"
     parts = [f'<div style="font-family: monospace; white-space: pre-wrap;">{html.escape(line)}</div>']
     took = row["duration"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..syscalls.results import format_result
+from ..syscalls.results import format_results
 from .text import show_bytes
 
 if TYPE_CHECKING:
@@ -140,8 +140,7 @@ def first_rows(trace: Trace, n: int = FIRST_ROWS) -> pd.DataFrame:
         "pid": df["pid"],
         "syscall": df["syscall"].astype(str),
         "args": [cell_text(a, 70) for a in df["args"]],
-        "result": [format_result(s, r, e) for s, r, e in zip(df["syscall"].astype(str), df["ret"], df["error"],
-                                                             strict=True)],
+        "result": format_results(df),
     })
 
 

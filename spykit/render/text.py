@@ -54,6 +54,10 @@ def _several_pids(trace: Trace) -> bool:
     return len(seen) > 1
 
 
+# strace's names for the three tables' modes
+_PERSONALITY = {"x86_64": "64 bit", "i386": "32 bit", "x32": "x32"}
+
+
 def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = False,
                   pids: bool | None = None, events: bool = True, limit: int | None = None) -> str:
     """The trace as strace would print it, calls and process events interleaved by time.
@@ -76,10 +80,18 @@ def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = F
         return (pid_prefix(pid) if with_pids else "") + clock
 
     columns = df[["time", "pid", "syscall", "args", "ret", "error", "duration", "unfinished"]]
-    for order, (time, pid, syscall, args, ret, error, duration, unfinished) in enumerate(
-            columns.itertuples(index=False)):
+    abis = df["abi"].astype(object).tolist() if "abi" in df.columns else [None] * len(df)
+    mode: dict[int, str] = {}  # each process's table so far: strace says when a call changes it
+    notes = df["note"].astype(object).tolist() if "note" in df.columns else [None] * len(df)
+    for order, ((time, pid, syscall, args, ret, error, duration, unfinished), abi, note) in enumerate(
+            zip(columns.itertuples(index=False), abis, notes, strict=True)):
+        if abi is not None and not pd.isna(abi) and mode.get(int(pid), "x86_64") != abi:
+            mode[int(pid)] = abi
+            entries.append((float(time), 0, order, head(int(pid), float(time))
+                            + f"[ Process PID={int(pid)} runs in {_PERSONALITY[abi]} mode. ]"))
         ret, error = (None, None) if unfinished else (_value(ret), _value(error))
-        result = format_result(str(syscall), ret, error)
+        # (the arguments tell fcntl's flag results apart; the note is what strace adds after them)
+        result = format_result(str(syscall), ret, error, None if _value(args) is None else str(args), note)
         shown = _value(duration) if durations and not unfinished else None
         line = syscall_line(str(syscall), "" if _value(args) is None else str(args), result,
                             prefix=head(int(pid), float(time)), duration=shown)
@@ -213,3 +225,41 @@ def format_table(table: pd.DataFrame, *, empty: str) -> str:
         elif not pd.api.types.is_float_dtype(shown[column].dtype):
             shown[column] = [_cell(v) for v in shown[column]]
     return shown.to_string(index=False, na_rep="")
+
+
+def format_path_table(table: pd.DataFrame, *, empty: str, width: int = 100) -> str:
+    """A file question's answer (``missing``, ``files``) for a terminal: path first and left-aligned.
+
+    The other columns keep their natural width (a cell of more than 30 characters is cut); the
+    path gets the rest of ``width``. A longer path is never cut (it is the answer): it takes a
+    line of its own and its other columns go on the next line, under their headings.
+    """
+    if table.empty:
+        return empty
+    columns = ["path", *(c for c in table.columns if c != "path")]
+    cells: dict[str, list[str]] = {}
+    for column in columns:
+        values = table[column]
+        if values.dtype == "float64":
+            texts = ["" if v != v else f"{v:.6f}" for v in values]
+        else:
+            texts = [_cell(v) for v in values]
+        if column != "path":
+            texts = [t if len(t) <= 30 else t[:27] + "..." for t in texts]
+        cells[column] = texts
+    others = {c: max(len(c), *(len(t) for t in cells[c])) for c in columns[1:]}
+    room = max(20, width - sum(w + 2 for w in others.values()))
+    path_width = min(room, max(len("path"), *(len(p) for p in cells["path"])))
+
+    def line(path: str, rest: list[str]) -> str:
+        row = [path.ljust(path_width)] + [r.rjust(others[c]) for c, r in zip(columns[1:], rest, strict=True)]
+        return "  ".join(row).rstrip()
+
+    lines = [line("path", columns[1:])]
+    for i, path in enumerate(cells["path"]):
+        rest = [cells[c][i] for c in columns[1:]]
+        if len(path) > path_width:
+            lines += [path, line("", rest)]
+        else:
+            lines.append(line(path, rest))
+    return "\n".join(lines)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .flags.paths import PATH_SLOTS
+
 # What lies behind the pointer.
 PATH = 1  # NUL-terminated string, read up to PATH_MAX (strace never cuts paths)
 STR = 2  # NUL-terminated string, read up to the string limit + 1 (so a cut is visible)
@@ -25,7 +27,8 @@ BUF = 3  # buffer whose length is an argument (`size_arg`) or the return value (
 FIXED = 4  # a structure of `size` bytes
 SOCKADDR = 5  # socket address, length in argument `size_arg`
 SOCKADDR_OUT = 6  # socket address written by the kernel; argument `size_arg` points to its length
-STRARRAY = 7  # NULL-terminated array of string pointers (argv); blob: see encode_strarray
+STRARRAY = 7  # NULL-terminated array of string pointers (argv, envp), read whole up to the kernel's limits;
+#               blob: u32 count, then each string as u32 length + bytes
 STRCOUNT = 8  # NULL-terminated array of pointers, only counted (envp: strace shows /* N vars */)
 IOV = 9  # struct iovec array, count in argument `size_arg`; data up to the total (`total_arg`)
 ARRAY = 10  # `size` bytes per element, element count in argument `size_arg` (pollfd, epoll_event)
@@ -67,7 +70,14 @@ OPEN_HOW_SIZE = 24
 TERMIOS_SIZE = 36  # struct termios (asm-generic/termbits.h); winsize and int requests use a prefix
 FLOCK_SIZE = 32
 SOCKOPT_SIZE = 64
-RUSAGE_TIMES_SIZE = 32  # ru_utime and ru_stime, all strace shows of a struct rusage by default
+STATFS_SIZE = 120
+SYSINFO_SIZE = 112
+STACK_T_SIZE = 24
+RUSAGE_TIMES_SIZE = 32
+# rt_sigreturn's mask: at its entry the stack pointer is at the frame's struct ucontext (the handler's
+# return popped the return address); uc_sigmask follows uc_flags, uc_link, uc_stack and the 256-byte
+# sigcontext (arch/x86/include/uapi/asm/ucontext.h, sigcontext.h). The tracer reads it as blob key 0.
+SIGFRAME_MASK_OFFSET = 8 + 8 + 24 + 256  # ru_utime and ru_stime, all strace shows of a struct rusage by default
 
 _I, _X = False, True  # read at entry / at exit
 
@@ -82,7 +92,6 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "fstat": (Capture(1, FIXED, _X, size=STAT_SIZE),),
     "newfstatat": (Capture(1, PATH), Capture(2, FIXED, _X, size=STAT_SIZE)),
     "statx": (Capture(1, PATH), Capture(4, FIXED, _X, size=STATX_SIZE)),
-    "statfs": (Capture(0, PATH),),
     "access": (Capture(0, PATH),),
     "faccessat": (Capture(1, PATH),),
     "faccessat2": (Capture(1, PATH),),
@@ -116,13 +125,29 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "getdents64": (Capture(1, DIRENTS, _X, RET),),  # strace shows only the entry count by default
     "getdents": (Capture(1, DIRENTS, _X, RET),),
     "inotify_add_watch": (Capture(1, PATH),),
-    "getxattr": (Capture(0, PATH), Capture(1, STR)),
-    "lgetxattr": (Capture(0, PATH), Capture(1, STR)),
-    "setxattr": (Capture(0, PATH), Capture(1, STR)),
-    "listxattr": (Capture(0, PATH),),
-    "llistxattr": (Capture(0, PATH),),
-    "mount": (Capture(0, PATH), Capture(1, PATH), Capture(2, STR)),
+    # extended attributes: the name, and the value (read at exit up to what the call returned)
+    "getxattr": (Capture(0, PATH), Capture(1, STR), Capture(2, BUF, _X, RET)),
+    "lgetxattr": (Capture(0, PATH), Capture(1, STR), Capture(2, BUF, _X, RET)),
+    "fgetxattr": (Capture(1, STR), Capture(2, BUF, _X, RET)),
+    "setxattr": (Capture(0, PATH), Capture(1, STR), Capture(2, BUF, _I, 3)),
+    "lsetxattr": (Capture(0, PATH), Capture(1, STR), Capture(2, BUF, _I, 3)),
+    "fsetxattr": (Capture(1, STR), Capture(2, BUF, _I, 3)),
+    "listxattr": (Capture(0, PATH), Capture(1, BUF, _X, RET)),
+    "llistxattr": (Capture(0, PATH), Capture(1, BUF, _X, RET)),
+    "flistxattr": (Capture(1, BUF, _X, RET),),
+    "removexattr": (Capture(0, PATH), Capture(1, STR)),
+    "lremovexattr": (Capture(0, PATH), Capture(1, STR)),
+    "fremovexattr": (Capture(1, STR),),
+    "getxattrat": (Capture(1, PATH), Capture(3, STR)),
+    "setxattrat": (Capture(1, PATH), Capture(3, STR)),
+    "removexattrat": (Capture(1, PATH), Capture(3, STR)),
+    "mount": (Capture(0, PATH), Capture(1, PATH), Capture(2, STR), Capture(4, STR)),
     "umount2": (Capture(0, PATH),),
+    "statfs": (Capture(0, PATH), Capture(1, FIXED, _X, size=STATFS_SIZE)),
+    "fstatfs": (Capture(1, FIXED, _X, size=STATFS_SIZE),),
+    "utime": (Capture(0, PATH), Capture(1, FIXED, _I, size=16)),
+    "utimes": (Capture(0, PATH), Capture(1, FIXED, _I, size=2 * 16)),
+    "futimesat": (Capture(1, PATH), Capture(2, FIXED, _I, size=2 * 16)),
     # descriptors and data
     "read": (Capture(1, BUF, _X, RET),),
     "pread64": (Capture(1, BUF, _X, RET),),
@@ -178,13 +203,23 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "getsockopt": (Capture(3, FIXED, _X, size=SOCKOPT_SIZE), Capture(4, FIXED, _X, size=4),
                    Capture(4, FIXED, _I, size=4)),
     # processes
-    "execve": (Capture(0, PATH), Capture(1, STRARRAY), Capture(2, STRCOUNT)),
-    "execveat": (Capture(1, PATH), Capture(2, STRARRAY), Capture(3, STRCOUNT)),
+    # argv and envp whole (processes() gives both); the args text still cuts them at the string limit
+    "execve": (Capture(0, PATH), Capture(1, STRARRAY), Capture(2, STRARRAY)),
+    "execveat": (Capture(1, PATH), Capture(2, STRARRAY), Capture(3, STRARRAY)),
     "wait4": (Capture(1, FIXED, _X, size=4), Capture(3, FIXED, _X, size=RUSAGE_TIMES_SIZE)),
     "clone3": (Capture(0, FIXED, _I, size=CLONE_ARGS_SIZE),),
     "uname": (Capture(0, FIXED, _X, size=UTSNAME_SIZE),),
     "prlimit64": (Capture(2, FIXED, _I, size=RLIMIT_SIZE), Capture(3, FIXED, _X, size=RLIMIT_SIZE)),
     "getrlimit": (Capture(1, FIXED, _X, size=RLIMIT_SIZE),),
+    "sysinfo": (Capture(0, FIXED, _X, size=SYSINFO_SIZE),),
+    "sigaltstack": (Capture(0, FIXED, _I, size=STACK_T_SIZE), Capture(1, FIXED, _X, size=STACK_T_SIZE)),
+    "sched_getaffinity": (Capture(2, BUF, _X, RET),),
+    "sched_setaffinity": (Capture(2, BUF, _I, 1),),
+    "getgroups": (Capture(1, ARRAY, _X, RET, size=4),),
+    "setgroups": (Capture(1, ARRAY, _I, 0, size=4),),
+    "ptrace": (Capture(3, FIXED, _X, size=8),),  # PEEK* requests: the word read, at *data
+    # prctl: PR_SET_NAME's name (a string), PR_GET_NAME's and PR_GET_PDEATHSIG's answers
+    "prctl": (Capture(1, STR, _I), Capture(1, FIXED, _X, size=16)),
     # signals
     "rt_sigaction": (Capture(1, FIXED, _I, size=KSIGACTION_SIZE), Capture(2, FIXED, _X, size=KSIGACTION_SIZE)),
     "rt_sigprocmask": (Capture(1, FIXED, _I, size=SIGSET_SIZE), Capture(2, FIXED, _X, size=SIGSET_SIZE)),
@@ -192,8 +227,57 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "nanosleep": (Capture(0, FIXED, _I, size=TIMESPEC_SIZE), Capture(1, FIXED, _X, size=TIMESPEC_SIZE)),
     "clock_nanosleep": (Capture(2, FIXED, _I, size=TIMESPEC_SIZE), Capture(3, FIXED, _X, size=TIMESPEC_SIZE)),
     "clock_gettime": (Capture(1, FIXED, _X, size=TIMESPEC_SIZE),),
+    "setitimer": (Capture(1, FIXED, _I, size=2 * 16), Capture(2, FIXED, _X, size=2 * 16)),
+    "getitimer": (Capture(1, FIXED, _X, size=2 * 16),),
     "futex": (Capture(3, FIXED, _I, size=TIMESPEC_SIZE),),
 }
+
+
+
+def _read_every_path(captures: dict[str, tuple[Capture, ...]]) -> None:
+    """Every path argument of ``PATH_SLOTS`` read at entry, the first one first (it fills `path`)."""
+    for name, slots in PATH_SLOTS.items():
+        have = captures.get(name, ())
+        missing = tuple(Capture(slot, PATH) for slot in slots
+                        if not any(c.slot == slot and not c.at_exit for c in have))
+        ordered = sorted((c for c in missing + have if c.kind == PATH and not c.at_exit),
+                         key=lambda c: slots.index(c.slot) if c.slot in slots else 9)
+        captures[name] = tuple(ordered) + tuple(c for c in have if c not in ordered)
+
+
+_read_every_path(CAPTURES)
+
+# --- the data calls ----------------------------------------------------------------------------
+# Calls that move data: their buffer (BUF), iovec (IOV) or msghdr (MSGHDR) capture keeps up to
+# the trace's data_limit bytes (while its data budget lasts), not just the string limit.
+DATA_CALLS = frozenset({"read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2",
+                        "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg"})
+DATA_LIMIT = 4096  # bytes kept per data call, by default
+DATA_BUDGET = 64 << 20  # bytes of data kept per trace, at most (beyond it, calls keep the string limit)
+
+
+def is_data_capture(name: str, cap: Capture) -> bool:
+    return name in DATA_CALLS and cap.kind in (BUF, IOV, MSGHDR)
+
+
+def iov_chunks(moved: list[int], kept: int) -> list[int]:
+    """How many bytes of each iovec an IOV blob holding ``kept`` data bytes has.
+
+    The tracer reads each iovec up to one per-element limit (the string limit, or the data limit
+    while the budget lasts): find that limit from the total kept, so the blob needs no list of
+    lengths. ``moved`` is what each iovec moved.
+    """
+    if kept >= sum(moved):
+        return list(moved)
+    low, high = 0, max(moved, default=0)
+    while low < high:  # the smallest per-element limit that accounts for every kept byte
+        mid = (low + high) // 2
+        if sum(min(m, mid) for m in moved) >= kept:
+            high = mid
+        else:
+            low = mid + 1
+    return [min(m, low) for m in moved]
+
 
 # --- what the tracer tracks per call -------------------------------------------------------
 # The argument holding the path a call names (first path when there are two).

@@ -40,6 +40,7 @@ ERRNO_NAMES: dict[int, str] = {**errno.errorcode, **_PREFERRED, **{n: v[0] for n
 ERRNO_NUMBERS: dict[str, int] = {name: num for num, name in errno.errorcode.items()}
 ERRNO_NUMBERS.update({v[0]: n for n, v in KERNEL_ONLY.items()})
 ERRNO_NUMBERS["EWOULDBLOCK"] = errno.EAGAIN
+ERRNO_NUMBERS.update({name: num for num, name in _PREFERRED.items()})  # EOPNOTSUPP has a message too
 
 
 def errno_name(num: int) -> str:

@@ -47,3 +47,13 @@ def _format_value(syscall: str, ret: Any, error: Any, args: str | None) -> str:
     if ret and syscall == "fcntl" and args and any(f", {cmd}" in args for cmd in _FCNTL_HEX):
         return hex(ret)
     return str(ret)
+
+
+def format_results(df: pd.DataFrame) -> list[str]:
+    """``format_result`` for every row of a trace's frame, with its arguments and note where the
+    frame has them (fcntl's ``= 0x1 (flags FD_CLOEXEC)``, poll's ``= 1 ([{fd=3, revents=POLLIN}])``)."""
+    n = len(df)
+    args = df["args"].astype(object).tolist() if "args" in df.columns else [None] * n
+    notes = df["note"].astype(object).tolist() if "note" in df.columns else [None] * n
+    return [format_result(str(s), r, e, a if isinstance(a, str) else None, note)
+            for s, r, e, a, note in zip(df["syscall"].astype(str), df["ret"], df["error"], args, notes, strict=True)]

@@ -190,6 +190,17 @@ def category_of(name: str) -> str:
     return "other"
 
 
+def _unknown_number(name: str) -> int | None:
+    """The number in a name such as ``syscall_1000`` or strace's ``syscall_0x3e8``; None otherwise."""
+    if not name.startswith("syscall_"):
+        return None
+    tail = name[8:]
+    try:
+        return int(tail, 16) if tail.lower().startswith("0x") else int(tail) if tail.isdigit() else None
+    except ValueError:
+        return None
+
+
 def expand_selection(spec: str | Iterable[str]) -> set[str]:
     """Turn a selection such as ``"open,%network"`` or ``["write", "%file"]`` into syscall names.
 
@@ -219,7 +230,7 @@ def expand_selection(spec: str | Iterable[str]) -> set[str]:
             selected.update(FAMILIES[item])
         elif item in SYSCALL_NUMBERS:
             selected.add(item)
-        elif item.startswith("syscall_") and item[8:].isdigit():
+        elif _unknown_number(item) is not None:
             selected.add(item)
         else:
             raise SpykitError(
@@ -235,6 +246,6 @@ def numbers_of(names: Iterable[str]) -> set[int]:
     for name in names:
         if name in SYSCALL_NUMBERS:
             out.add(SYSCALL_NUMBERS[name])
-        elif name.startswith("syscall_") and name[8:].isdigit():
-            out.add(int(name[8:]))
+        elif _unknown_number(name) is not None:
+            out.add(_unknown_number(name))
     return out

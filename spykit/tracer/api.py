@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
+from ..syscalls.captures import DATA_LIMIT
 from ..syscalls.table import expand_selection, numbers_of
 from ..trace import Trace, TraceMeta
 from . import linux as L
@@ -194,6 +195,7 @@ def trace(
     seccomp: bool = True,
     pin_cpu: bool = True,
     wait_for_descendants: bool = False,
+    data_limit: int = DATA_LIMIT,
 ) -> Trace:
     """Run ``cmd`` to the end under ptrace and return its system calls as a :class:`Trace`.
 
@@ -225,10 +227,16 @@ def trace(
     ``"spykit"``), ``processes()`` marks them ``ended_by_spykit`` and ``meta.ended_by_spykit``
     lists them. ``wait_for_descendants=True`` waits for every followed descendant instead, as
     strace does (``timeout`` still applies).
+
+    ``string_limit`` cuts strings and buffers in the strace-style ``args`` text only (strace's
+    ``-s``). ``data_limit`` is how many bytes of each data call (read, write, send*, recv* and
+    their vector forms) the ``data`` column keeps, up to a budget of 64 MiB per trace; beyond it
+    calls keep their sizes and ``data_complete`` says their bytes were cut.
     """
     argv = split_command(cmd)
     if string_limit < 0:
         raise ValueError("string_limit must be 0 or more (strace's -s)")
+    _check_data_limit(data_limit)
     path = resolve_executable(argv[0], env)
     if cwd is not None and not os.path.isdir(cwd):
         raise FileNotFoundError(f"cwd={os.fspath(cwd)!r} is not a directory: the program cannot start there")
@@ -260,10 +268,10 @@ def trace(
 
     rec = Recorder(max_events)
     tracer = Tracer(rec, selected=selected, seccomp=use_filter, string_limit=string_limit,
-                    follow_forks=follow_forks)
-    prepared = PreparedFilter(tracer.stopped_numbers()) if use_filter else None
+                    follow_forks=follow_forks, data_limit=data_limit)
+    prepared = PreparedFilter(tracer.stopped_numbers(), tracer.stopped_i386_numbers()) if use_filter else None
     meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit,
-                     decode_fds=decode_fds)
+                     decode_fds=decode_fds, data_limit=data_limit)
 
     def stop() -> None:
         kill_to_stop(tracer)
@@ -424,6 +432,13 @@ def _is_kernel_thread(pid: int) -> bool:
         return False
 
 
+def _check_data_limit(data_limit: int) -> None:
+    if not isinstance(data_limit, int) or isinstance(data_limit, bool) or data_limit < 0:
+        raise SpykitError(f"data_limit must be a whole number of bytes, 0 or more (got {data_limit!r})",
+                          hint="data_limit=4096 keeps the first 4 KiB of each read, write, send and receive; "
+                               "0 keeps none")
+
+
 def _tasks(pid: int) -> list[int]:
     try:
         return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
@@ -442,6 +457,7 @@ def attach(
     max_events: int | None = None,
     decode_fds: bool = False,
     seccomp: bool = False,
+    data_limit: int = DATA_LIMIT,
 ) -> Trace:
     """Trace a running process (all its threads), like ``strace -p``, then detach.
 
@@ -449,11 +465,12 @@ def attach(
     until Ctrl-C; then every thread is detached and keeps running exactly as before (a stopped
     one stays stopped). The selection is applied in the tracer: a seccomp filter cannot be
     removed, and after detaching it would break every call it selected, so ``seccomp=True`` is
-    refused here.
+    refused here. ``string_limit`` and ``data_limit`` are as for :func:`trace`.
 
     The process may be a child of the caller (``subprocess.Popen(...)`` then ``attach(p.pid)``):
     its exit status is left to the caller, so ``p.wait()`` afterwards gives the real one.
     """
+    _check_data_limit(data_limit)
     if seccomp:
         raise SpykitError("a seccomp filter cannot be used when attaching",
                           hint="it would stay in the process after detaching and make its calls fail with "
@@ -466,7 +483,8 @@ def attach(
     except OSError:
         command = []
     meta = TraceMeta(command=command or [f"<pid {pid}>"], start_time=_time.time(), selection=spec,
-                     string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds)
+                     string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds,
+                     data_limit=data_limit)
     rec: Recorder | None = None
     outcome: Attached | None = None
     scope = _yama_scope()
@@ -479,8 +497,8 @@ def attach(
 
         try:
             rec, outcome = attach_from_helper(pid, selection=spec, follow_forks=follow_forks,
-                                              string_limit=string_limit, max_events=max_events,
-                                              duration=duration, stop_event=stop_event)
+                                              string_limit=string_limit, data_limit=data_limit,
+                                              max_events=max_events, duration=duration, stop_event=stop_event)
         except HelperRefused:
             # Yama's ptrace_scope 1 (Ubuntu, Binder) lets only the parent's line trace it, not a
             # helper beside it: trace here, where a child is let go at its exit stop instead.
@@ -488,7 +506,7 @@ def attach(
     if rec is None:
         rec = Recorder(max_events)
         outcome = attach_here(pid, rec, selected=selected, follow_forks=follow_forks, string_limit=string_limit,
-                              duration=duration, stop_event=stop_event)
+                              data_limit=data_limit, duration=duration, stop_event=stop_event)
     assert outcome is not None
     meta.elapsed = outcome.elapsed
     if outcome.root_status is not None:
@@ -519,10 +537,10 @@ class Attached:
 
 
 def attach_here(pid: int, rec: Recorder, *, selected: set[int] | None, follow_forks: bool, string_limit: int,
-                duration: float | None, stop_event: threading.Event | None) -> Attached:
+                duration: float | None, stop_event: threading.Event | None, data_limit: int = DATA_LIMIT) -> Attached:
     """Attach to every thread of ``pid`` from a thread of this process, trace, and detach."""
     tracer = Tracer(rec, selected=selected, seccomp=False, string_limit=string_limit,
-                    follow_forks=follow_forks, attached=True)
+                    follow_forks=follow_forks, attached=True, data_limit=data_limit)
     tracer.root = pid
     bell = Bell(tracer)
 

@@ -41,7 +41,7 @@ class HelperRefused(Exception):
 
 
 def attach_from_helper(pid: int, *, selection: Iterable[str] | None, follow_forks: bool, string_limit: int,
-                       max_events: int | None, duration: float | None,
+                       data_limit: int, max_events: int | None, duration: float | None,
                        stop_event: threading.Event | None) -> tuple[Recorder, object]:
     """Trace ``pid`` from a helper process; returns what ``attach_here`` would have, recorded there.
 
@@ -50,7 +50,8 @@ def attach_from_helper(pid: int, *, selection: Iterable[str] | None, follow_fork
     helper may not trace the process, and the helper's other errors as they are.
     """
     config = {"pid": pid, "selection": None if selection is None else list(selection), "follow_forks": follow_forks,
-              "string_limit": string_limit, "max_events": max_events, "duration": duration}
+              "string_limit": string_limit, "data_limit": data_limit, "max_events": max_events,
+              "duration": duration}
     try:
         helper = subprocess.Popen(helper_command("spykit.tracer.attachhelper", json.dumps(config)),
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
@@ -143,8 +144,8 @@ def main(argv: list[str]) -> int:
     rec = Recorder(config["max_events"])
     try:
         outcome = attach_here(int(config["pid"]), rec, selected=selected, follow_forks=bool(config["follow_forks"]),
-                              string_limit=int(config["string_limit"]), duration=config["duration"],
-                              stop_event=stop)
+                              string_limit=int(config["string_limit"]), data_limit=int(config["data_limit"]),
+                              duration=config["duration"], stop_event=stop)
     except SpykitError as err:
         out.write(b"E" + json.dumps({"class": type(err).__name__, "message": err.message,
                                      "hint": err.hint}).encode())

@@ -12,17 +12,18 @@ import struct
 import numpy as np
 import pandas as pd
 
+from ..startup import startup_mask
+from ..syscalls import abi as A
 from ..syscalls import captures as C
 from ..syscalls.errnos import errno_name
+from ..syscalls.flags.words import WORD_CALLS, flag_words
 from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of, syscall_name
 from ..trace import Trace, TraceMeta
 from .recorder import NO_FD, NO_STR, Recorder
 
 # Calls that move data, and where their bytes are: the capture holding them.
-_DATA_CALLS = ("read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2",
-               "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg")
 _DATA_CAPTURE: dict[str, C.Capture] = {
-    name: next(c for c in C.CAPTURES[name] if c.kind in (C.BUF, C.IOV, C.MSGHDR)) for name in _DATA_CALLS
+    name: next(c for c in C.CAPTURES[name] if C.is_data_capture(name, c)) for name in sorted(C.DATA_CALLS)
 }
 _ADDR_CAPTURE: dict[str, C.Capture] = {
     name: next(c for c in caps if c.kind in (C.SOCKADDR, C.SOCKADDR_OUT))
@@ -37,19 +38,42 @@ TEXT = pd.StringDtype("python")
 EVENT_COLUMNS = ["time", "pid", "kind", "signal", "status", "child", "how", "text"]
 
 
-def _iov_data(blob: bytes) -> tuple[bytes, int]:
-    """(the data bytes, the total of the iovec lengths) from an IOV blob."""
+_INT64_MAX = (1 << 63) - 1
+
+
+def _iov_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
+    """(the data bytes, the total of the iovec lengths) from an IOV blob.
+
+    The data is what the iovecs held, in order, up to the first one the tracer cut: each iovec
+    is kept up to a per-element limit, so the bytes after a cut one do not follow on from it.
+    ``moved_total`` is how many bytes the call moved (None: every iovec whole, as for writev).
+    """
     (count,) = struct.unpack_from("<I", blob, 0)
     head = 4 + 16 * count
-    total = sum(struct.unpack_from("<Q", blob, 4 + 16 * i + 8)[0] for i in range(count))
-    return blob[head:], total
+    lengths = [struct.unpack_from("<Q", blob, 4 + 16 * i + 8)[0] for i in range(count)]
+    left = sum(lengths) if moved_total is None else max(moved_total, 0)
+    moved = []
+    for length in lengths:
+        moved.append(min(length, left))
+        left -= moved[-1]
+    data = blob[head:]
+    kept = C.iov_chunks(moved, len(data))
+    end = 0
+    for went, have in zip(moved, kept, strict=True):
+        end += have
+        if have < went:
+            break
+    total = sum(lengths)
+    # The lengths are the program's own numbers, up to SIZE_MAX each (the kernel then fails the
+    # call with EINVAL): a total past what the int64 `size` column holds is unknown there (-1).
+    return data[:end], total if total <= _INT64_MAX else -1
 
 
-def _msghdr_data(blob: bytes) -> tuple[bytes, int]:
+def _msghdr_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
     namelen = struct.unpack_from("<I", blob, 8)[0]
     head = struct.calcsize("<QIQQQi")
     rest = blob[head + min(namelen, 128):]
-    return _iov_data(rest) if len(rest) >= 4 else (b"", 0)
+    return _iov_data(rest, moved_total) if len(rest) >= 4 else (b"", 0)
 
 
 _ENTRY_DTYPE = np.dtype([("nr", "<u8"), ("args", "<u8", (6,))])
@@ -179,8 +203,41 @@ def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
     return first
 
 
-def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -> pd.DataFrame:
-    """The ``Trace.df`` of a recording.
+def _release(*buffers) -> None:
+    """Empty recorder buffers that are no longer needed, giving their memory back at once.
+
+    (A buffer something still views cannot be resized: it is left as it is.)
+    """
+    for buffer in buffers:
+        try:
+            del buffer[:]
+        except BufferError:
+            pass
+
+
+@functools.cache
+def _abi_dtype() -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(A.ABI_NAMES))
+
+
+def _call_keys(nrs: np.ndarray, abis: np.ndarray):
+    """One int64 per row standing for its call (table and number), and the way back to (abi, nr).
+
+    Nearly every trace is x86_64 only: then the key is the number itself. With calls of other
+    tables, whose numbers mean other calls (i386's 5 is open, x86_64's fstat), the key is a hash
+    of both."""
+    if not abis.any():
+        return nrs, lambda key: (A.X86_64, key)
+    keys = _row_hashes([nrs, abis]).view(np.int64)
+    _uniq, first = np.unique(keys, return_index=True)
+    pairs = {int(keys[i]): (int(abis[i]), int(nrs[i])) for i in first.tolist()}
+    return keys, pairs.__getitem__
+
+
+def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
+                data_limit: int = C.DATA_LIMIT) -> pd.DataFrame:
+    """The ``Trace.df`` of a recording. The recorder is used up: its buffers are emptied as soon
+    as what they hold is in the frame's columns, so that a big trace does not need both at once.
 
     Programs repeat themselves (a loop reads into the same buffer again and again), so the rows
     are grouped by everything the decoders look at, with a hash over the numeric columns, and
@@ -189,14 +246,32 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     from ..syscalls.decode import render_args, result_note, short_address  # only needed here
 
     n = len(rec)
+    # The raw entries first (56 bytes a row, the biggest buffer): the call numbers, the count
+    # arguments, and the rows grouped by their arguments, whose first rows' arguments are kept.
     entries = np.frombuffer(rec.entry_raw, dtype=_ENTRY_DTYPE, count=n)
     nrs = entries["nr"].astype(np.int64)
     argv = entries["args"]
+    abis = np.zeros(n, dtype=np.int8)  # the table of each call (spykit.syscalls.abi): x86_64 but a few
+    if len(rec.abi_row):
+        abis[np.frombuffer(rec.abi_row, dtype=np.int32)] = np.frombuffer(rec.abi_val, dtype=np.int8)
+    keys, call_of_key = _call_keys(nrs, abis)
+    present = np.unique(keys)
+    names_by_nr = {int(key): A.call_name(*call_of_key(int(key))) for key in present}
+    size_col = np.full(n, -1, dtype=np.int64)
+    for nr in present.tolist():
+        name = names_by_nr[nr]
+        if name in _COUNT_ARG:
+            rows_of_call = np.flatnonzero(keys == nr)
+            size_col[rows_of_call] = argv[rows_of_call, _COUNT_ARG[name]].astype(np.int64)
+    arg_codes, arg_uniques = pd.factorize(_row_hashes([keys, *(argv[:, a] for a in range(6))]))
+    args_of = argv[_first_of_each(arg_codes, len(arg_uniques))].copy()  # by arg_codes
+    del entries, argv, arg_uniques
+    _release(rec.entry_raw)
+
     exits = np.frombuffer(rec.exit_raw, dtype=_EXIT_DTYPE, count=len(rec.x_row))
     x_rows = np.frombuffer(rec.x_row, dtype=np.int32)
     done = np.zeros(n, dtype=bool)
     done[x_rows] = True
-    t_entry = np.frombuffer(rec.t_entry, dtype=np.float64, count=n).copy()
     t_exit = np.full(n, np.nan)
     t_exit[x_rows] = np.frombuffer(rec.t_exit, dtype=np.float64)
     errs = np.zeros(n, dtype=np.int32)
@@ -205,27 +280,32 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     rvals = exits["rval"]
     rets[x_rows] = np.where(is_error, -1, rvals)
     errs[x_rows] = np.where(is_error, -rvals, 0)
-    del exits, is_error, rvals
+    del exits, is_error, rvals, x_rows
+    _release(rec.exit_raw, rec.x_row, rec.t_exit)
     desc_ids = _sparse(n, rec.fd_row, rec.fd_desc, NO_STR)
     # `path`: the string a call names; for calls on an fd, what the fd points to (strace -y)
     path_ids = _sparse(n, rec.path_row, rec.path_id, NO_STR)
     path_ids = np.where(path_ids == NO_STR, desc_ids, path_ids)
     fds = _sparse(n, rec.fd_row, rec.fd_val, NO_FD)
+    _release(rec.fd_row, rec.fd_desc, rec.fd_val, rec.path_row, rec.path_id)
     blobs = _Blobs(rec, n)
 
     # Group the rows that decode the same, and decode one row of each group.
-    codes, uniques = pd.factorize(_row_hashes([nrs, *(argv[:, a] for a in range(6)), done, rets, errs, desc_ids,
-                                               blobs.row_sig]))
+    codes, uniques = pd.factorize(_row_hashes([arg_codes, done, rets, errs, desc_ids, blobs.row_sig]))
     blobs.row_sig = None  # 8 bytes a row, no longer needed
     k = len(uniques)
     first = _first_of_each(codes, k)
+    group_argv = args_of[arg_codes[first]]
+    del arg_codes, args_of, uniques
     rendered_args: list[str] = []
     rendered_notes: list[str | None] = []
+    group_flags: list[str | None] = []  # a file call's flags in words, from its numbers
     strings = rec.strings
     blobs_of = blobs.for_rows(first)
-    for i in first.tolist():
-        name = syscall_name(int(nrs[i]))
-        args = tuple(int(a) for a in argv[i])
+    for g, i in enumerate(first.tolist()):
+        abi = int(abis[i])
+        name = A.call_name(abi, int(nrs[i]))
+        args = tuple(int(a) for a in group_argv[g])
         row_blobs = blobs_of[i]
         finished = bool(done[i])
         err = int(errs[i]) if finished and errs[i] else None
@@ -233,52 +313,62 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
         desc_id = int(desc_ids[i])
         fd_path = strings[desc_id] if desc_id != NO_STR else None
         rendered_args.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit,
-                                         fd_path=fd_path, decode_fds=decode_fds))
-        note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) if finished and not err else ""
+                                         fd_path=fd_path, decode_fds=decode_fds, abi=abi))
+        portable = not abi or name in A.PORTABLE_DECODERS
+        note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) \
+            if finished and not err and portable else ""
         rendered_notes.append(note or None)
+        group_flags.append(flag_words(name, args) if name in WORD_CALLS and portable else None)
     args_col = np.array(rendered_args, dtype=object)[codes] if n else np.empty(0, dtype=object)
     note_col = np.array(rendered_notes, dtype=object)[codes] if n else np.empty(0, dtype=object)
+    flag_codes, flag_texts = pd.factorize(np.array(group_flags, dtype=object), use_na_sentinel=True)
+    flags_col = pd.Categorical.from_codes(flag_codes[codes] if n else np.empty(0, dtype=np.int64),
+                                          categories=pd.CategoricalDtype(list(flag_texts)).categories)
 
     # Names, classes, and the data and addresses some calls carry, by lookup tables over numbers.
-    present = np.unique(nrs)
-    names_by_nr = {int(nr): syscall_name(int(nr)) for nr in present}
     extra = sorted({nm for nm in names_by_nr.values() if nm not in SYSCALL_NUMBERS})
     categories, name_code = _categories((*ALL_NAMES, *extra))
     syscall_codes = np.array([name_code[names_by_nr[int(nr)]] for nr in present], dtype=np.int64)
-    syscall_col = pd.Categorical.from_codes(syscall_codes[np.searchsorted(present, nrs)], dtype=categories)
+    syscall_col = pd.Categorical.from_codes(syscall_codes[np.searchsorted(present, keys)], dtype=categories)
     classes, class_code = _categories(tuple(CATEGORIES))
     class_codes = np.array([class_code[category_of(names_by_nr[int(nr)])] for nr in present], dtype=np.int64)
-    category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, nrs)], dtype=classes)
+    category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, keys)], dtype=classes)
 
     data_col = np.full(n, None, dtype=object)
-    size_col = np.full(n, -1, dtype=np.int64)
+    data_len = np.full(n, -1, dtype=np.int64)  # bytes kept in `data`; -1: none
     addr_col = np.full(n, None, dtype=object)
-    objects = np.array(blobs.objects + [None], dtype=object)  # index -1: unreadable
+    # A data blob is read up to the string limit at least (the args text shows that much): the
+    # data column keeps at most data_limit of it.
+    kept = [o if len(o) <= data_limit else o[:data_limit] for o in blobs.objects]
+    data_objects = np.array(kept + [None], dtype=object)  # index -1: unreadable
+    data_lengths = np.array([len(o) for o in kept] + [-1], dtype=np.int64)
     for nr in present.tolist():
         name = names_by_nr[nr]
         data_cap = _DATA_CAPTURE.get(name)
         addr_cap = _ADDR_CAPTURE.get(name)
         if data_cap is None and addr_cap is None:
             continue
-        rows_of_call = np.flatnonzero(nrs == nr)
-        if name in _COUNT_ARG:
-            size_col[rows_of_call] = argv[rows_of_call, _COUNT_ARG[name]].astype(np.int64)
         if data_cap is not None:
-            mine = (blobs.keys == C.blob_key(data_cap)) & (nrs[blobs.rows] == nr)
+            mine = (blobs.keys == C.blob_key(data_cap)) & (keys[blobs.rows] == nr)
             rows, cids = blobs.rows[mine], blobs.content[mine]
             if data_cap.kind == C.BUF:
-                data_col[rows] = objects[cids]
+                data_col[rows] = data_objects[cids]
+                data_len[rows] = data_lengths[cids]
             else:  # iovec and msghdr blobs carry a header before the data: parse each distinct one
                 parse = _iov_data if data_cap.kind == C.IOV else _msghdr_data
-                parsed: dict[int, tuple[bytes, int]] = {}
+                by_ret = data_cap.total_arg == C.RET  # a receiving call: its result says how much came
+                parsed: dict[tuple[int, int], tuple[bytes, int]] = {}
                 for row, cid in zip(rows.tolist(), cids.tolist(), strict=True):
                     if cid < 0:
                         continue
-                    if cid not in parsed:
-                        parsed[cid] = parse(blobs.objects[cid])
-                    data_col[row], size_col[row] = parsed[cid]
+                    moved = int(rets[row]) if by_ret else -1
+                    if (cid, moved) not in parsed:
+                        data, size = parse(blobs.objects[cid], moved if by_ret else None)
+                        parsed[(cid, moved)] = (data[:data_limit], size)
+                    data_col[row], size_col[row] = parsed[(cid, moved)]
+                    data_len[row] = len(data_col[row])
         if addr_cap is not None:
-            mine = (blobs.keys == C.blob_key(addr_cap)) & (nrs[blobs.rows] == nr)
+            mine = (blobs.keys == C.blob_key(addr_cap)) & (keys[blobs.rows] == nr)
             shown: dict[int, str | None] = {}
             for row, cid in zip(blobs.rows[mine].tolist(), blobs.content[mine].tolist(), strict=True):
                 if cid < 0:
@@ -290,21 +380,37 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
                     shown[cid] = short_address(blob) if blob else None
                 addr_col[row] = shown[cid]
 
+    del blobs, blobs_of
+    _release(rec.blob_row, rec.blob_key, rec.blob_off, rec.blob_len, rec.blob_data)
     string_col = np.array([*strings, None], dtype=object)
     path_col = string_col[np.where(path_ids == NO_STR, len(strings), path_ids)]
     error_col = _error_names()[np.clip(errs, 0, 4095)]
     ret_col = _nullable_ints(rets, ~done)
     fd_col = _nullable_ints(fds, fds == NO_FD)
     size_arr = _nullable_ints(size_col, size_col < 0)
+    # whole when every byte the call moved is kept; unknown where no data was kept or it failed
+    complete = pd.arrays.BooleanArray(data_len >= rets, (data_len < 0) | ~done | (errs != 0))
+    del data_len
+    error_text = _text(error_col)
+    # widened to int64 only now, after the grouping's transient peak
+    pid_col = np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64)
+    tgid_col = np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64)
+    t_entry = np.frombuffer(rec.t_entry, dtype=np.float64, count=n).copy()
+    _release(rec.tid, rec.tgid, rec.t_entry)
+    # start-up lookups, from the columns they are decided on and the paths as the tracer interned them
+    # (a frame of its own: adding a column to the finished frame would make pandas copy its blocks)
+    startup = startup_mask(pd.DataFrame({"pid": pid_col, "tgid": tgid_col, "syscall": syscall_col,
+                                         "error": error_text}, copy=False), paths=(path_ids, strings))
+    del path_ids
     # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
     # add a transient third of the frame's size to the peak memory of a big build.
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "time": t_entry,
-        "pid": np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64),
+        "pid": pid_col,
         "syscall": syscall_col,
         "args": _text(args_col),
         "ret": ret_col,
-        "error": _text(error_col),
+        "error": error_text,
         "duration": t_exit - t_entry,
         "path": _text(path_col),
         "fd": fd_col,
@@ -312,11 +418,16 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
         "nr": nrs.astype(np.int32),
         "addr": _text(addr_col),
         "data": pd.Series(data_col, dtype=object, copy=False),
+        "data_complete": complete,
         "size": size_arr,
         "unfinished": ~done,
-        "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
+        "tgid": tgid_col,
         "note": _text(note_col),
+        "flags": flags_col,
+        "startup": startup,
+        "abi": pd.Categorical.from_codes(abis.astype(np.int64), dtype=_abi_dtype()),
     }, copy=False)
+    return frame
 
 
 def build_events(rec: Recorder) -> pd.DataFrame:
@@ -342,8 +453,70 @@ def build_events(rec: Recorder) -> pd.DataFrame:
     })
 
 
+# The argv and envp captures of the exec calls: (blob key of argv, blob key of envp)
+_EXEC_ARRAYS = {name: tuple(C.blob_key(c) for c in C.CAPTURES[name] if c.kind == C.STRARRAY)
+                for name in ("execve", "execveat")}
+
+
+def _string_list(blob: bytes) -> list[str]:
+    """The strings of a STRARRAY blob; names that are not UTF-8 keep their bytes as surrogate escapes."""
+    out = []
+    offset = 4
+    while offset + 4 <= len(blob):
+        (n,) = struct.unpack_from("<I", blob, offset)
+        out.append(blob[offset + 4:offset + 4 + n].decode("utf-8", "surrogateescape"))
+        offset += 4 + n
+    return out
+
+
+def exec_values(rec: Recorder) -> list[dict]:
+    """Each recorded exec call's whole argv and environment: ``{"row", "argv", "env"}``, by row.
+
+    ``env`` maps each variable to its value (an entry without ``=`` maps to ``""``; a name given
+    twice keeps its last value, as getenv would not, but as a shell shows it); None when unreadable.
+    """
+    n = len(rec)
+    if not n or not len(rec.blob_row):
+        return []
+    nrs = np.frombuffer(rec.entry_raw, dtype=_ENTRY_DTYPE, count=n)["nr"].astype(np.int64)
+    if len(rec.abi_row):  # an i386 or x32 call's number means another call: never one of these
+        nrs = nrs.copy()
+        nrs[np.frombuffer(rec.abi_row, dtype=np.int32)] = -1
+    keys_of_nr = {int(nr): _EXEC_ARRAYS[syscall_name(int(nr))] for nr in np.unique(nrs).tolist()
+                  if syscall_name(int(nr)) in _EXEC_ARRAYS}
+    if not keys_of_nr:
+        return []
+    m = len(rec.blob_row)
+    blob_rows = np.frombuffer(rec.blob_row, dtype=np.int32, count=m)
+    blob_keys = np.frombuffer(rec.blob_key, dtype=np.int8, count=m)
+    offsets = np.frombuffer(rec.blob_off, dtype=np.uint64, count=m)
+    lengths = np.frombuffer(rec.blob_len, dtype=np.int32, count=m)
+    found: dict[int, dict] = {}
+    view = memoryview(rec.blob_data)
+    for j in np.flatnonzero(np.isin(blob_rows, np.flatnonzero(np.isin(nrs, list(keys_of_nr))))).tolist():
+        row = int(blob_rows[j])
+        argv_key, env_key = keys_of_nr[int(nrs[row])]
+        key = int(blob_keys[j])
+        if key not in (argv_key, env_key):
+            continue
+        entry = found.setdefault(row, {"row": row, "argv": None, "env": None})
+        if lengths[j] < 0:
+            continue
+        strings = _string_list(bytes(view[int(offsets[j]):int(offsets[j]) + int(lengths[j])]))
+        if key == argv_key:
+            entry["argv"] = strings
+        else:
+            entry["env"] = dict(item.partition("=")[::2] for item in strings)
+    return [found[row] for row in sorted(found)]
+
+
 def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
     meta.truncated = rec.truncated
-    meta.counts = {syscall_name(nr): c for nr, c in sorted(rec.all_counts().items(), key=lambda kv: -kv[1])}
-    return Trace(build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds), build_events(rec), meta)
+    meta.execs = exec_values(rec)
+    meta.counts = {}
+    for key, count in sorted(rec.all_counts().items(), key=lambda kv: -kv[1]):
+        name = A.call_name(*A.split_key(key))
+        meta.counts[name] = meta.counts.get(name, 0) + count  # i386's open counts with x86_64's
+    df = build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds, data_limit=meta.data_limit)
+    return Trace(df, build_events(rec), meta)
 

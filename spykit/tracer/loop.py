@@ -31,11 +31,12 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 
+from ..syscalls import abi as A
 from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
 from . import native
-from .capture import make_reader, sockaddr_len_before
+from .capture import DataLimit, make_reader, sockaddr_len_before
 from .fdtable import FdTable
 from .memory import MemoryReader
 from .recorder import ENTRY_SLICE, EXIT_SLICE, Recorder
@@ -98,16 +99,19 @@ class _CallPlan:
     """Per-syscall-number precomputed work, so the hot path does list lookups only."""
 
     __slots__ = ("nr", "entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
-                 "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range", "fast")
+                 "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range", "fast", "sigframe")
 
-    def __init__(self, nr: int, name: str, mem: MemoryReader, string_limit: int):
+    def __init__(self, nr: int, name: str, mem: MemoryReader, string_limit: int, data: DataLimit | None = None,
+                 caps: tuple[C.Capture, ...] | None = None):
         self.nr = nr
-        caps = C.CAPTURES.get(name, ())
+        caps = C.CAPTURES.get(name, ()) if caps is None else caps
+
+        def reader(c: C.Capture):
+            return make_reader(c, mem, string_limit, data if C.is_data_capture(name, c) else None)
+
         # (slot, blob key, reader) for each capture, the reader specialised for its kind
-        self.entry_caps = tuple((c.slot, C.blob_key(c), make_reader(c, mem, string_limit))
-                                for c in caps if not c.at_exit)
-        self.exit_caps = tuple((c.slot, C.blob_key(c), make_reader(c, mem, string_limit))
-                               for c in caps if c.at_exit)
+        self.entry_caps = tuple((c.slot, C.blob_key(c), reader(c)) for c in caps if not c.at_exit)
+        self.exit_caps = tuple((c.slot, C.blob_key(c), reader(c)) for c in caps if c.at_exit)
         self.sockaddr_out = tuple(c for c in caps if c.at_exit and c.kind == C.SOCKADDR_OUT)
         self.path_arg = C.PATH_ARG.get(name)
         self.fd_arg = C.FD_ARG.get(name)
@@ -118,33 +122,39 @@ class _CallPlan:
         self.redescribes = name in C.REDESCRIBES_FD
         self.exit_work = bool(self.exit_caps or self.returns_fd or self.closes or self.redescribes
                               or self.fd_pair is not None or self.closes_range)
-        self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None)
+        # rt_sigreturn (x86_64's: foreign plans have nr -1): the mask it restores is on the stack
+        self.sigframe = name == "rt_sigreturn" and nr >= 0
+        self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None or self.sigframe)
         # What the C loop needs to record this call itself, or None when only Python can.
-        self.fast = _fast_plan(self, caps)
+        self.fast = _fast_plan(self, caps, name)
 
 
-def _fast_capture(cap: C.Capture) -> tuple | None:
-    """A capture as the C loop takes it, (slot, key, size mode, size, cut at string_limit), or None."""
+def _fast_capture(cap: C.Capture, name: str) -> tuple | None:
+    """A capture as the C loop takes it, (slot, key, size mode, size, limit), or None. The limit is
+    _fastloop.CUT_STRING (cut at string_limit), CUT_DATA (at the data limit while the budget lasts)
+    or 0 (a structure: never cut)."""
     if cap.kind == C.BUF and cap.size_arg is not None:
+        cut = _fastloop.CUT_DATA if C.is_data_capture(name, cap) else _fastloop.CUT_STRING
         if cap.size_arg == C.RET:
-            return (cap.slot, C.blob_key(cap), _fastloop.SIZE_RET, 0, True)
-        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_ARG, cap.size_arg, True)
+            return (cap.slot, C.blob_key(cap), _fastloop.SIZE_RET, 0, cut)
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_ARG, cap.size_arg, cut)
     if cap.kind == C.FIXED:
-        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_FIXED, cap.size, False)
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_FIXED, cap.size, 0)
     return None
 
 
-def _fast_plan(plan: _CallPlan, caps) -> dict | None:
+def _fast_plan(plan: _CallPlan, caps, name: str) -> dict | None:
     """The keyword arguments of ``Loop.set_plan`` for a call the C loop can record on its own:
     a row, an fd lookup, buffers of known size. Paths, socket addresses and calls that change
     the fd table stay in Python."""
     if _fastloop is None:
         return None
     if (plan.path_arg is not None or plan.sockaddr_out or plan.returns_fd or plan.closes or plan.closes_range
+            or plan.sigframe
             or plan.redescribes or plan.fd_pair is not None):
         return None
-    entry = [_fast_capture(c) for c in caps if not c.at_exit]
-    exit_ = [_fast_capture(c) for c in caps if c.at_exit]
+    entry = [_fast_capture(c, name) for c in caps if not c.at_exit]
+    exit_ = [_fast_capture(c, name) for c in caps if c.at_exit]
     if None in entry or None in exit_ or len(entry) > 4 or len(exit_) > 4:
         return None
     return {"fd_arg": -1 if plan.fd_arg is None else plan.fd_arg, "needs_args": plan.needs_args,
@@ -155,11 +165,17 @@ class Tracer:
     """Runs the loop over a set of tracees and fills a Recorder."""
 
     def __init__(self, recorder: Recorder, *, selected: set[int] | None, seccomp: bool, string_limit: int,
-                 follow_forks: bool = True, attached: bool = False, markers: bool = False):
+                 follow_forks: bool = True, attached: bool = False, markers: bool = False,
+                 data_limit: int = C.DATA_LIMIT, data_budget: int | None = None):
         self.rec = recorder
         self.mem = MemoryReader()
         self.fds = FdTable(recorder.intern)
         self.string_limit = string_limit
+        # bytes a data call keeps; the budget left is one array both loops charge (the C loop reads
+        # `data_limit` and `data_left` when it is made)
+        self.data = DataLimit(data_limit, C.DATA_BUDGET if data_budget is None else data_budget)
+        self.data_limit = data_limit
+        self.data_left = self.data.left
         self.follow_forks = follow_forks
         self.seccomp = seccomp
         self.attached = attached
@@ -176,6 +192,13 @@ class Tracer:
                 if nr is not None and not self.selected[nr]:
                     self.tracked[nr] = 1
         self.plans: list[_CallPlan | None] = [None] * _TABLE_SIZE
+        # Calls of the i386 and x32 tables and numbers no table knows go by name: (abi, nr) ->
+        # (plan or None, recorded?). `open` selected selects i386's open (5) as well.
+        self.selected_names = None if selected is None else {A.call_name(A.X86_64, nr) for nr in selected}
+        self.tracks_fds = any(self.tracked)
+        # numbers past the table a selection names (syscall_0x1388): a seccomp filter must stop them too
+        self.selected_beyond = set() if selected is None else {nr for nr in selected if _TABLE_SIZE <= nr < 1 << 32}
+        self.foreign_plans: dict[tuple[int, int], tuple[_CallPlan | None, bool]] = {}
         self.tgid: dict[int, int] = {}  # every live tracee: tid -> process id
         # tid -> (row or -1, plan, args or None, sockaddr length offered) of a call in progress
         self.pending: dict[int, tuple] = {}
@@ -217,7 +240,12 @@ class Tracer:
     # -- options ------------------------------------------------------------------------------
     def stopped_numbers(self) -> set[int]:
         """What a seccomp filter must stop: the selected calls, and those followed for the fd table."""
-        return {nr for nr in range(_TABLE_SIZE) if self.selected[nr] or self.tracked[nr]}
+        return {nr for nr in range(_TABLE_SIZE) if self.selected[nr] or self.tracked[nr]} | self.selected_beyond
+
+    def stopped_i386_numbers(self) -> set[int]:
+        """The same for i386 calls (a filter sees their own numbers): the calls of those names."""
+        names = {A.call_name(A.X86_64, nr) for nr in self.stopped_numbers() if nr < _TABLE_SIZE}
+        return A.numbers_for(names, A.I386)
 
     def options(self) -> int:
         opts = L.PTRACE_O_TRACESYSGOOD | L.PTRACE_O_TRACEEXEC
@@ -329,12 +357,22 @@ class Tracer:
 
     # -- syscall stops ---------------------------------------------------------------------------
     def _plan(self, nr: int) -> _CallPlan:
-        plan = _CallPlan(nr, syscall_name(nr), self.mem, self.string_limit)
+        plan = _CallPlan(nr, syscall_name(nr), self.mem, self.string_limit, self.data)
         if 0 <= nr < _TABLE_SIZE:
             self.plans[nr] = plan
             if self._fast is not None:
                 self._teach(self._fast, plan)
         return plan
+
+    def _foreign_plan(self, abi: int, nr: int) -> tuple[_CallPlan | None, bool]:
+        name = A.call_name(abi, nr)
+        record = self.selected_names is None or name in self.selected_names
+        followed = record or (self.tracks_fds and name in C.FD_CHANGERS)
+        # nr -1: the C loop finds its plans by x86_64 number, and must leave this call's exit to Python
+        plan = _CallPlan(-1, name, self.mem, self.string_limit, self.data, caps=A.portable_captures(name, abi)) \
+            if followed else None
+        self.foreign_plans[(abi, nr)] = (plan, record)
+        return plan, record
 
     def _entry(self, tid: int, t: float, info: L.SyscallInfo) -> None:
         nr = info.nr
@@ -354,27 +392,38 @@ class Tracer:
                 return
         if not self.recording:
             # A launched program is recorded from its first execve: what came before was ours.
-            if tid == self.root and nr in (59, 322):  # execve, execveat
+            if tid == self.root and nr in (59, 322) and info.arch == A.AUDIT_ARCH_X86_64:  # execve, execveat
                 self.recording = True
             else:
                 self.pending[tid] = _SKIPPED
                 return
-        if nr >= _TABLE_SIZE or not self.selected[nr]:
-            if nr < _TABLE_SIZE and self.tracked[nr]:
+        abi = A.X86_64
+        if nr >= _TABLE_SIZE or info.arch != A.AUDIT_ARCH_X86_64:
+            # an i386 or x32 call, or a number no table knows: a row all the same, by name
+            abi = A.abi_of(info.arch, nr)
+            plan, record = self.foreign_plans.get((abi, nr)) or self._foreign_plan(abi, nr)
+            if not record:
+                self.pending[tid] = _SKIPPED if plan is None else (-1, plan, _unpack_args(self._view, 32), None)
+                return
+        elif not self.selected[nr]:
+            if self.tracked[nr]:
                 plan = self.plans[nr] or self._plan(nr)
                 self.pending[tid] = (-1, plan, _unpack_args(self._view, 32), None)
             else:
                 self.pending[tid] = _SKIPPED
             return
+        else:
+            plan = self.plans[nr] or self._plan(nr)
         rec = self.rec
         tgid = self.tgid[tid]
-        row = rec.start_row(t, tid, tgid, nr, self._entry_bytes)
-        plan = self.plans[nr] or self._plan(nr)
+        row = rec.start_row(t, tid, tgid, nr, self._entry_bytes, abi)
         if row < 0 or not plan.needs_args:
             self.pending[tid] = (row, plan, None, None)
             return
         args = _unpack_args(self._view, 32)
         before = None
+        if plan.sigframe:  # the signal frame's uc_sigmask, at the stack pointer (the handler returned)
+            rec.add_blob(row, 0, self.mem.read(tid, info.stack_pointer + C.SIGFRAME_MASK_OFFSET, 8))
         for slot, key, reader in plan.entry_caps:
             if args[slot]:
                 blob = reader(tid, args, None, None)
@@ -712,7 +761,9 @@ def _signal_text(sig: int, info) -> str:
         fields += [f"si_code={_SI_CODES.get(code, code)}", f"si_pid={sender.pid}", f"si_uid={sender.uid}"]
     elif sig in _FAULT_CODES:
         addr = info._sigfault._addr
-        fields += [f"si_code={_FAULT_CODES[sig].get(code, code)}", f"si_addr={hex(addr) if addr else 'NULL'}"]
+        # (a fault the kernel raised itself, a general protection fault, has SI_KERNEL: 0x80)
+        shown = _FAULT_CODES[sig].get(code) or _SI_CODES.get(code, code)
+        fields += [f"si_code={shown}", f"si_addr={hex(addr) if addr else 'NULL'}"]
     else:
         fields.append(f"si_code={_SI_CODES.get(code, code)}")
     return f"--- {name} {{{', '.join(fields)}}} ---"

@@ -36,6 +36,8 @@ class Recorder:
         # sparse (row, value) columns; a later pair for the same row wins
         self.path_row, self.path_id = array("i"), array("i")
         self.fd_row, self.fd_val, self.fd_desc = array("i"), array("i"), array("i")
+        # rows of another table than x86_64 (i386, x32; spykit.syscalls.abi), few: (row, abi)
+        self.abi_row, self.abi_val = array("i"), array("b")
         # memory captures
         self.blob_row = array("i")
         self.blob_key = array("b")
@@ -62,12 +64,16 @@ class Recorder:
             self._string_ids[text] = sid
         return sid
 
-    def start_row(self, t: float, tid: int, tgid: int, nr: int, raw) -> int:
-        """Open a row at a syscall entry from the raw info bytes; -1 when past max_events."""
-        if nr < 1024:
+    def start_row(self, t: float, tid: int, tgid: int, nr: int, raw, abi: int = 0) -> int:
+        """Open a row at a syscall entry from the raw info bytes; -1 when past max_events.
+
+        ``abi`` is the call's table (0: x86_64); counts of other tables are kept under
+        ``spykit.syscalls.abi.wide_key`` numbers, above 2**64."""
+        if nr < 1024 and not abi:
             self.counts[nr] += 1
         else:
-            self.extra_counts[nr] = self.extra_counts.get(nr, 0) + 1
+            key = (abi << 64) | nr
+            self.extra_counts[key] = self.extra_counts.get(key, 0) + 1
         row = len(self.tid)
         if row >= self.max_events:
             self.truncated = True
@@ -76,6 +82,9 @@ class Recorder:
         self.tid.append(tid)
         self.tgid.append(tgid)
         self.entry_raw += raw
+        if abi:
+            self.abi_row.append(row)
+            self.abi_val.append(abi)
         return row
 
     def finish_row(self, row: int, t: float, raw) -> None:

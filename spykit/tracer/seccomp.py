@@ -14,6 +14,7 @@ import ctypes
 import struct
 from collections.abc import Iterable
 
+from ..syscalls.abi import AUDIT_ARCH_I386
 from .linux import AUDIT_ARCH_X86_64
 
 # linux/bpf_common.h
@@ -53,15 +54,32 @@ def _search(nrs: list[int]) -> list[bytes]:
     return [_insn(BPF_JMP | BPF_JGE | BPF_K, 0, 1, nrs[mid]), _insn(BPF_JMP | BPF_JA, 0, 0, len(left)), *left, *right]
 
 
-def build_filter(numbers: Iterable[int]) -> bytes:
-    """BPF program returning TRACE for the given syscall numbers, ALLOW for everything else."""
-    nrs = sorted(set(numbers))
+def build_filter(numbers: Iterable[int], i386_numbers: Iterable[int] = ()) -> bytes:
+    """BPF program returning TRACE for the given syscall numbers, ALLOW for everything else.
+
+    Numbers belong to a table: an i386 call (``int $0x80``, a 32-bit program) has its own (5 is
+    ``open``), so it is looked up among ``i386_numbers``; letting every other ABI run unseen would
+    let a program hide an ``open`` from ``syscalls=["open"]``. x32 calls, numbers no table knows and
+    any other arch stop: the tracer decides by name (they are rare, so this costs nothing).
+    """
+    x86_64 = [
+        _insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, _NR),
+        _insn(BPF_JMP | BPF_JGE | BPF_K, 0, 1, X32_SYSCALL_BIT),  # (an unsigned compare: -1 too)
+        _insn(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_TRACE),
+        *_search(sorted(set(numbers))),
+    ]
+    other = [
+        _insn(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_I386),
+        _insn(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_TRACE),  # an arch we have no table for
+        _insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, _NR),
+        *_search(sorted(set(i386_numbers))),
+    ]
     prog = [
         _insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, _ARCH),
         _insn(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64),
-        _insn(BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ALLOW),  # another ABI: let it run
-        _insn(BPF_LD | BPF_W | BPF_ABS, 0, 0, _NR),
-        *_search(nrs),
+        _insn(BPF_JMP | BPF_JA, 0, 0, len(x86_64)),  # not x86_64: the i386 part
+        *x86_64,
+        *other,
     ]
     return b"".join(prog)
 
@@ -73,7 +91,7 @@ class SockFprog(ctypes.Structure):
 class PreparedFilter:
     """Everything the child needs, allocated before fork so the child only makes system calls."""
 
-    def __init__(self, numbers: Iterable[int]):
-        code = build_filter(numbers)
+    def __init__(self, numbers: Iterable[int], i386_numbers: Iterable[int] = ()):
+        code = build_filter(numbers, i386_numbers)
         self._code = ctypes.create_string_buffer(code, len(code))
         self.prog = SockFprog(len(code) // 8, ctypes.addressof(self._code))

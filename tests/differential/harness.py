@@ -1,11 +1,12 @@
 """Run small programs under strace and under spykit, and compare the lines they print.
 
-Each program in ``programs/`` (C compiled here with gcc, Python run with this interpreter,
-shell scripts run with /bin/sh) runs twice in fresh, empty working directories with the same
-environment: once under ``strace -f -qq -o FILE`` and once under ``spykit.trace``. Both outputs
-become per-thread lists of ``name(args) = result`` lines; what legitimately differs between two
-runs (thread ids, addresses, ports, time left, random bytes, the working directory) is
-normalised away; the per-thread lists are then matched line by line.
+Each program in ``programs/`` (C compiled here with gcc, i386 assembly with ``as --32`` and
+``ld -m elf_i386``, Python run with this interpreter, shell scripts run with /bin/sh) runs twice
+in fresh, empty working directories with the same environment: once under
+``strace -f -qq -o FILE`` and once under ``spykit.trace``. Both outputs become per-thread lists
+of ``name(args) = result`` lines; what legitimately differs between two runs (thread ids,
+addresses, ports, time left, random bytes, the working directory) is normalised away; the
+per-thread lists are then matched line by line.
 
 Run it directly for a report: ``python tests/differential/harness.py [-v] [program ...]``.
 """
@@ -83,10 +84,16 @@ def compile_programs(out_dir: Path) -> dict[str, list[str]]:
                 commands[src.stem] = [sys.executable, "-S", "-E", str(src)]
             elif src.suffix == ".sh":
                 commands[src.stem] = ["/bin/sh", str(src)]
+            elif src.suffix == ".s":  # a 32-bit program: i386 calls from the first to the last
+                exe, obj = out_dir / src.stem, out_dir / f"{src.stem}.o"
+                jobs[src.stem] = pool.submit(
+                    subprocess.run, f"as --32 -o {obj} {src} && ld -m elf_i386 -o {exe} {obj}",
+                    shell=True, capture_output=True, text=True)
+                commands[src.stem] = [str(exe)]
         for name, job in jobs.items():
             result = job.result()
             if result.returncode != 0:
-                raise RuntimeError(f"gcc failed for {name}: {result.stderr}")
+                raise RuntimeError(f"building {name} failed: {result.stderr}")
     return commands
 
 
@@ -143,6 +150,11 @@ def normaliser(tids: set[int], workdir: str):
         line = re.sub(r"(tv_u?sec|tv_nsec)=\d+", r"\1=N", line) if "ru_utime" in line or "left" in line \
             or line.startswith(("clock_gettime", "sysinfo")) else line
         line = re.sub(r"^getppid\(\) = \d+", "getppid() = PPID", line)  # strace's pid, or ours
+        if line.startswith(("statfs(", "fstatfs(")):  # a disk's free blocks and inodes change between runs
+            line = re.sub(r"(f_bfree|f_bavail|f_ffree)=\d+", r"\1=N", line)
+        if line.startswith("sysinfo("):  # the machine's state at that moment: uptime, free memory, load
+            line = re.sub(r"(uptime|freeram|sharedram|bufferram|freeswap|procs)=\d+", r"\1=N", line)
+            line = re.sub(r"loads=\[\d+, \d+, \d+\]", "loads=[N]", line)
         if line.startswith("getrandom("):
             line = re.sub(r'^getrandom\("[^"]*"(\.\.\.)?', 'getrandom("RANDOM"', line)
         line = re.sub(r"st_size=\d+", "st_size=N", line) if "/proc/" in line else line

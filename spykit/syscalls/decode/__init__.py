@@ -10,17 +10,20 @@ odd argument is shown as strace shows it, as an address or a number.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from ptrace.syscall.prototypes import SYSCALL_PROTOTYPES
 
-from . import desc, files, memory, misc, network, process, signals, time
+from ..abi import I386, PORTABLE_DECODERS, X32
+from ..i386 import I386_SYSCALLS
+from . import desc, files, kernel, memory, misc, network, paths, process, signals, time
 from .common import Call, Decoder, Unfinished, hexaddr, signed32, signed64
 from .network import short_address
 from .notes import result_note
 
 DECODERS: dict[str, Decoder] = {}
-for _family in (files, desc, network, process, memory, signals, time, misc):
+for _family in (files, paths, desc, network, process, memory, signals, time, misc, kernel):
     DECODERS.update(_family.DECODERS)
 
 __all__ = ["DECODERS", "render_args", "result_note", "short_address"]
@@ -41,6 +44,21 @@ def _generic_arg(kind: str, value: int) -> str:
     return str(number) if -0x10000 < number < 0x10000 else f"{value & ((1 << 64) - 1):#x}"
 
 
+def _hex_args(args: tuple[int, ...], count: int) -> list[str]:
+    """strace's printargs: each argument in hex, 0 as ``0``."""
+    return [f"{value & ((1 << 64) - 1):#x}" if value else "0" for value in args[:count]]
+
+
+@functools.cache
+def _foreign_arg_count(abi: int, name: str) -> int:
+    """How many arguments strace shows for a call of the i386 or x32 table."""
+    if abi == I386:
+        counts = {entry_name: nargs for _nr, (nargs, entry_name) in sorted(I386_SYSCALLS.items())}
+        return counts.get(name, 6)
+    proto = SYSCALL_PROTOTYPES.get(name)
+    return len(proto[1]) if proto else 6
+
+
 def generic(call: Call):
     """strace's rendering of a call it has no decoder for: pointers in hex, small numbers in decimal."""
     if call.name in _NO_ARGS:
@@ -56,14 +74,20 @@ def generic(call: Call):
 
 def render_args(name: str, args: tuple[int, ...], ret: int | None, errno: int | None,
                 blobs: Mapping[int, bytes | None], *, string_limit: int = 32, fd_path: str | None = None,
-                decode_fds: bool = False) -> str:
+                decode_fds: bool = False, abi: int = 0) -> str:
     """What strace prints between the parentheses of ``name(...)``.
 
     ``ret`` is the value the program saw (-1 on error, None when the call never returned);
     ``errno`` the error number or None; ``blobs`` the captured memory by ``blob_key``. With
     ``decode_fds`` the call's main fd is shown like ``strace -y`` does, using ``fd_path``.
-    An unfinished call renders up to its first output argument, ending in ``", "``.
+    An unfinished call renders up to its first output argument, ending in ``", "``. ``abi`` is the
+    call's table (``spykit.syscalls.abi``): an i386 or x32 call whose arguments include a structure
+    shows them in hex, as strace shows a call it has no decoder for.
     """
+    if abi and name not in PORTABLE_DECODERS:
+        return ", ".join(_hex_args(args, _foreign_arg_count(abi, name)))
+    if abi == X32:  # strace reads an x32 program's memory through 32-bit pointers only
+        blobs = {key: blob for key, blob in blobs.items() if args[key % 8] <= 0xFFFFFFFF}
     call = Call(name, args, ret, errno, blobs, string_limit, fd_path, decode_fds)
     decoder = DECODERS.get(name, generic)
     parts: list[str] = []

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from ..flags import files as F
 from .common import Call, timespec
+from .kernel import prctl_note
 from .time import _fd_set, pollfds
 
 
@@ -53,7 +54,7 @@ def _fcntl_note(call: Call) -> str:
 
 
 _NOTES = {"poll": _poll_note, "ppoll": _poll_note, "select": _select_note, "pselect6": _select_note,
-          "fcntl": _fcntl_note}
+          "fcntl": _fcntl_note, "prctl": prctl_note}
 
 
 def result_note(name: str, args: tuple[int, ...], ret: int | None, errno: int | None,

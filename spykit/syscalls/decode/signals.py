@@ -15,10 +15,17 @@ def sigaction_struct(blob: bytes | None, fallback: str) -> str:
         return fallback
     handler, flags, restorer, mask = values
     text = (f"{{sa_handler={S.HANDLERS.get(handler) or hexaddr(handler)}, sa_mask={S.sigset(mask)}, "
-            f"sa_flags={S.SA_FLAGS.fmt(flags & 0xFFFFFFFF)}")
+            f"sa_flags={S.SA_FLAGS.fmt(flags)}")  # (a long: strace shows bits above 32 too)
     if flags & S.SA_RESTORER:
         text += f", sa_restorer={hexaddr(restorer)}"
     return text + "}"
+
+
+def rt_sigreturn(call: Call) -> Iterator[str]:
+    """``rt_sigreturn({mask=[]})``: the mask the call restores, read from the signal frame."""
+    mask = unpack("<Q", call.blob(0))
+    if mask is not None:
+        yield f"{{mask={S.sigset(mask[0])}}}"
 
 
 def sigset_arg(call: Call, slot: int, at_exit: bool) -> str:
@@ -65,6 +72,7 @@ def tgkill(call: Call) -> Iterator[str]:
 
 
 DECODERS: dict[str, Decoder] = {
+    "rt_sigreturn": rt_sigreturn,
     "rt_sigaction": rt_sigaction, "rt_sigprocmask": rt_sigprocmask, "kill": kill, "tkill": kill,
     "tgkill": tgkill,
 }

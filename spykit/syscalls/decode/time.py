@@ -199,7 +199,27 @@ def futex(call: Call) -> Iterator[str]:
         yield from (str(val), call.ptr(3), call.ptr(4), f"{call.u32(5):#x}")
 
 
+def _itimerval(blob: bytes | None, fallback: str) -> str:
+    interval, value = timeval(blob, ""), timeval(blob[16:] if blob else None, "")
+    if not interval or not value:
+        return fallback
+    return f"{{it_interval={interval}, it_value={value}}}"
+
+
+def setitimer(call: Call) -> Iterator[str]:
+    yield T.ITIMERS.fmt(call.i(0))
+    yield "NULL" if call.u(1) == 0 else _itimerval(call.blob(1), call.ptr(1))
+    call.exited()
+    yield "NULL" if call.u(2) == 0 else _itimerval(call.out(2), call.ptr(2))
+
+
+def getitimer(call: Call) -> Iterator[str]:
+    yield T.ITIMERS.fmt(call.i(0))
+    yield _itimerval(call.out(1), call.ptr(1))
+
+
 DECODERS: dict[str, Decoder] = {
+    "setitimer": setitimer, "getitimer": getitimer,
     "nanosleep": nanosleep, "clock_nanosleep": clock_nanosleep, "clock_gettime": clock_gettime,
     "clock_getres": clock_gettime, "poll": poll, "ppoll": ppoll, "select": select, "pselect6": pselect6,
     "epoll_wait": epoll_wait, "epoll_pwait": epoll_pwait, "epoll_ctl": epoll_ctl,

@@ -34,6 +34,8 @@ for _name, _value in _requests:
     IOCTL_NAMES.setdefault(_value & 0xFFFFFFFF, _name)
 for _value, _name in _SHARED.items():
     IOCTL_NAMES[_value] = f"{_name} or {IOCTL_NAMES[_value]}"
+# include/uapi/linux/btrfs.h: btrfs named the clone request first; FICLONE is its generic name
+IOCTL_NAMES[0x40049409] = "BTRFS_IOC_CLONE or FICLONE"
 IOCTL_NUMBERS = {name: value for name, value in _requests}
 
 _IOC_DIRS = {0: "_IOC_NONE", 1: "_IOC_WRITE", 2: "_IOC_READ", 3: "_IOC_READ|_IOC_WRITE"}

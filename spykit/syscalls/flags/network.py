@@ -20,7 +20,7 @@ AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET = 1, 2, 10, 16, 17
 # include/linux/net.h
 SOCK_TYPES = Values([("SOCK_STREAM", 1), ("SOCK_DGRAM", 2), ("SOCK_RAW", 3), ("SOCK_RDM", 4),
                      ("SOCK_SEQPACKET", 5), ("SOCK_DCCP", 6), ("SOCK_PACKET", 10)], "SOCK_???")
-SOCK_FLAGS = Flags([("SOCK_NONBLOCK", 0o4000), ("SOCK_CLOEXEC", 0o2000000)], "SOCK_???")
+SOCK_FLAGS = Flags([("SOCK_CLOEXEC", 0o2000000), ("SOCK_NONBLOCK", 0o4000)], "SOCK_???")  # strace's order
 
 
 def socket_type(value: int) -> str:
