@@ -79,9 +79,9 @@ def _consent_output(env: dict[str, str]) -> str:
     return run.stdout
 
 
-_NOT_THE_BROWSERS = ("The program did look for that path, but not for your consent: it is one of Python's own "
-                     "start-up lookups, made before the browser's code runs. Which of the paths trace.missing() "
-                     "lists has the browser's name in it?")
+_NOT_THE_BROWSERS = ("The program did look for that path, but not for your consent: it is a start-up lookup of "
+                     "the Python interpreter (or of the system's loader), made before the browser's own code "
+                     "runs. Which of the paths trace.missing() lists has the browser's name in it?")
 
 
 def check_consent_path(answer: Any) -> Verdict:
@@ -105,7 +105,7 @@ def check_consent_path(answer: Any) -> Verdict:
                                  "Look again at what trace.missing() lists.")
             before, looked = _consent_run(env)
             os.makedirs(os.path.dirname(moved), exist_ok=True)
-            if os.path.isdir(moved):
+            if os.path.isdir(moved) or any(p.startswith(moved + os.sep) for p in looked or ()):
                 return incorrect("That is a directory the browser passes through; it wants a file inside it.")
             with open(moved, "w", encoding="utf-8") as consent:
                 consent.write("APPRENTICE-CHECK\n")
@@ -210,7 +210,7 @@ def check_message(answer: Any) -> Verdict:
     text = text_of(answer)
     if text is None:
         return incorrect("Give the message as a string.")
-    given = _normal(text.removeprefix("b").strip() if text[:2] in ("b'", 'b"') else text)
+    given = _normal(text)
     if not given:
         return incorrect("That message is empty.")
     import spykit
