@@ -321,13 +321,11 @@ def check_include_place(answer: Any) -> Verdict:
                 return incorrect("That is a place for its config file (question q2). Once a config file is "
                                  "there, it looks for one more file: trace it again.")
             # Put a config file in each place it tries, one at a time: with which does it read the answer?
-            seen_then: list[str] = []
-            for place in places:
-                beside = os.path.commonpath([target, os.path.dirname(place)]) == os.path.dirname(place)
-                if not beside or not _create(place, "width = 40\n"):
+            beside = [place for place in places
+                      if os.path.commonpath([target, os.path.dirname(place)]) == os.path.dirname(place)]
+            for place in beside:
+                if not _create(place, "width = 40\n"):
                     continue  # a config file there could not point at the answer's place
-                if not seen_then:  # once: the places it looks in once a config file exists
-                    seen_then = [p for p in mirror.places_tried() if p not in places]
                 if _create(target, "owls => ravens\n"):
                     output = mirror.run()
                     os.unlink(target)
@@ -338,9 +336,14 @@ def check_include_place(answer: Any) -> Verdict:
                     return correct(f"With a config file at {mirror.outside(place)}, it reads that file too: its "
                                    "house rules, kept in wizfmt.d/house.rules next to whichever config file it "
                                    "found. You only see it looking there once a config file exists.")
-            if any(p.startswith(target + os.sep) for p in seen_then):
-                return incorrect("That is a directory it looks in once it has a config file; it wants a file in "
-                                 "it. Which one?")
+            # Not read: is it a directory it looks in, once it has a config file? (a trace per place)
+            for place in beside:
+                if _create(place, "width = 40\n"):
+                    seen_then = mirror.places_tried()
+                    os.unlink(place)
+                    if any(p.startswith(target + os.sep) for p in seen_then):
+                        return incorrect("That is a directory it looks in once it has a config file; it "
+                                         "wants a file in it. Which one?")
     except spykit.TracingNotPermitted as refused:
         return unchecked(_TRACING_REFUSED.format(refused.message))
     except (OSError, subprocess.SubprocessError) as problem:
