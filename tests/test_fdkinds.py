@@ -188,3 +188,22 @@ def test_a_loaded_trace_has_the_column_even_when_saved_without_it(tmp_path):
     trace.save(new)
     assert spykit.load(new).df["fd_kind"].tolist() == loaded.df["fd_kind"].tolist()
     assert os.stat(new).st_mode & 0o777 == 0o600
+
+
+def test_a_cell_trace_has_the_column(tmp_path):
+    from spykit.notebook.celltrace import CellTracer  # what %%strace runs a cell under
+
+    source = tmp_path / "notes.txt"
+    source.write_text("a file")
+    with CellTracer() as ct:
+        r, w = os.pipe()
+        os.write(w, b"x")
+        os.read(r, 1)
+        os.close(r)
+        os.close(w)
+        with open(source) as f:
+            f.read()
+    df = ct.trace.df
+    assert set(df.loc[df["syscall"].astype(str).isin(["read", "write"]) & df["path"].str.startswith("pipe:"),
+                      "fd_kind"]) == {"pipe"}
+    assert set(df.loc[df["path"] == str(source), "fd_kind"].dropna()) == {"file"}

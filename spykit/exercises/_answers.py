@@ -61,7 +61,7 @@ def unquoted(text: str) -> str:
     as it is, only without quotes around the whole of it.
     """
     text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES and text[0] not in text[1:-1]:
         return text[1:-1]
     if "\\" in text or "'" in text or '"' in text:
         try:
