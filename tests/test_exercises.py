@@ -76,8 +76,11 @@ def test_ch00_ls_opens_is_checked_against_a_live_trace(tmp_path):
     trace = spykit.trace(["ls"], capture_output=True, cwd=str(work))
     opens = trace.filter("open").df
     opened = int(opens["error"].isna().sum())
-    assert ch00.ls_counts(str(work)) == ch00.LsCounts(opened, len(opens), len(trace.df))
-    assert status(ch00.check_ls_opens(opened, cwd=str(work))) == CORRECT
+    counts = ch00.ls_counts(str(work))
+    assert (counts.opened, counts.attempts, counts.calls) == (opened, len(opens), len(trace.df))
+    assert counts.paths[-1] == "." and counts.kinds[-1] == "directory"  # the directory it lists
+    right = ch00.check_ls_opens(opened, cwd=str(work))
+    assert right.status == CORRECT and counts.opened_in_words() in right.message
 
 
 def test_ch00_ls_opens_answers(monkeypatch):
@@ -91,6 +94,14 @@ def test_ch00_ls_opens_answers(monkeypatch):
     assert "opened fewer files" in ch00.q1.check(20).message
     assert "opened more files" in ch00.q1.check(2).message
     assert status(ch00.q1.check("lots")) == INCORRECT
+
+
+def test_ch00_what_ls_opened_in_words():
+    counts = ch00.LsCounts(6, 6, 50, ("/etc/ld.so.cache", "/lib/libc.so.6", "/lib/libpcre2-8.so.0",
+                                      "/usr/lib/locale/C.utf8/LC_CTYPE", "/proc/filesystems", "."),
+                           ("file", "file", "file", "file", "file", "directory"))
+    assert counts.opened_in_words() == "2 libraries, 1 locale file, 1 directory and 2 other files"
+    assert ch00.LsCounts(1, 1, 9, ("/lib/libc.so.6",), ("file",)).opened_in_words() == "1 library"
 
 
 def test_ch00_q1_example_is_no_answer():
