@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 import shlex
-import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -79,138 +78,57 @@ def summary(df: pd.DataFrame, wall: bool = False) -> pd.DataFrame:
     return table[SUMMARY_COLUMNS].reset_index(drop=True)
 
 
-# -- reading strace-style argument text ------------------------------------------------------------
+# -- start-up rows ---------------------------------------------------------------------------------
 
-def split_args(args: str) -> list[str]:
-    """Split rendered arguments at top-level commas: quotes, ``{}``, ``[]`` and ``()`` stay whole."""
-    parts: list[str] = []
-    depth, start, in_string, escaped = 0, 0, False, False
-    for i, ch in enumerate(args):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(args[start:i].strip())
-            start = i + 1
-    tail = args[start:].strip()
-    if tail or parts:
-        parts.append(tail)
-    return parts
+def startup_rows(df: pd.DataFrame) -> pd.Series:
+    """The ``startup`` column of ``df``, worked out from the calls when the frame has none."""
+    if "startup" in df.columns:
+        return df["startup"].astype(bool)
+    from .startup import startup_mask
+
+    return pd.Series(startup_mask(df), index=df.index, dtype=bool)
 
 
-_SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "\\": 92, '"': 34, "'": 39}
+class StartupAnswer(pd.DataFrame):
+    """An answer with start-up rows left out: displays like a DataFrame, then says how many it hid.
 
-
-def _c_strings(text: str) -> Iterator[str]:
-    """Yield each C string literal in ``text``, unescaped (``\\n``, ``\\x41``, ``\\101``)."""
-    i = 0
-    while True:
-        i = text.find('"', i)
-        if i < 0:
-            return
-        out = bytearray()
-        i += 1
-        while i < len(text) and text[i] != '"':
-            ch = text[i]
-            if ch == "\\" and i + 1 < len(text):
-                nxt = text[i + 1]
-                if nxt in _SIMPLE_ESCAPES:
-                    out.append(_SIMPLE_ESCAPES[nxt])
-                    i += 2
-                elif nxt == "x":
-                    digits = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:])
-                    out.append(int(digits.group(), 16) if digits else ord("x"))
-                    i += 2 + (len(digits.group()) if digits else 0)
-                elif nxt in "01234567":
-                    digits = re.match(r"[0-7]{1,3}", text[i + 1:])
-                    assert digits is not None
-                    out.append(int(digits.group(), 8) & 0xFF)
-                    i += 1 + len(digits.group())
-                else:
-                    out.append(ord(nxt))
-                    i += 2
-            else:
-                out.extend(ch.encode())
-                i += 1
-        # strace marks a string cut at the string limit with a trailing "..."
-        cut = text.startswith("...", i + 1)
-        yield out.decode("utf-8", "backslashreplace") + ("..." if cut else "")
-        i += 1
-
-
-def parse_argv(args: str) -> list[str]:
-    """The argv array of an ``execve`` from its rendered arguments.
-
-    ``'"/bin/ls", ["ls", "-l"], 0x7ffd /* 12 vars */'`` -> ``["ls", "-l"]``. A string strace
-    cut short keeps its ``...``; an array strace cut short ends with the element ``"..."``.
+    ``attrs["startup_hidden"]`` is that count; ``attrs["startup_question"]`` names the question
+    for the hint. Anything computed from it (a slice, a filter) is a plain DataFrame again, as
+    the count would no longer describe it.
     """
-    parts = split_args(args)
-    if len(parts) < 2 or not parts[1].startswith("["):
-        return []
-    argv = []
-    for element in split_args(parts[1][1:-1]):
-        if element == "...":
-            argv.append("...")
-        else:
-            argv.extend(_c_strings(element))
-    return argv
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def _footer(self) -> str:
+        hidden = int(self.attrs.get("startup_hidden", 0))
+        if not hidden:
+            return ""
+        question = self.attrs.get("startup_question", "missing")
+        rows = "row" if hidden == 1 else "rows"
+        return (f"{hidden} start-up {rows} left out (the loader, locale, PATH search, the interpreter's own "
+                f"start-up): .{question}(startup=True) shows them all")
+
+    def __repr__(self) -> str:
+        footer = self._footer()
+        return super().__repr__() + ("\n" + footer if footer else "")
+
+    def _repr_html_(self) -> str | None:
+        html = super()._repr_html_()
+        footer = self._footer()
+        if html is None or not footer:
+            return html
+        from html import escape
+
+        return html + f"<p class='spykit-startup-hidden'><i>{escape(footer)}</i></p>"
 
 
-# Flags that calls naming files take, in words a learner can read aloud.
-FLAG_WORDS: dict[str, str] = {
-    "O_RDONLY": "read", "O_WRONLY": "write", "O_RDWR": "read and write", "O_CREAT": "create",
-    "O_EXCL": "must not exist", "O_TRUNC": "truncate", "O_APPEND": "append", "O_CLOEXEC": "close on exec",
-    "O_DIRECTORY": "must be a directory", "O_NOFOLLOW": "do not follow a symlink",
-    "O_NONBLOCK": "non-blocking", "O_NDELAY": "non-blocking", "O_PATH": "path only",
-    "O_TMPFILE": "unnamed temporary file", "O_SYNC": "sync every write", "O_DSYNC": "sync data on write",
-    "O_NOCTTY": "not as controlling terminal", "O_LARGEFILE": "large file", "O_DIRECT": "bypass the cache",
-    "O_NOATIME": "keep access time", "O_ASYNC": "signal when ready",
-    "AT_SYMLINK_NOFOLLOW": "do not follow a symlink", "AT_SYMLINK_FOLLOW": "follow a symlink",
-    "AT_EMPTY_PATH": "the fd itself", "AT_REMOVEDIR": "remove a directory", "AT_EACCESS": "as effective user",
-    "AT_NO_AUTOMOUNT": "no automount", "AT_STATX_SYNC_AS_STAT": "", "AT_STATX_FORCE_SYNC": "force sync",
-    "AT_STATX_DONT_SYNC": "do not sync",
-    "F_OK": "exists?", "R_OK": "readable?", "W_OK": "writable?", "X_OK": "executable?",
-    "S_IFREG": "regular file", "S_IFDIR": "directory", "S_IFIFO": "named pipe", "S_IFSOCK": "socket",
-    "S_IFCHR": "character device", "S_IFBLK": "block device", "S_IFLNK": "symlink",
-    "RENAME_NOREPLACE": "do not replace", "RENAME_EXCHANGE": "swap", "RENAME_WHITEOUT": "whiteout",
-}
-_FLAG_TOKEN = re.compile(r"^(?:O|AT|RENAME|S_IF[A-Z]+$|[RWXF]_OK$)")
-_OCTAL_MODE = re.compile(r"^0[0-7]+$")
-
-
-def flags_in_words(syscall: str, args: str) -> str:
-    """The flags and mode among a file call's arguments, in words.
-
-    ``'AT_FDCWD, "/x", O_WRONLY|O_CREAT|O_TRUNC, 0644'`` -> ``"write, create, truncate; mode rw-r--r--"``.
-    Structures (such as ``stat``'s result) and strings are skipped; unknown flag names are kept.
-    """
-    words: list[str] = []
-    mode = ""
-    for arg in split_args(args):
-        if not arg or arg[0] in '"{[':
-            continue
-        for token in arg.split("|"):
-            token = token.strip()
-            if _OCTAL_MODE.match(token):
-                mode = "mode " + stat.filemode(int(token, 8))[1:]
-            elif _FLAG_TOKEN.match(token) and token != "AT_FDCWD":
-                word = FLAG_WORDS.get(token, token)
-                if word and word not in words:
-                    words.append(word)
-    if syscall in ("execve", "execveat"):
-        words.insert(0, "run")
-    text = ", ".join(words)
-    return f"{text}; {mode}" if text and mode else text or mode
+def _with_hidden(answer: pd.DataFrame, hidden: int, question: str) -> pd.DataFrame:
+    result = StartupAnswer(answer)
+    result.attrs["startup_hidden"] = int(hidden)
+    result.attrs["startup_question"] = question
+    return result
 
 
 # -- which calls name a file ------------------------------------------------------------------------
@@ -222,31 +140,42 @@ def _file_class_calls(names: list[str]) -> set[str]:
     return {name for name in names if "file" in classes_of(name)}
 
 
-def files(df: pd.DataFrame) -> pd.DataFrame:
+def files(df: pd.DataFrame, startup: bool = False) -> pd.DataFrame:
     """Every call that names a file: ``time``, ``pid``, ``syscall``, ``path``, ``flags``, ``ok``, ``error``.
 
     A call names a file when it belongs to strace's %file class (open, stat, access, execve,
     unlink, mkdir, ...) and has a path (``fstat`` through ``newfstatat(fd, "")`` has none).
-    ``flags`` puts the flags and mode in words; ``ok`` is <NA> for a call that never returned.
+    ``flags`` puts the flags and mode in words (the ``flags`` column of ``df``, made from the
+    call's numeric arguments); ``ok`` is <NA> for a call that never returned.
     The index is the row's index in ``df``.
+
+    Start-up lookups (the ``startup`` column: loader, locale, PATH search, the interpreter's
+    own start-up) are left out unless ``startup=True``; ``attrs["startup_hidden"]`` says how
+    many rows were left out.
     """
     names = [str(n) for n in df["syscall"].astype("string").dropna().unique()]
     named = df["syscall"].astype("string").isin(_file_class_calls(names)) | (df["category"] == "file")
     # an empty path (AT_EMPTY_PATH) means "the fd itself": that call names no file
-    rows = df[named & df["path"].notna() & (df["path"] != "").fillna(False).astype(bool)]
+    chosen = named & df["path"].notna() & (df["path"] != "").fillna(False).astype(bool)
+    hidden = 0
+    if not startup:
+        early = startup_rows(df)
+        hidden = int((chosen & early).sum())
+        chosen = chosen & ~early
+    rows = df[chosen]
     ok = pd.array(rows["error"].isna().to_numpy(), dtype="boolean")
     ok[rows["unfinished"].to_numpy()] = pd.NA
-    return pd.DataFrame({
+    answer = pd.DataFrame({
         "time": rows["time"],
         "pid": rows["pid"],
         "syscall": rows["syscall"].astype(TEXT),
         "path": rows["path"].astype(TEXT),
-        "flags": pd.Series([flags_in_words(str(s), str(a)) for s, a in zip(rows["syscall"], rows["args"],
-                                                                            strict=True)],
-                           index=rows.index, dtype=TEXT),
+        "flags": (rows["flags"].astype(object).fillna("") if "flags" in rows.columns
+                  else pd.Series("", index=rows.index, dtype=object)).astype(TEXT),
         "ok": pd.Series(ok, index=rows.index),
         "error": rows["error"].astype(TEXT),
     })
+    return _with_hidden(answer, hidden, "files")
 
 
 # -- missing --------------------------------------------------------------------------------------
@@ -254,7 +183,7 @@ def files(df: pd.DataFrame) -> pd.DataFrame:
 NOT_FOUND_ERRORS = ("ENOENT", "ENOTDIR")
 
 
-def missing(df: pd.DataFrame) -> pd.DataFrame:
+def missing(df: pd.DataFrame, startup: bool = False) -> pd.DataFrame:
     """The paths the program looked for and did not find, once each, in the order first seen.
 
     A path is missing when a call naming it failed with ENOENT (no such file or directory) or
@@ -262,8 +191,22 @@ def missing(df: pd.DataFrame) -> pd.DataFrame:
     ``error`` of the first failed attempt, ``first_time``, ``pid`` that looked first,
     ``attempts`` (failed calls on that path), and ``found_later`` (a later call on the same
     path succeeded: the program created it, or it appeared).
+
+    Start-up lookups (the ``startup`` column: the loader's library search, locale files, a
+    PATH search, the interpreter's own start-up) are left out unless ``startup=True``, which
+    gives every missing path in time order; ``attrs["startup_hidden"]`` says how many paths
+    were left out.
     """
-    failed = df[df["error"].isin(NOT_FOUND_ERRORS) & df["path"].notna()]
+    looked = df["error"].isin(NOT_FOUND_ERRORS).fillna(False).astype(bool) & df["path"].notna()
+    everything = _missing(df, looked)
+    if startup:
+        return _with_hidden(everything, 0, "missing")
+    own = _missing(df, looked & ~startup_rows(df))
+    return _with_hidden(own, len(everything) - len(own), "missing")
+
+
+def _missing(df: pd.DataFrame, looked: pd.Series) -> pd.DataFrame:
+    failed = df[looked]
     columns = {"path": TEXT, "syscall": TEXT, "error": TEXT, "first_time": "float64",
                "pid": "int64", "attempts": "int64", "found_later": "bool"}
     if failed.empty:
@@ -287,7 +230,7 @@ def missing(df: pd.DataFrame) -> pd.DataFrame:
 # -- processes ------------------------------------------------------------------------------------
 
 PROCESS_COLUMNS = {"pid": "int64", "parent": "Int64", "argv": "object", "exe": TEXT, "status": "Int64",
-                   "signal": TEXT, "start": "float64", "end": "float64", "threads": "int64"}
+                   "signal": TEXT, "start": "float64", "end": "float64", "threads": "int64", "env": "object"}
 
 
 def _successful_execs(df: pd.DataFrame, events: pd.DataFrame, process_of: Callable[[int], int]) -> pd.DataFrame:
@@ -311,14 +254,19 @@ def _successful_execs(df: pd.DataFrame, events: pd.DataFrame, process_of: Callab
     return calls[calls.index.isin(done.index) | calls.index.isin(list(confirmed))]
 
 
-def processes(df: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def processes(df: pd.DataFrame, events: pd.DataFrame, execs: list[dict] | None = None) -> pd.DataFrame:
     """One row per process (threads folded in), in the order they started.
 
     Columns: ``pid`` (the process id), ``parent`` (the process that started it; <NA> for the
-    first), ``argv`` (a list with the argv of every successful execve, in order: ``[]`` for a
-    fork that never exec'd), ``exe`` (the last program it ran), ``status`` (exit status) or
+    first), ``argv`` (a list with the whole argv of every successful execve, in order: ``[]``
+    for a fork that never exec'd), ``exe`` (the last program it ran), ``status`` (exit status) or
     ``signal`` (the signal that killed it), ``start`` and ``end`` (seconds since the trace
-    started; ``end`` is NaN when it was still running when tracing stopped), ``threads``.
+    started; ``end`` is NaN when it was still running when tracing stopped), ``threads``, and
+    ``env`` (a dict: the environment its last exec received; None when no exec was seen).
+
+    ``execs`` holds the values the tracer read at each exec (``Trace.meta.execs``: the row of
+    the call, its ``argv`` and ``env``); an exec without them (a hand-made frame, a trace cut
+    at ``max_events``) gives an empty argv and no env, never one guessed from the ``args`` text.
 
     A thread is told from a process by the ``tgid`` column and by ``spawn`` events whose
     ``how`` is ``"thread"``; everything a thread does counts for its process.
@@ -354,12 +302,16 @@ def processes(df: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
         threads.setdefault(proc, set()).add(tid)
         first_seen[proc] = min(time, first_seen.get(proc, time))
 
-    execs = _successful_execs(df, events, process_of)
+    values = {int(e["row"]): e for e in execs or ()}
+    ran = _successful_execs(df, events, process_of).sort_values("time", kind="stable")
     argvs: dict[int, list[list[str]]] = {}
+    envs: dict[int, dict[str, str] | None] = {}
     exes: dict[int, str] = {}
-    for tgid, args, path in execs.sort_values("time", kind="stable")[["tgid", "args", "path"]].itertuples(
-            index=False):
-        argvs.setdefault(int(tgid), []).append(parse_argv(str(args)))
+    for label, tgid, path in zip(ran.index, ran["tgid"], ran["path"], strict=True):
+        value = values.get(int(label), {})
+        argvs.setdefault(int(tgid), []).append(list(value.get("argv") or []))
+        env = value.get("env")
+        envs[int(tgid)] = dict(env) if env is not None else None
         if not pd.isna(path):
             exes[int(tgid)] = str(path)
     for tid, text in events[events["kind"] == "exec"][["pid", "text"]].itertuples(index=False):
@@ -383,11 +335,11 @@ def processes(df: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
         rows.append({"pid": proc, "parent": parent.get(proc, pd.NA), "argv": argvs.get(proc, []),
                      "exe": exes.get(proc, pd.NA), "status": status, "signal": sig,
                      "start": spawned_at.get(proc, first_seen[proc]), "end": end,
-                     "threads": len(threads[proc])})
+                     "threads": len(threads[proc]), "env": envs.get(proc)})
     answer = pd.DataFrame(rows, columns=list(PROCESS_COLUMNS))
-    argv_column = pd.Series([r["argv"] for r in rows], dtype=object)
-    answer = answer.astype({c: t for c, t in PROCESS_COLUMNS.items() if c != "argv"})
-    answer["argv"] = argv_column
+    answer = answer.astype({c: t for c, t in PROCESS_COLUMNS.items() if t != "object"})
+    answer["argv"] = pd.Series([r["argv"] for r in rows], dtype=object)
+    answer["env"] = pd.Series([r["env"] for r in rows], dtype=object)
     return answer
 
 

@@ -27,6 +27,10 @@ size        Int64          how many bytes the call asked to move (count argument
 unfinished  bool           the call was still running when the process died or was detached
 tgid        int64          the process (thread group) id the thread belongs to
 note        string         what strace adds after some results: `` (flags O_RDONLY)``, `` (Timeout)``
+flags       category       a file call's flags and mode in words, from its numeric arguments
+                           (``write, create, truncate; mode rw-r--r--``); <NA> for other calls
+startup     bool           a start-up lookup: the loader, locale, SELinux, a PATH search, the Python
+                           interpreter's own start-up (decided by :func:`spykit.startup.startup_mask`)
 fd_kind     string         what the row's fd points to: ``file``, ``directory``, ``pipe``, ``socket``,
                            ``tty``, ``device`` or ``anon`` (eventfd, epoll, ...); <NA> when the row has
                            no fd target (see :mod:`spykit.fdkinds`)
@@ -82,6 +86,8 @@ class TraceMeta:
     selection: list[str] | None = None  # the syscalls= selection, as given
     string_limit: int = 32
     decode_fds: bool = False  # args show fds as strace -y does
+    # every exec call's whole argv and environment, by its row in df: {"row": 12, "argv": [...], "env": {...}}
+    execs: list[dict[str, Any]] = field(default_factory=list)
     stdout: bytes | None = None  # captured output, when asked for
     stderr: bytes | None = None
     version: int = TRACE_FORMAT_VERSION
@@ -152,23 +158,32 @@ class Trace:
 
         return summary(self.df, wall=wall)
 
-    def files(self) -> pd.DataFrame:
-        """Every call that names a file: time, pid, syscall, path, flags or mode in words, ok, error."""
+    def files(self, startup: bool = False) -> pd.DataFrame:
+        """Every call that names a file: time, pid, syscall, path, flags or mode in words, ok, error.
+
+        Start-up lookups (loader, locale, PATH search, the interpreter's own start-up) are left
+        out unless ``startup=True``; ``attrs["startup_hidden"]`` counts them.
+        """
         from .questions import files
 
-        return files(self.df)
+        return files(self.df, startup=startup)
 
-    def missing(self) -> pd.DataFrame:
-        """Paths the program looked for and did not find (ENOENT, ENOTDIR), in the order first seen."""
+    def missing(self, startup: bool = False) -> pd.DataFrame:
+        """Paths the program looked for and did not find (ENOENT, ENOTDIR), in the order first seen.
+
+        Start-up lookups are left out unless ``startup=True`` (then every path, in time order);
+        ``attrs["startup_hidden"]`` says how many paths were left out.
+        """
         from .questions import missing
 
-        return missing(self.df)
+        return missing(self.df, startup=startup)
 
     def processes(self) -> pd.DataFrame:
-        """The process tree: pid, parent, every argv it exec'd, exit status or signal, start and end."""
+        """The process tree: pid, parent, every whole argv it exec'd, its environment, exit status or
+        signal, start and end."""
         from .questions import processes
 
-        return processes(self.df, self.events)
+        return processes(self.df, self.events, self.meta.execs)
 
     def network(self) -> pd.DataFrame:
         """What went over sockets: peer address, direction, bytes and payload."""

@@ -168,11 +168,11 @@ def test_ch01_consent_path_under_the_notebooks_pretend_home(private_home, tmp_pa
 
 def test_ch01_consent_path_wrong_answers(private_home):
     assert "a directory the browser passes through" in ch01.q1.check("~/.config/wizard-browser").message
-    # Python's own start-up looks for this under the home (its user site-packages): really looked for
+    # Python looks for its user site-packages under the home: really looked for, and not the consent
     site = f"~/.local/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"
-    assert "start-up lookup of the Python interpreter" in ch01.q1.check(site).message
+    assert "did look for that path, but a file there changes nothing" in ch01.q1.check(site).message
     zipped = f"{sys.base_prefix}/lib/python{sys.version_info[0]}{sys.version_info[1]}.zip"  # outside the home
-    assert "start-up lookup of the Python interpreter" in ch01.q1.check(zipped).message
+    assert "it is a start-up lookup" in ch01.q1.check(zipped).message
     assert "still says 'Usage statistics: OFF'" in ch01.q1.check("~/.config/wizard-browser/consent.txt").message
     assert "only looks under your home directory" in \
         ch01.q1.check(f"/etc/wizard-browser/{CONSENT}").message

@@ -58,8 +58,9 @@ def _relocate(path: str, env: dict[str, str], scratch: Path) -> tuple[str | None
     return moved, {**env, **fake}
 
 
-def _consent_run(env: dict[str, str]) -> tuple[str, list[str] | None]:
-    """The browser's output, and the paths it (or Python under it) looked for and did not find.
+def _consent_run(env: dict[str, str]) -> tuple[str, dict[str, bool] | None]:
+    """The browser's output, and the paths it (or Python under it) looked for and did not find,
+    each with whether it was a start-up lookup (the ``startup`` column).
 
     The paths are None where tracing is not allowed: then the browser is only run.
     """
@@ -68,10 +69,11 @@ def _consent_run(env: dict[str, str]) -> tuple[str, list[str] | None]:
     try:
         trace = spykit.trace(mystery("consent"), env=env, capture_output=True, timeout=30)
     except spykit.TracingNotPermitted:
-        run = subprocess.run(mystery("consent"), env=env, capture_output=True, text=True, timeout=30, check=False)
-        return run.stdout, None
+        return _consent_output(env), None
     output = (trace.stdout or b"").decode("utf-8", "replace")
-    return output, [os.path.normpath(p) for p in trace.missing()["path"]]
+    own = {os.path.normpath(p) for p in trace.missing()["path"]}
+    return output, {os.path.normpath(p): os.path.normpath(p) not in own
+                    for p in trace.missing(startup=True)["path"]}
 
 
 def _consent_output(env: dict[str, str]) -> str:
@@ -79,9 +81,16 @@ def _consent_output(env: dict[str, str]) -> str:
     return run.stdout
 
 
-_NOT_THE_BROWSERS = ("The program did look for that path, but not for your consent: it is a start-up lookup of "
-                     "the Python interpreter (or of the system's loader), made before the browser's own code "
-                     "runs. Which of the paths trace.missing() lists has the browser's name in it?")
+def _not_the_browsers(at_startup: bool) -> Verdict:
+    """For a path the traced run did look for, but a file at which changes nothing."""
+    if at_startup:
+        return incorrect("The program did look for that path, but not for your consent: it is a start-up lookup "
+                         "(trace.missing(startup=True) shows those), made by the Python interpreter or the "
+                         "system's loader before the browser's own code runs. Which path does trace.missing() "
+                         "list with the browser's name in it?")
+    return incorrect("The program did look for that path, but a file there changes nothing: the browser still "
+                     "says 'Usage statistics: OFF'. Which path does trace.missing() list with the browser's name "
+                     "in it?")
 
 
 def check_consent_path(answer: Any) -> Verdict:
@@ -100,7 +109,7 @@ def check_consent_path(answer: Any) -> Verdict:
             if moved is None:
                 _, looked = _consent_run(env)
                 if looked is not None and path in looked:
-                    return incorrect(_NOT_THE_BROWSERS)
+                    return _not_the_browsers(looked[path])
                 return incorrect("The browser only looks under your home directory (and the XDG directories). "
                                  "Look again at what trace.missing() lists.")
             before, looked = _consent_run(env)
@@ -116,7 +125,7 @@ def check_consent_path(answer: Any) -> Verdict:
         return correct("With a file there, Wizard Browser changed its mind: 'Usage statistics: ON'. "
                        "(It reads the first line as your install id.)")
     if looked is not None and moved in looked:
-        return incorrect(_NOT_THE_BROWSERS)
+        return _not_the_browsers(looked[moved])
     return incorrect("With a file at that path the browser still says 'Usage statistics: OFF'. "
                      "Look at the paths it tried and did not find: trace.missing().")
 
@@ -126,7 +135,8 @@ q1 = Exercise(
     check_consent_path,
     hints=[
         "Trace it: t = spykit.trace(workshop.mystery('consent')). What did it look for?",
-        "t.missing() lists the files it looked for and did not find. Most are Python's own business.",
+        "t.missing() lists the files it looked for and did not find (the start-up lookups every Python program "
+        "makes are left out; t.missing(startup=True) shows them too).",
         "One of the missing paths has 'wizard-browser' in it. Create that file (any content) and run it again.",
     ],
     solution="~/.config/wizard-browser/Consent To Send Stats (or $XDG_CONFIG_HOME/wizard-browser/...). "

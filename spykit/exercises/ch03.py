@@ -208,7 +208,7 @@ class _Mirror:
         trace = spykit.trace([os.path.realpath(sys.executable), self.program], env=self.env, cwd=self.cwd,
                              syscalls="%file", capture_output=True, timeout=30)
         places = []
-        for path in trace.missing()["path"]:
+        for path in trace.missing(startup=True)["path"]:
             full = os.path.normpath(os.path.join(self.cwd, path))
             if full.startswith(self.root + os.sep) and full not in places:
                 places.append(full)
@@ -237,7 +237,7 @@ def _looked_there(path: str) -> bool:
     import spykit
 
     trace = spykit.trace(mystery("toolconf"), syscalls="%file", capture_output=True, timeout=30)
-    tried = trace.files()
+    tried = trace.files(startup=True)
     return any(os.path.normpath(os.path.join(os.getcwd(), p)) == path for p in tried["path"].dropna())
 
 
@@ -356,8 +356,8 @@ q2 = Exercise(
     "ch03.q2", "mysteries/toolconf.py (wizfmt) finds no configuration. Where can you put a config file it "
     "reads? Give a path (or the environment variable that names one).", check_config_place,
     hints=[
-        "Trace it: t = spykit.trace(workshop.mystery('toolconf')), then t.missing(). Most of what is "
-        "missing is Python's own business; look for the tool's name.",
+        "Trace it: t = spykit.trace(workshop.mystery('toolconf')), then t.missing(): the files it looked for "
+        "and did not find (start-up lookups left out). Look for the tool's name.",
         "It tries several places, first match wins: one relative to the current directory, one under your "
         "home, one relative to the program itself, one in /etc. `python mysteries/toolconf.py --help` tells "
         "of one more.",

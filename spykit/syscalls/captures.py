@@ -25,7 +25,8 @@ BUF = 3  # buffer whose length is an argument (`size_arg`) or the return value (
 FIXED = 4  # a structure of `size` bytes
 SOCKADDR = 5  # socket address, length in argument `size_arg`
 SOCKADDR_OUT = 6  # socket address written by the kernel; argument `size_arg` points to its length
-STRARRAY = 7  # NULL-terminated array of string pointers (argv); blob: see encode_strarray
+STRARRAY = 7  # NULL-terminated array of string pointers (argv, envp), read whole up to the kernel's limits;
+#               blob: u32 count, then each string as u32 length + bytes
 STRCOUNT = 8  # NULL-terminated array of pointers, only counted (envp: strace shows /* N vars */)
 IOV = 9  # struct iovec array, count in argument `size_arg`; data up to the total (`total_arg`)
 ARRAY = 10  # `size` bytes per element, element count in argument `size_arg` (pollfd, epoll_event)
@@ -178,8 +179,9 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "getsockopt": (Capture(3, FIXED, _X, size=SOCKOPT_SIZE), Capture(4, FIXED, _X, size=4),
                    Capture(4, FIXED, _I, size=4)),
     # processes
-    "execve": (Capture(0, PATH), Capture(1, STRARRAY), Capture(2, STRCOUNT)),
-    "execveat": (Capture(1, PATH), Capture(2, STRARRAY), Capture(3, STRCOUNT)),
+    # argv and envp whole (processes() gives both); the args text still cuts them at the string limit
+    "execve": (Capture(0, PATH), Capture(1, STRARRAY), Capture(2, STRARRAY)),
+    "execveat": (Capture(1, PATH), Capture(2, STRARRAY), Capture(3, STRARRAY)),
     "wait4": (Capture(1, FIXED, _X, size=4), Capture(3, FIXED, _X, size=RUSAGE_TIMES_SIZE)),
     "clone3": (Capture(0, FIXED, _I, size=CLONE_ARGS_SIZE),),
     "uname": (Capture(0, FIXED, _X, size=UTSNAME_SIZE),),

@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..fdkinds import with_fd_kind
+from ..startup import startup_mask
 from ..syscalls import captures as C
 from ..syscalls.errnos import errno_name
+from ..syscalls.flags.words import WORD_CALLS, flag_words
 from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of, syscall_name
 from ..trace import Trace, TraceMeta
 from .recorder import NO_FD, NO_STR, Recorder
@@ -222,6 +224,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     first = _first_of_each(codes, k)
     rendered_args: list[str] = []
     rendered_notes: list[str | None] = []
+    group_flags: list[str | None] = []  # a file call's flags in words, from its numbers
     strings = rec.strings
     blobs_of = blobs.for_rows(first)
     for i in first.tolist():
@@ -237,8 +240,12 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
                                          fd_path=fd_path, decode_fds=decode_fds))
         note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) if finished and not err else ""
         rendered_notes.append(note or None)
+        group_flags.append(flag_words(name, args) if name in WORD_CALLS else None)
     args_col = np.array(rendered_args, dtype=object)[codes] if n else np.empty(0, dtype=object)
     note_col = np.array(rendered_notes, dtype=object)[codes] if n else np.empty(0, dtype=object)
+    flag_codes, flag_texts = pd.factorize(np.array(group_flags, dtype=object), use_na_sentinel=True)
+    flags_col = pd.Categorical.from_codes(flag_codes[codes] if n else np.empty(0, dtype=np.int64),
+                                          categories=pd.CategoricalDtype(list(flag_texts)).categories)
 
     # Names, classes, and the data and addresses some calls carry, by lookup tables over numbers.
     present = np.unique(nrs)
@@ -299,7 +306,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     size_arr = _nullable_ints(size_col, size_col < 0)
     # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
     # add a transient third of the frame's size to the peak memory of a big build.
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "time": t_entry,
         "pid": np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64),
         "syscall": syscall_col,
@@ -317,7 +324,10 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
         "unfinished": ~done,
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
         "note": _text(note_col),
+        "flags": flags_col,
     }, copy=False)
+    frame["startup"] = startup_mask(frame)
+    return frame
 
 
 def build_events(rec: Recorder) -> pd.DataFrame:
@@ -343,8 +353,63 @@ def build_events(rec: Recorder) -> pd.DataFrame:
     })
 
 
+# The argv and envp captures of the exec calls: (blob key of argv, blob key of envp)
+_EXEC_ARRAYS = {name: tuple(C.blob_key(c) for c in C.CAPTURES[name] if c.kind == C.STRARRAY)
+                for name in ("execve", "execveat")}
+
+
+def _string_list(blob: bytes) -> list[str]:
+    """The strings of a STRARRAY blob; names that are not UTF-8 keep their bytes as surrogate escapes."""
+    out = []
+    offset = 4
+    while offset + 4 <= len(blob):
+        (n,) = struct.unpack_from("<I", blob, offset)
+        out.append(blob[offset + 4:offset + 4 + n].decode("utf-8", "surrogateescape"))
+        offset += 4 + n
+    return out
+
+
+def exec_values(rec: Recorder) -> list[dict]:
+    """Each recorded exec call's whole argv and environment: ``{"row", "argv", "env"}``, by row.
+
+    ``env`` maps each variable to its value (an entry without ``=`` maps to ``""``; a name given
+    twice keeps its last value, as getenv would not, but as a shell shows it); None when unreadable.
+    """
+    n = len(rec)
+    if not n or not len(rec.blob_row):
+        return []
+    nrs = np.frombuffer(rec.entry_raw, dtype=_ENTRY_DTYPE, count=n)["nr"].astype(np.int64)
+    keys_of_nr = {int(nr): _EXEC_ARRAYS[syscall_name(int(nr))] for nr in np.unique(nrs).tolist()
+                  if syscall_name(int(nr)) in _EXEC_ARRAYS}
+    if not keys_of_nr:
+        return []
+    m = len(rec.blob_row)
+    blob_rows = np.frombuffer(rec.blob_row, dtype=np.int32, count=m)
+    blob_keys = np.frombuffer(rec.blob_key, dtype=np.int8, count=m)
+    offsets = np.frombuffer(rec.blob_off, dtype=np.uint64, count=m)
+    lengths = np.frombuffer(rec.blob_len, dtype=np.int32, count=m)
+    found: dict[int, dict] = {}
+    view = memoryview(rec.blob_data)
+    for j in np.flatnonzero(np.isin(blob_rows, np.flatnonzero(np.isin(nrs, list(keys_of_nr))))).tolist():
+        row = int(blob_rows[j])
+        argv_key, env_key = keys_of_nr[int(nrs[row])]
+        key = int(blob_keys[j])
+        if key not in (argv_key, env_key):
+            continue
+        entry = found.setdefault(row, {"row": row, "argv": None, "env": None})
+        if lengths[j] < 0:
+            continue
+        strings = _string_list(bytes(view[int(offsets[j]):int(offsets[j]) + int(lengths[j])]))
+        if key == argv_key:
+            entry["argv"] = strings
+        else:
+            entry["env"] = dict(item.partition("=")[::2] for item in strings)
+    return [found[row] for row in sorted(found)]
+
+
 def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
     meta.truncated = rec.truncated
+    meta.execs = exec_values(rec)
     meta.counts = {syscall_name(nr): c for nr, c in sorted(rec.all_counts().items(), key=lambda kv: -kv[1])}
     return Trace(with_fd_kind(build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds)),
                  build_events(rec), meta)

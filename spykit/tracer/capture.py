@@ -13,6 +13,11 @@ from .memory import MemoryReader
 
 PATH_MAX = 4096
 MAX_ELEMENTS = 1024
+# execve's argv and envp are kept whole, up to what the kernel itself accepts: one string of at
+# most MAX_ARG_STRLEN (32 pages, include/uapi/linux/binfmts.h); their number is bounded only by
+# the total size (a quarter of the stack limit), so we stop at a generous count.
+MAX_ARG_STRLEN = 32 * 4096
+MAX_ARG_STRINGS = 1 << 16
 MAX_SOCKADDR = 128
 
 
@@ -72,10 +77,10 @@ def capture(mem: MemoryReader, pid: int, cap: C.Capture, args, ret: int | None, 
         data = mem.read(pid, addr, min(max(after, 0), MAX_SOCKADDR)) if after > 0 else b""
         return struct.pack("<ii", before if before is not None else after, after) + (data or b"")
     if kind == C.STRARRAY:
-        ptrs, total = mem.read_pointers(pid, addr, MAX_ELEMENTS)
+        ptrs, total = mem.read_pointers(pid, addr, MAX_ARG_STRINGS)
         out = [struct.pack("<I", total)]
         for p in ptrs:
-            s = mem.read_string(pid, p, PATH_MAX) or b""
+            s = mem.read_string(pid, p, MAX_ARG_STRLEN) or b""
             out.append(struct.pack("<I", len(s)) + s)
         return b"".join(out)
     if kind == C.SIGSET_PAIR:
