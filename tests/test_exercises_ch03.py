@@ -246,6 +246,8 @@ def test_q6_reading_gap_is_checked_against_a_traced_run(monkeypatch):
     assert "per second" in ch03.q6.check(round(1 / typical)).message
     assert "the time between two of them" in ch03.q6.check(sum(gaps)).message  # how long the readings went on
     assert "too long" in ch03.q6.check(typical * 10).message
+    # a measured gap is the example's number somewhere: the example gives none
+    assert not any(ch.isdigit() for ch in ch03.q6.example.split("check(")[1] + ch03.q6.check("soon").message)
     assert "too short" in ch03.q6.check(0.0001).message  # what path='pipe' gave: reads of slow_6_pipe.py itself
     assert status(ch03.q6.check("quite slowly")) == INCORRECT
     assert status(ch03.q6.check(True)) == INCORRECT

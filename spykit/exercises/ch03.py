@@ -606,7 +606,7 @@ def reading_gaps(trace) -> list[float]:
 def check_reading_gap(answer: Any) -> Verdict:
     seconds = as_seconds(answer)
     if seconds is None or seconds <= 0:
-        return incorrect("Give a number of seconds, e.g. 0.5 (or '500 ms').")
+        return incorrect("Give the seconds as a number (or as text with a unit: 'N s', 'N ms').")
     import spykit
 
     try:
@@ -648,7 +648,7 @@ q6 = Exercise(
              "steady pace and the program's read on the pipe waits for each. "
              f"{Q6_SOLUTION_CODE}  (fd_kind='pipe', not path='pipe': the program's own file slow_6_pipe.py "
              "has 'pipe' in its name).",
-    example="q6.check(0.5)",
+    example="q6.check(seconds), with the number you measured",
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]
