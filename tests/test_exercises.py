@@ -218,7 +218,8 @@ def test_ch01_secret(shared_traces):
                   "password: owl-feather-42"):
         verdict = ch01.q2.check(right)
         assert verdict.status == CORRECT and "updater's password" in verdict.message, (right, verdict)
-    for right in ("9AB27880551192CE2F44D8F3", "--install-id 9AB27880551192CE2F44D8F3"):
+    for right in ("9AB27880551192CE2F44D8F3", "--install-id 9AB27880551192CE2F44D8F3",
+                  "the install id is 9AB27880551192CE2F44D8F3."):
         assert "install id" in ch01.q2.check(right).message
     assert "after --password, not after --install-id" in ch01.q2.check("--install-id owl-feather-42").message
     assert "value after" in ch01.q2.check("--password").message
@@ -233,13 +234,14 @@ def test_ch01_secret_against_a_live_trace():
 
 def test_ch01_message(shared_traces):
     for right in ("MEET THE OWL AT NOON.", "meet the owl at noon", "'Meet the owl at noon!'",
+                  "It says: meet the owl at noon",
                   b"MEET THE OWL AT NOON.\n", "b'MEET THE OWL AT NOON.\\n'"):
         verdict = ch01.q3.check(right)
         assert verdict.status == CORRECT and "what it sent" in verdict.message, (right, verdict)
     assert "its greeting" in ch01.q3.check("HELLO from apprentice 7").message
     assert "what the server said" in ch01.q3.check("HELLO. What is your message?").message
     assert "what the server said" in ch01.q3.check("got it. goodbye").message
-    assert "nothing like that" in ch01.q3.check("MEET THE CAT AT DAWN").message
+    assert "no such message" in ch01.q3.check("MEET THE CAT AT DAWN").message
 
 
 def learners_diary() -> str:

@@ -203,6 +203,7 @@ def test_q5_lock_holder_is_checked_against_proc_locks_in_a_live_run(monkeypatch)
     which = ch03.q5.check("another process")  # the question asks which one
     assert which.status == INCORRECT and "which one?" in which.message
     assert "which one?" in ch03.q5.check("some other program").message
+    assert "pids change from run to run" in ch03.q5.check(f"process {holder}").message
     wrong = ch03.q5.check("another thread")
     assert wrong.status == INCORRECT and "/proc/locks" in wrong.message
     assert "threads that wait for the lock" in ch03.q5.check("the clerks").message

@@ -27,6 +27,7 @@ from ._answers import (
     text_of,
     unquoted,
     words,
+    words_of,
 )
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
 from ._live import command_lines, mystery, traced
@@ -164,7 +165,8 @@ def check_secret(answer: Any) -> Verdict:
     lines = command_lines(trace)
     secrets = {argv[i + 1]: option for argv in lines for i, option in enumerate(argv[:-1])
                if option in _SECRET_OPTIONS}
-    for option, value in option_values(text):
+    # "--password VALUE", "--password=VALUE", "VALUE", and the value anywhere in a sentence ("the id is VALUE")
+    for option, value in [*option_values(text), *((None, word.strip(".,;:!")) for word in words_of(text))]:
         if value in secrets:
             real = secrets[value]
             if option is not None and option != real:
@@ -231,7 +233,8 @@ def check_message(answer: Any) -> Verdict:
         return unchecked(f"Tracing is not allowed here, so the answer cannot be checked: {refused.message}")
     said = [(_normal(line), mine) for line, mine in _sent_lines(trace)]
     mine = [line for line, by_program in said if by_program]
-    if given in mine[1:2]:
+    # the message alone, or within a sentence ("it says MEET THE OWL AT NOON")
+    if given in mine[1:2] or any(len(line) > 4 and line in given for line in mine[1:2]):
         return correct("That is what it sent, and what its own server received: everything a program "
                        "sends goes through sendto (or write) and shows in a trace.")
     if given in mine[:1]:
@@ -239,7 +242,7 @@ def check_message(answer: Any) -> Verdict:
                          "server asks for it.")
     if any(given == line for line, by_program in said if not by_program):
         return incorrect("That is what the server said (its server thread sent it), not the message passed on.")
-    return incorrect("It sent nothing like that. trace.network() shows each send with its data.")
+    return incorrect("It sent no such message. trace.network() shows each send with its data.")
 
 
 q3 = Exercise(

@@ -549,6 +549,9 @@ def check_lock_holder(answer: Any) -> Verdict:
         return correct(f"/proc/locks showed a clerk of pid {program} blocked on a lock held by pid {holder} "
                        f"({who}): the indexer, a child process it started, which keeps the catalogue's file "
                        "lock for long stretches while it naps. The clerks queue behind it.")
+    if named == "process" and re.search(r"\d{2,}", text):
+        return incorrect("Another process, yes; but pids change from run to run: say what that process is "
+                         "(/proc/PID/cmdline tells), not its number.")
     if named == "process":
         return incorrect("Another process, yes: which one? /proc/locks gives the holder's pid; compare it with "
                          "the program's children and read its command line (/proc/PID/cmdline).")
