@@ -13,6 +13,7 @@ The public API::
     spykit.profile(target)   where a Python program spends its time -> DataFrame
     spykit.diagnose(cmd)     why is it slow? -> Diagnosis
     spykit.explain(name)     one plain sentence about a system call or an errno
+    spykit.read_strace(log)  read strace's text output (a file, -ff files, or the text) -> Trace
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ _LAZY = {
     "diagnose": ("spykit.slow.diagnose", "diagnose"),
     "Diagnosis": ("spykit.slow.diagnose", "Diagnosis"),
     "explain": ("spykit.syscalls.explain", "explain"),
+    "read_strace": ("spykit.strace_log", "read_strace"),
 }
 
 __all__ = [

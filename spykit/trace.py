@@ -92,6 +92,11 @@ class TraceMeta:
     decode_fds: bool = False  # args show fds as strace -y does
     # every exec call's whole argv and environment, by its row in df: {"row": 12, "argv": [...], "env": {...}}
     execs: list[dict[str, Any]] = field(default_factory=list)
+    # "live" (traced by spykit) or "strace" (read from strace's output by spykit.read_strace)
+    source: str = "live"
+    # for a trace read from a log: where from, the strace options it appears to have used, and every
+    # line that was not understood as [file, line number, text] (see spykit.strace_log)
+    log: dict[str, Any] | None = None
     stdout: bytes | None = None  # captured output, when asked for
     stderr: bytes | None = None
     version: int = TRACE_FORMAT_VERSION
