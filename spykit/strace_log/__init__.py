@@ -6,6 +6,7 @@ The line parser is :mod:`spykit.strace_log.lines`, the values inside arguments a
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from pathlib import Path
@@ -49,6 +50,18 @@ def read_strace(path_or_text: str | os.PathLike[str] | bytes) -> Trace:
     ``trace.meta.log`` says where it came from, the options strace appears to have been run
     with, and every line that could not be read (``[file, line number, text]``).
     """
+    # A big log makes millions of small tuples that live until the frame is built: the cyclic
+    # garbage collector would walk them again and again (a third of the time) and find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(path_or_text)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read(path_or_text: str | os.PathLike[str] | bytes) -> Trace:
     reading = LogReading()
     if isinstance(path_or_text, bytes):
         read_lines(path_or_text.decode("utf-8", "surrogateescape").splitlines(), reading)

@@ -31,6 +31,9 @@ _IOV_BASE = A.re.compile(r'iov_base=("(?:[^"\\]|\\.)*"(?:\.\.\.)?|[^,}]*)')
 _IOV_LEN = A.re.compile(r"iov_len=(\d+)")
 # -y prints an fd's target after it: "3</etc/passwd>", "AT_FDCWD</home>", "= 3<pipe:[12]>"
 _DECORATED = A.re.compile(r"(?:\(|, |\[|= )(?:\d+|AT_FDCWD)<")
+# read(fd, "data"..., count) and write(...): the fd, its -y target, the string and the count
+_READ_WRITE = A.re.compile(r'(-?\d+)(?:<(.*?)>(\(deleted\))?)?, (?:"((?:[^"\\]|\\.)*)"(\.\.\.)?|[^",]*), '
+                           r"(\d+)$", A.re.S)
 SPAWNING = {"clone": "clone", "clone3": "clone", "fork": "fork", "vfork": "vfork"}
 # Remembering every distinct line is what makes a repetitive log fast; a log of all-different
 # lines gains nothing from it, so the memory is dropped now and then.
@@ -54,6 +57,15 @@ def call_details(name: str, args: str, ret: int | None, ret_target: str | None,
             parts = A.split_args(args)
         return parts[i] if i < len(parts) else None
 
+    if name == "read" or name == "write":  # most of a big log: one regex reads them
+        m = _READ_WRITE.match(args)
+        if m is not None:
+            fd_text, target, deleted, text, cut, count = m.groups()
+            if text is not None and error is None and ret is not None:
+                data, whole = A.unescape(text), cut is None
+            elif text is not None:
+                data = A.unescape(text)
+            return (A.target(target, deleted), int(fd_text), None, data, whole, int(count))
     fd_index = FD_ARG.get(name)
     if fd_index == 0:
         m = A.FD_FIRST.match(args)
@@ -105,28 +117,12 @@ def call_details(name: str, args: str, ret: int | None, ret_target: str | None,
 
 
 @dataclass
-class _Columns:
-    """The frame's columns as lists, one entry per call, in the order the calls were entered."""
-
-    time: list[float] = field(default_factory=list)
-    pid: list[int | None] = field(default_factory=list)
-    syscall: list[str] = field(default_factory=list)
-    args: list[str] = field(default_factory=list)
-    ret: list[int | None] = field(default_factory=list)
-    error: list[str | None] = field(default_factory=list)
-    duration: list[float] = field(default_factory=list)
-    details: list[tuple[Any, ...]] = field(default_factory=list)
-    unfinished: list[bool] = field(default_factory=list)
-    note: list[str | None] = field(default_factory=list)
-    line: list[int] = field(default_factory=list)
-    source: list[int] = field(default_factory=list)  # which file, for -ff
-
-
-@dataclass
 class LogReading:
     """Everything one pass over the lines found; :func:`to_trace` makes the Trace."""
 
-    calls: _Columns = field(default_factory=_Columns)
+    # one tuple per call, in the order the calls were entered:
+    # (time, pid, (name, args, ret, error, note, details, unfinished), duration, line number, file index)
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)  # (time, pid, kind, signal, status, how, text)
     unparsed: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line number, text)
     messages: list[tuple[str, int, str]] = field(default_factory=list)  # strace's own, (file, line, text)
@@ -144,114 +140,132 @@ _NO_DETAILS = (None, None, None, None, None, None)
 def read_lines(lines: Iterable[str], reading: LogReading, *, file: str = "<text>", pid: int | None = None,
                source: int = 0) -> None:
     """Parse one file's lines into ``reading``; ``pid`` is the file's pid for ``-ff`` (else printed)."""
-    c = reading.calls
+    rows = reading.calls
+    append = rows.append
+    unparsed = reading.unparsed
     cache: dict[str, tuple[Any, ...]] = {}
     pending: dict[int | None, tuple[int, str, str]] = {}  # pid -> (row, name, args so far)
     clock = 0.0  # -r: the sum of the gaps so far
-    split_prefix, parse_result = L.split_prefix, L.parse_result
-    CALL, RESUMED = L.CALL, L.RESUMED
+    stamp_kind = next(iter(reading.stamps), None)
+    relative = stamp_kind == "-r"
+    pids_printed = durations = False
+    decorated = reading.decorated
+    match_line, resumed_match, duration_search = L.LINE.match, L.RESUMED.match, L.DURATION.search
+    nan = math.nan
     number = 0
     for number, line in enumerate(lines, 1):
-        line = line.rstrip("\r\n")
-        if not line:
+        m = match_line(line)
+        bracketed, printed_pid, stamp, body = m.groups()
+        printed_pid = printed_pid or bracketed
+        took = None
+        if body[-1:] == ">":
+            d = duration_search(body)
+            if d is not None:
+                took = d.group(1)
+                body = body[:d.start()]
+        if not body:
             continue
-        pre = split_prefix(line)
-        who = pre.pid if pre.pid is not None else pid
-        if pre.pid is not None:
-            reading.pids_printed = True
-        when = math.nan
-        if pre.stamp is not None:
-            if not reading.stamps:  # one option prints every line's stamp: the first says which
-                reading.stamps.add(L.stamp_kind(pre.stamp))
-            seconds = L.stamp_seconds(pre.stamp)
-            if "-r" in reading.stamps and ":" not in pre.stamp and seconds < 1e8:
-                clock += seconds
+        if printed_pid is not None:
+            who = int(printed_pid)
+            pids_printed = True
+        else:
+            who = pid
+        when = nan
+        if stamp is not None:
+            if stamp_kind is None:  # one option prints every line's stamp: the first says which
+                stamp_kind = L.stamp_kind(stamp)
+                relative = stamp_kind == "-r"
+            if ":" in stamp:
+                h, mi, sec = stamp.split(":")
+                when = int(h) * 3600 + int(mi) * 60 + float(sec)
+            elif relative:
+                clock += float(stamp)
                 when = clock
             else:
-                when = seconds
-        body = pre.body
-        if pre.duration is not None:
-            reading.durations = True
-        first = body[:1]
-        if who in pending and first != "<" and first != "+":
+                when = float(stamp)
+        duration = nan
+        if took is not None:
+            duration = float(took)
+            durations = True
+        first = body[0]
+        if pending and who in pending and first != "<" and first != "+":
             # a thread makes one call at a time: its new call means the pending one returned,
             # with a result the log does not show (strace -z/-Z print no second half)
-            c.unfinished[pending.pop(who)[0]] = False
+            row = pending.pop(who)[0]
+            old = rows[row]
+            rows[row] = (old[0], old[1], old[2][:6] + (False,), *old[3:])
         if first.isalpha() or first == "?":
+            known = cache.get(body)
+            if known is not None:
+                append((when, who, known, duration, number, source))
+                continue
             if body.startswith("strace: ") or (first == "?" and not body.startswith("????(")):
                 _message(reading, file, number, body, line)
                 continue
-            known = cache.get(body)
-            if known is not None:
-                _append(c, when, who, known, pre.duration, number, source)
-                continue
-            if body.endswith(L.UNFINISHED) or body.endswith(L.DETACHED):
-                head = body[:-len(L.UNFINISHED)] if body.endswith(L.UNFINISHED) else body[:-len(L.DETACHED)]
+            detached = body.endswith(L.DETACHED)
+            if detached or body.endswith(L.UNFINISHED):
+                head = body[:-len(L.DETACHED if detached else L.UNFINISHED)]
                 paren = head.find("(")
                 if paren <= 0:
-                    reading.unparsed.append((file, number, line))
+                    unparsed.append((file, number, line.rstrip("\r\n")))
                     continue
                 name = head[:paren]
-                pending[who] = (len(c.syscall), name, head[paren + 1:])
-                _append(c, when, who, (name, head[paren + 1:], None, None, None, _NO_DETAILS, True), None,
-                        number, source)
-                if body.endswith(L.DETACHED):
-                    del pending[who]
+                if not detached:
+                    pending[who] = (len(rows), name, head[paren + 1:])
+                append((when, who, (name, head[paren + 1:], None, None, None, _NO_DETAILS, True), nan, number,
+                        source))
                 continue
             parsed = _parse_call(body)
             if parsed is None:
-                reading.unparsed.append((file, number, line))
+                unparsed.append((file, number, line.rstrip("\r\n")))
                 continue
             if len(cache) > _CACHE_LIMIT:
                 cache.clear()
             cache[body] = parsed
-            if not reading.decorated and "<" in body and _DECORATED.search(body):
-                reading.decorated = True
-            _append(c, when, who, parsed, pre.duration, number, source)
+            if not decorated and "<" in body and _DECORATED.search(body):
+                decorated = True
+            append((when, who, parsed, duration, number, source))
         elif first == "<":
-            m = RESUMED.match(body)
-            if m is None:
-                reading.unparsed.append((file, number, line))
-                continue
-            started = pending.pop(who, None)
-            if started is None or started[1] != m.group(1):
+            r = resumed_match(body)
+            started = pending.pop(who, None) if r is not None else None
+            if started is None or started[1] != r.group(1):
                 # the first half is not in this log (it started before strace attached, or the
-                # log was cut): the row keeps only what this half says
-                reading.unparsed.append((file, number, line))
+                # log was cut): nothing says what the call was
+                unparsed.append((file, number, line.rstrip("\r\n")))
                 continue
             row, name, head = started
-            rest = m.group(2)
+            rest = r.group(2)
             if rest.endswith(L.UNFINISHED):  # resumed and interrupted again
                 pending[who] = (row, name, head + rest[:-len(L.UNFINISHED)])
                 continue
             parsed = _parse_call(f"{name}({head}{rest}")
             if parsed is None:
-                reading.unparsed.append((file, number, line))
+                unparsed.append((file, number, line.rstrip("\r\n")))
                 continue
-            _, all_args, ret, error, note, details, unfinished = parsed
-            c.args[row], c.ret[row], c.error[row], c.note[row] = all_args, ret, error, note
-            c.details[row], c.unfinished[row] = details, unfinished
-            if pre.duration is not None:
-                c.duration[row] = pre.duration
+            old = rows[row]
+            rows[row] = (old[0], old[1], parsed, duration, old[4], old[5])
         elif first in "-+[":
             if not _event(reading, when, who, body):
-                if L.MESSAGE.match(body):
-                    _message(reading, file, number, body, line)
-                else:
-                    reading.unparsed.append((file, number, line))
+                _message(reading, file, number, body, line)
         else:
-            reading.unparsed.append((file, number, line))
+            unparsed.append((file, number, line.rstrip("\r\n")))
+    if stamp_kind is not None:
+        reading.stamps.add(stamp_kind)
+    reading.pids_printed = reading.pids_printed or pids_printed
+    reading.durations = reading.durations or durations
+    reading.decorated = decorated
     reading.lines += number
 
 
 def _message(reading: LogReading, file: str, number: int, body: str, line: str) -> None:
+    """strace's own message, kept apart; any other line that is not a call: kept as not understood."""
     if L.MESSAGE.match(body):
         reading.messages.append((file, number, body))
         attached = L.ATTACHED.match(body)
         if attached:
             reading.attached.append(int(attached.group(1)))
     else:
-        reading.unparsed.append((file, number, line))
+        reading.unparsed.append((file, number, line.rstrip("\r\n")))
 
 
 def _parse_call(body: str) -> tuple[Any, ...] | None:
@@ -268,23 +282,6 @@ def _parse_call(body: str) -> tuple[Any, ...] | None:
     else:
         unfinished = ret is None
     return (name, args, ret, error, note, call_details(name, args, ret, target, error), unfinished)
-
-
-def _append(c: _Columns, when: float, who: int | None, parsed: tuple[Any, ...], duration: float | None,
-            number: int, source: int) -> None:
-    name, args, ret, error, note, details, unfinished = parsed
-    c.time.append(when)
-    c.pid.append(who)
-    c.syscall.append(name)
-    c.args.append(args)
-    c.ret.append(ret)
-    c.error.append(error)
-    c.duration.append(math.nan if duration is None else duration)
-    c.details.append(details)
-    c.unfinished.append(unfinished)
-    c.note.append(note)
-    c.line.append(number)
-    c.source.append(source)
 
 
 def _event(reading: LogReading, when: float, who: int | None, body: str) -> bool:
@@ -319,15 +316,26 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
     from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of
     from ..tracer.build import EVENT_COLUMNS, TEXT, _categories, _nullable_ints, _text
 
-    c = reading.calls
-    n = len(c.syscall)
+    rows = reading.calls
+    n = len(rows)
+    stamp = _stamp_kind(reading.stamps)
+    if len(files) > 1 and stamp is not None:
+        # -ff: the files' lines interleave in time (file order breaks ties); without timestamps
+        # they stay file after file
+        rows = sorted(rows, key=lambda r: (r[0], r[5], r[4]))
+    if n:
+        times_l, pids_l, parsed, durations_l, _, _ = zip(*rows, strict=True)
+        names, args_l, rets, errors, notes, details, unfinished_l = zip(*parsed, strict=True)
+        paths, fds, addrs, datas, wholes, sizes = zip(*details, strict=True)
+    else:
+        times_l = pids_l = durations_l = names = args_l = rets = errors = notes = unfinished_l = ()
+        paths = fds = addrs = datas = wholes = sizes = ()
     # A log without pids (no -f) is one process whose pid strace did not print: 0 stands for it,
     # unless strace said which process it attached to.
     default_pid = reading.attached[0] if len(reading.attached) == 1 else 0
-    pids = np.array([default_pid if p is None else p for p in c.pid], dtype=np.int64)
-    times = np.array(c.time, dtype=np.float64)
+    pids = np.array([default_pid if p is None else p for p in pids_l], dtype=np.int64)
+    times = np.array(times_l, dtype=np.float64)
     ev_times = np.array([e[0] for e in reading.events], dtype=np.float64)
-    stamp = _stamp_kind(reading.stamps)
     start = math.nan
     if stamp is not None and n + len(ev_times):
         if stamp in ("-t", "-tt"):  # seconds since midnight: a log that runs past midnight wraps
@@ -335,59 +343,50 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
         start = float(np.nanmin(np.concatenate([times, ev_times])))
         times = times - start
         ev_times = ev_times - start
-    # -ff: the files' lines interleave in time; without timestamps they stay file after file
-    order = np.arange(n)
-    if len(files) > 1 and stamp is not None:
-        order = np.lexsort((np.array(c.line), times))
-    pick = order.tolist()
-
-    def column(values: list[Any]) -> list[Any]:
-        return values if len(files) <= 1 or stamp is None else [values[i] for i in pick]
-
-    names = column(c.syscall)
-    details = column(c.details)
-    pids = pids[order]
-    times = times[order]
-    rets = column(c.ret)
-    errors = column(c.error)
-    unfinished = np.array(column(c.unfinished), dtype=bool)
-    extra = sorted({nm for nm in set(names) if nm not in SYSCALL_NUMBERS})
+    unfinished = np.array(unfinished_l, dtype=bool)
+    present = set(names)
+    extra = sorted(nm for nm in present if nm not in SYSCALL_NUMBERS)
     categories, name_code = _categories((*ALL_NAMES, *extra))
-    syscall_col = pd.Categorical.from_codes(np.array([name_code[nm] for nm in names], dtype=np.int64),
-                                            dtype=categories)
+    codes = np.array([name_code[nm] for nm in names], dtype=np.int64)
+    syscall_col = pd.Categorical.from_codes(codes, dtype=categories)
     classes, class_code = _categories(tuple(CATEGORIES))
-    class_of = {nm: class_code[category_of(nm)] for nm in set(names)}
-    category_col = pd.Categorical.from_codes(np.array([class_of[nm] for nm in names], dtype=np.int64),
-                                             dtype=classes)
+    class_table = np.array([class_code[category_of(nm)] for nm in categories.categories], dtype=np.int64)
+    category_col = pd.Categorical.from_codes(class_table[codes], dtype=classes)
+    nr_table = np.array([SYSCALL_NUMBERS.get(nm, -1) for nm in categories.categories], dtype=np.int32)
 
-    def ints(values: list[Any]) -> pd.arrays.IntegerArray:
-        missing = np.array([v is None for v in values], dtype=bool)
-        return _nullable_ints(np.array([0 if v is None else v for v in values], dtype=np.int64), missing)
+    def ints(values: tuple[Any, ...]) -> pd.arrays.IntegerArray:
+        array = np.array(values, dtype=object)
+        missing = np.equal(array, None)
+        array[missing] = 0
+        return _nullable_ints(array.astype(np.int64), missing.astype(bool))
 
-    paths, fds, addrs, datas, wholes, sizes = (list(col) for col in zip(*details, strict=True)) if n \
-        else ([], [], [], [], [], [])
-    tgids = _tgids(pids, names, rets, errors, [c.args[i] for i in pick] if pick != list(range(n)) else c.args)
+    def texts(values: tuple[Any, ...]) -> pd.arrays.StringArray:
+        return _text(np.array(values, dtype=object))
+
+    tgids = _tgids(pids, names, rets, errors, args_l)
+    data = np.empty(n, dtype=object)
+    data[:] = datas
     frame = pd.DataFrame({
         "time": times,
         "pid": pids,
         "syscall": syscall_col,
-        "args": _text(np.array(column(c.args), dtype=object)),
+        "args": texts(args_l),
         "ret": ints(rets),
-        "error": _text(np.array(errors, dtype=object)),
-        "duration": np.array(column(c.duration), dtype=np.float64),
-        "path": _text(np.array(paths, dtype=object)),
+        "error": texts(errors),
+        "duration": np.array(durations_l, dtype=np.float64),
+        "path": texts(paths),
         "fd": ints(fds),
         "category": category_col,
-        "nr": np.array([SYSCALL_NUMBERS.get(nm, -1) for nm in names], dtype=np.int32),
-        "addr": _text(np.array(addrs, dtype=object)),
-        "data": pd.Series(np.array(datas + [None], dtype=object)[:-1], dtype=object),
-        "data_complete": pd.array(wholes, dtype="boolean"),
+        "nr": nr_table[codes],
+        "addr": texts(addrs),
+        "data": pd.Series(data, dtype=object, copy=False),
+        "data_complete": pd.array(list(wholes), dtype="boolean"),
         "size": ints(sizes),
         "unfinished": unfinished,
-        "tgid": np.array([tgids.get(int(p), int(p)) for p in pids], dtype=np.int64),
-        "note": _text(np.array(column(c.note), dtype=object)),
+        "tgid": np.array([tgids.get(p, p) for p in pids.tolist()], dtype=np.int64) if tgids else pids.copy(),
+        "note": texts(notes),
         "flags": pd.Categorical([None] * n),
-    })
+    }, copy=False)
     frame["startup"] = startup_mask(frame)
     with_fd_kind(frame)
 
@@ -509,16 +508,18 @@ def _meta(reading: LogReading, frame: Any, events: Any, *, origin: str, files: l
         options.append(stamp)
     if reading.durations:
         options.append("-T")
-    targets = frame["path"][frame["fd"].notna()].dropna()
-    if reading.decorated or len(targets):
-        # -yy names a socket's protocol and ends (TCP:[...]); -y shows only socket:[inode]
-        detailed = bool(targets.str.match(r"^(?:TCP|UDP|TCPv6|UDPv6|UNIX|NETLINK)[:\[]").any()) or bool(
-            frame["args"].str.contains("<char |<block ", regex=True).fillna(False).any())
-        if reading.decorated:
-            options.append("-yy" if detailed else "-y")
+    if reading.decorated:
+        # -yy names a socket's protocol and ends (TCP:[...]) and a device's numbers; -y shows
+        # socket:[inode] and the path alone (the first rows are enough to tell)
+        head = frame.head(200_000)
+        targets = head["path"][head["fd"].notna()].dropna()
+        detailed = bool(targets.str.match(r"^(?:TCP|UDP|TCPv6|UDPv6|UNIX|NETLINK)").fillna(False).any()) or bool(
+            head["args"].str.contains("<char |<block ", regex=True).fillna(False).any())
+        options.append("-yy" if detailed else "-y")
     # strace cuts a string at -s bytes and prints "..." after it: the longest cut string is -s
-    cut_strings = [len(A.unescape(m.group(1))) for a in frame["args"].dropna().head(200_000)
-                   for m in A.STRING.finditer(a) if m.group(2)]
+    # (-s is the same for the whole log: the first lines that have a cut string are enough)
+    with_cut = [a for a in frame["args"].dropna().to_numpy(dtype=object) if '"...' in a][:20_000]
+    cut_strings = [len(A.unescape(m.group(1))) for a in with_cut for m in A.STRING.finditer(a) if m.group(2)]
     string_limit = max(cut_strings) if cut_strings else 32
     if cut_strings:
         options.append(f"-s {string_limit}")

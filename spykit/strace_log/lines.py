@@ -26,6 +26,8 @@ from typing import NamedTuple
 # pid never does, so "1234 0.000100 read(...)" and "0.000100 read(...)" cannot be confused.
 PREFIX = re.compile(r" *(?:\[pid +(\d+)\] |(\d+) +)?(?:(\d\d:\d\d:\d\d(?:\.\d+)?|\d+\.\d+) +)?")
 DURATION = re.compile(r" <(\d+\.\d+)>$")
+# The whole line at once: pid, timestamp, body, -T duration (the newline, if any, left out).
+LINE = re.compile(PREFIX.pattern + r"([^\r\n]*)")
 CALL = re.compile(r"([a-z_0-9]+|\?\?\?\?)\((.*)\) += (.*)$", re.S)
 RESUMED = re.compile(r"<\.\.\. ([a-z_0-9]+|\?\?\?\?) resumed>(.*)$", re.S)
 UNFINISHED = " <unfinished ...>"
