@@ -8,6 +8,7 @@
     spykit processes -- CMD ...     the processes it started, as a tree
     spykit network -- CMD ...       what it sent and received over sockets
     spykit writes -- CMD ...        where it wrote, and what
+    spykit missing --from LOG       any question, answered from strace's output (strace -o LOG)
     spykit time -- CMD ...          user, system and waiting time
     spykit wchan PID | -- CMD ...   what it waits for in the kernel
     spykit diagnose -- CMD ...      why is it slow, in plain words
@@ -156,13 +157,23 @@ def _question(selection: list[str] | None,
     """A subcommand that traces the command, then prints one answer (to stdout, or -o FILE)."""
 
     def run(args: argparse.Namespace) -> int:
-        trace, interrupted = _record(_command(args), args, syscalls=selection)
+        if args.log is not None:  # --from LOG: strace's output instead of a run
+            if [c for c in args.cmd if c != "--"]:
+                raise _UsageError("give either --from LOG or a command after --, not both")
+            from .strace_log import read_strace
+
+            trace, interrupted = read_strace(args.log), False
+        else:
+            trace, interrupted = _record(_command(args), args, syscalls=selection)
         stream = _open_output(args.output)
         try:
             _emit(answer(trace, startup=args.startup) if hasattr(args, "startup") else answer(trace), stream)
         finally:
             if stream is not sys.stdout:
                 stream.close()
+        if args.log is not None:  # nothing ran: the answer was given
+            _finish(trace, args, False)
+            return 0
         return _finish(trace, args, interrupted)
 
     return run
@@ -304,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
         question.add_argument("-o", dest="output", metavar="FILE",
                               help="write the answer to FILE (created mode 0600) instead of stdout")
         _add_recording_options(question, string_limit)
+        question.add_argument("--from", dest="log", metavar="LOG",
+                              help="answer from strace's output (a file of strace -o, or the folder or prefix of "
+                                   "strace -ff -o) instead of running a command")
         if name in ("missing", "files"):
             question.add_argument("--startup", action="store_true",
                                   help="also list the start-up lookups (loader, locale, PATH search, the "

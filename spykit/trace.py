@@ -260,8 +260,14 @@ class Trace:
 
     def __repr__(self) -> str:
         cmd = " ".join(self.command)
+        log = self.meta.log
+        source = ""
+        if log is not None:
+            bad = len(log.get("unparsed") or [])
+            lines = f" ({bad} line{'s' if bad != 1 else ''} not understood)" if bad else ""
+            source = f", read from strace's output{lines}"
         return (f"<Trace of {cmd!r}: {len(self.df)} calls, {self.df['pid'].nunique() if len(self.df) else 0} "
-                f"threads, returncode {self.returncode}>")
+                f"threads, returncode {self.returncode}{source}>")
 
     # -- storage (spykit.storage) -------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:

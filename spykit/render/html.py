@@ -105,6 +105,7 @@ def trace_facts(trace: Trace) -> dict[str, Any]:
         "failed": int(df["error"].notna().sum()) if len(df) else 0,
         "duration": float(trace.meta.elapsed),
         "truncated": bool(trace.truncated),
+        "log": getattr(trace.meta, "log", None),
     }
 
 
@@ -126,6 +127,16 @@ def _summary_line(facts: dict[str, Any]) -> str:
             f"process{'es' if facts['processes'] != 1 else ''}")
     if facts["threads"] > facts["processes"]:
         line += f" ({facts['threads']} threads)"
+    log = facts.get("log")
+    if log is not None:  # read from strace's output: say so, and what could not be read
+        line += f"; {facts['duration']:.3f} s" if facts["duration"] else ""
+        line += "; " + (_ending(facts["returncode"]) if facts["returncode"] is not None
+                        else "its end is not in the log")
+        line += f"; read from strace's output ({', '.join(log.get('options') or []) or 'no options seen'})"
+        bad = len(log.get("unparsed") or [])
+        if bad:
+            line += f"; {bad} line{'s' if bad != 1 else ''} not understood (trace.meta.log['unparsed'])"
+        return line
     line += f"; {facts['duration']:.3f} s; {_ending(facts['returncode'])}"
     if facts["truncated"]:
         line += f"; only the first {facts['stored']:,} calls were kept"

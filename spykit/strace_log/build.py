@@ -131,6 +131,7 @@ class LogReading:
     durations: bool = False
     decorated: bool = False
     attached: list[int] = field(default_factory=list)
+    epoch: int | None = None  # -ttt: the whole second times are counted from
     lines: int = 0
 
 
@@ -148,6 +149,7 @@ def read_lines(lines: Iterable[str], reading: LogReading, *, file: str = "<text>
     clock = 0.0  # -r: the sum of the gaps so far
     stamp_kind = next(iter(reading.stamps), None)
     relative = stamp_kind == "-r"
+    epoch = reading.epoch
     pids_printed = durations = False
     decorated = reading.decorated
     match_line, resumed_match, duration_search = L.LINE.match, L.RESUMED.match, L.DURATION.search
@@ -181,8 +183,11 @@ def read_lines(lines: Iterable[str], reading: LogReading, *, file: str = "<text>
             elif relative:
                 clock += float(stamp)
                 when = clock
-            else:
-                when = float(stamp)
+            else:  # seconds since the epoch: counted from a whole second of the log, to keep microseconds
+                whole, _, fraction = stamp.partition(".")
+                if epoch is None:
+                    epoch = reading.epoch = int(whole)
+                when = (int(whole) - epoch) + float("0." + fraction)
         duration = nan
         if took is not None:
             duration = float(took)
@@ -340,9 +345,10 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
     if stamp is not None and n + len(ev_times):
         if stamp in ("-t", "-tt"):  # seconds since midnight: a log that runs past midnight wraps
             times, ev_times = _unwrap_midnight(times), _unwrap_midnight(ev_times)
-        start = float(np.nanmin(np.concatenate([times, ev_times])))
-        times = times - start
-        ev_times = ev_times - start
+        first = float(np.nanmin(np.concatenate([times, ev_times])))
+        times = times - first
+        ev_times = ev_times - first
+        start = first + (reading.epoch or 0)
     unfinished = np.array(unfinished_l, dtype=bool)
     present = set(names)
     extra = sorted(nm for nm in present if nm not in SYSCALL_NUMBERS)
@@ -525,9 +531,11 @@ def _meta(reading: LogReading, frame: Any, events: Any, *, origin: str, files: l
         options.append(f"-s {string_limit}")
     finished = frame[~frame["unfinished"]]
     failed = int(finished["error"].notna().sum())
-    if len(finished) and failed == len(finished):
+    # -Z / -z: only failed / only successful calls; a real program has both kinds, so a long log
+    # with only one kind was filtered (a short one says too little)
+    if len(finished) >= 50 and failed == len(finished):
         options.append("-Z")
-    elif len(finished) and failed == 0:
+    elif len(finished) >= 50 and failed == 0:
         options.append("-z")
     first_pid = int(frame["pid"].iat[0]) if len(frame) else None
     returncode = None
