@@ -217,6 +217,13 @@ class Trace:
 
         return written(self.df, destination)
 
+    def compare(self, other: Trace, *, startup: bool = False) -> Any:
+        """What changed from this run to ``other`` (a :class:`spykit.comparison.Comparison`): files found
+        or missing, commands, network peers, writes, errors and call counts, matched by meaning."""
+        from .comparison import compare
+
+        return compare(self, other, startup=startup)
+
     # -- filtering (spykit.filters): each returns a new Trace --------------------------------
     def filter(
         self,
