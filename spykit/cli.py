@@ -2,7 +2,7 @@
 
 ::
 
-    spykit trace [-f] [-e SPEC] [-c] [-s N] [-T] [-tt] [-o FILE] [-p PID] [--save FILE] -- CMD ...
+    spykit trace [-f] [-e SPEC] [-c] [-s N] [-T] [-tt] [-o FILE] [-p PID] [--save FILE] [--perfetto FILE] -- CMD
     spykit missing -- CMD ...       the files it looked for and did not find
     spykit files -- CMD ...         every file it opened, probed or ran
     spykit processes -- CMD ...     the processes it started, as a tree
@@ -147,6 +147,8 @@ def _run_trace(args: argparse.Namespace) -> int:
     finally:
         if stream is not sys.stderr:
             stream.close()
+    if args.perfetto:
+        trace.to_perfetto(args.perfetto)
     return _finish(trace, args, interrupted)
 
 
@@ -294,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("-p", dest="pid", type=int, metavar="PID",
                        help="attach to a running process instead of starting one (Ctrl-C to stop)")
     trace.add_argument("--duration", type=float, metavar="SECONDS", help="with -p: detach after SECONDS")
+    trace.add_argument("--perfetto", metavar="FILE.json",
+                       help="also write a timeline to open in ui.perfetto.dev or chrome://tracing (mode 0600)")
     _add_recording_options(trace)
     _add_command(trace)
     trace.set_defaults(run=_run_trace)

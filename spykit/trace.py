@@ -296,6 +296,14 @@ class Trace:
 
         return timeline(self, ax=ax)
 
+    def to_perfetto(self, path: str | os.PathLike[str], wchan: pd.DataFrame | None = None) -> None:
+        """Write a timeline for ui.perfetto.dev or chrome://tracing (trace-event JSON, file mode 0600):
+        a track per process and thread, a slice per call, signals and exits as instants, and
+        ``wchan`` samples of the same run (:func:`spykit.wchan`) as a counter track."""
+        from .render.perfetto import to_perfetto
+
+        to_perfetto(self, path, wchan=wchan)
+
     # -- notebook display ------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Sequence[str] | None = None,
                           exclude: Sequence[str] | None = None) -> dict[str, Any]:
