@@ -34,6 +34,8 @@ _DECORATED = A.re.compile(r"(?:\(|, |\[|= )(?:\d+|AT_FDCWD)<")
 # read(fd, "data"..., count) and write(...): the fd, its -y target, the string and the count
 _READ_WRITE = A.re.compile(r'(-?\d+)(?:<(.*?)>(\(deleted\))?)?, (?:"((?:[^"\\]|\\.)*)"(\.\.\.)?|[^",]*), '
                            r"(\d+)$", A.re.S)
+# the dirfd that starts the *at calls, then the path: "AT_FDCWD</home>, "x"" or "3, "x""
+_AT_PATH = A.re.compile(r'(?:-?\d+|AT_FDCWD)(?:<.*?>(?:\(deleted\))?)?, (")', A.re.S)
 SPAWNING = {"clone": "clone", "clone3": "clone", "fork": "fork", "vfork": "vfork"}
 # Remembering every distinct line is what makes a repetitive log fast; a log of all-different
 # lines gains nothing from it, so the memory is dropped now and then.
@@ -77,7 +79,11 @@ def call_details(name: str, args: str, ret: int | None, ret_target: str | None,
             fd, path = A.fd_value(text)
     path_index = PATH_ARG.get(name)
     if path_index is not None:
-        text = args if path_index == 0 else arg(path_index)
+        if path_index == 1 and parts is None:  # the *at calls: (dirfd, "path", ...), read without splitting
+            m = _AT_PATH.match(args)
+            text = args[m.start(1):] if m is not None else arg(1)
+        else:
+            text = args if path_index == 0 else arg(path_index)
         named = A.path_value(text) if text is not None else None
         if named is not None:
             path = named
@@ -517,7 +523,7 @@ def _meta(reading: LogReading, frame: Any, events: Any, *, origin: str, files: l
     if reading.decorated:
         # -yy names a socket's protocol and ends (TCP:[...]) and a device's numbers; -y shows
         # socket:[inode] and the path alone (the first rows are enough to tell)
-        head = frame.head(200_000)
+        head = frame.head(20_000)
         targets = head["path"][head["fd"].notna()].dropna()
         detailed = bool(targets.str.match(r"^(?:TCP|UDP|TCPv6|UDPv6|UNIX|NETLINK)").fillna(False).any()) or bool(
             head["args"].str.contains("<char |<block ", regex=True).fillna(False).any())
