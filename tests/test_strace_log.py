@@ -261,3 +261,15 @@ def test_cli_answers_from_a_log(tmp_path, capsys):
     assert "prog -v" in capsys.readouterr().out
     assert main(["missing", "--from", str(log), "--", "ls"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_text_shows_the_clock_the_log_had():
+    tt = spykit.read_strace("1 23:59:59.500000 getpid() = 1\n1 00:00:00.250000 getppid() = 0\n")
+    lines = tt.to_text(timestamps=True).splitlines()
+    assert lines[0].startswith("23:59:59.500000 getpid()") and lines[1].startswith("00:00:00.250000 getppid()")
+    relative = spykit.read_strace("0.000000 getpid() = 1\n0.000100 getppid() = 0\n")
+    assert relative.to_text(timestamps=True).splitlines()[1].startswith("0.000100 getppid()")
+    untimed = spykit.read_strace("getpid() = 1\ngetppid() = 0\n+++ exited with 0 +++\n")
+    assert untimed.to_text(timestamps=True).splitlines() == ["getpid()                                = 1",
+                                                            "getppid()                               = 0",
+                                                            "+++ exited with 0 +++"]

@@ -572,6 +572,9 @@ def _meta(reading: LogReading, frame: Any, events: Any, *, origin: str, files: l
             "files": list(files),
             "lines": reading.lines,
             "options": options,
+            "stamps": stamp,  # which timestamps the lines had: -t, -tt, -ttt, -r or None
+            # -t/-tt: the first line's time of day (seconds since midnight; the date is not in the log)
+            "time_of_day": start if stamp in ("-t", "-tt") else None,
             "pids_printed": reading.pids_printed or len(files) > 1,
             "unparsed": [list(u) for u in reading.unparsed],
             "messages": [list(m) for m in reading.messages],
