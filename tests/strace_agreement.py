@@ -3,8 +3,8 @@
 Used by tests/test_strace_log.py; run directly for a table: ``python tests/strace_agreement.py``.
 Both runs start in fresh, empty working directories; what legitimately differs between two runs
 (pids, addresses, the working directory) is left out of the comparison: per process, the calls
-strace printed are compared as (syscall, path, result, error), where the result is compared for
-calls whose result does not depend on the run (fd numbers, byte counts, 0/-1).
+strace printed are compared as (syscall, path, result, error, flags in words), where the result
+is compared for calls whose result does not depend on the run (fd numbers, byte counts, 0/-1).
 """
 
 from __future__ import annotations
@@ -103,8 +103,9 @@ def keys(df, workdir: str, fd_targets: bool, detailed: bool = False, merged: boo
     for tgid in order:
         rows = df if merged else df[df["tgid"] == tgid]
         counter: Counter = Counter()
-        for name, path, ret, error, fd, unfinished in zip(rows["syscall"].astype(str), rows["path"], rows["ret"],
-                                                          rows["error"], rows["fd"], rows["unfinished"], strict=True):
+        for name, path, ret, error, fd, unfinished, flags in zip(
+                rows["syscall"].astype(str), rows["path"], rows["ret"], rows["error"], rows["fd"], rows["unfinished"],
+                rows["flags"].astype(object), strict=True):
             if pd.isna(ret) and pd.isna(error) and not unfinished:
                 ret = error = "?"  # it returned, but the log does not say what (-z, -Z)
             if name not in PATH_ARG and (not fd_targets or (not pd.isna(fd) and 0 <= fd <= 2)):
@@ -114,7 +115,7 @@ def keys(df, workdir: str, fd_targets: bool, detailed: bool = False, merged: boo
                 continue
             path = None if pd.isna(path) else _target(str(path).replace(workdir, "WORKDIR"), detailed)
             value = "?" if isinstance(ret, str) else None if pd.isna(ret) or name not in STABLE_RESULT else int(ret)
-            counter[(name, path, value, error)] += 1
+            counter[(name, path, value, error, None if pd.isna(flags) else str(flags))] += 1
         out[len(out)] = counter
     return out
 

@@ -273,3 +273,15 @@ def test_text_shows_the_clock_the_log_had():
     assert untimed.to_text(timestamps=True).splitlines() == ["getpid()                                = 1",
                                                             "getppid()                               = 0",
                                                             "+++ exited with 0 +++"]
+
+
+def test_flags_in_words_from_the_printed_names():
+    t = spykit.read_strace('openat(AT_FDCWD, "/tmp/log", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3\n'
+                           'access("/etc/x", R_OK) = 0\n'
+                           'openat(AT_FDCWD, "/y", O_RDONLY|0x80000000 /* O_??? */) = 4\n'
+                           'openat(AT_FDCWD, "/z", O_MADE_UP) = 5\n'
+                           'execve("/bin/ls", ["ls"], 0x7ff /* 3 vars */) = 0\n')
+    assert t.df["flags"].astype(object).tolist()[:2] == ["write, create, truncate; mode rw-r--r--", "readable?"]
+    assert pd.isna(t.df["flags"].iloc[3])  # an unknown name: no words rather than wrong ones
+    assert t.df["flags"].iloc[4] == "run"
+    assert t.files()["flags"].iloc[0] == "write, create, truncate; mode rw-r--r--"

@@ -397,7 +397,7 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
         "unfinished": unfinished,
         "tgid": np.array([tgids.get(p, p) for p in pids.tolist()], dtype=np.int64) if tgids else pids.copy(),
         "note": texts(notes),
-        "flags": pd.Categorical([None] * n),
+        "flags": _flags(names, args_l),
     }, copy=False)
     frame["startup"] = startup_mask(frame)
     with_fd_kind(frame)
@@ -416,6 +416,23 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
     events_df = events_df.astype({"kind": TEXT})
     meta = _meta(reading, frame, events_df, origin=origin, files=files, stamp=stamp, start=start)
     return Trace(frame, events_df, meta)
+
+
+def _flags(names: tuple[str, ...], args: tuple[str, ...]) -> Any:
+    """The ``flags`` column: each distinct (call, arguments) of a file call put in words once."""
+    import pandas as pd
+
+    from .flags import WORD_CALLS, flags_of
+
+    words: dict[tuple[str, str], str | None] = {}
+    column = [None] * len(names)
+    for i, (name, text) in enumerate(zip(names, args, strict=True)):
+        if name in WORD_CALLS:
+            key = (name, text)
+            if key not in words:
+                words[key] = flags_of(name, text)
+            column[i] = words[key]
+    return pd.Categorical(column)
 
 
 def _stamp_kind(stamps: set[str]) -> str | None:
