@@ -34,19 +34,11 @@ rt_sigaction rt_sigprocmask kill exit_group
 SCHEDULING = frozenset({"futex", "sched_yield"})
 RESTARTS = frozenset({"ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK"})
 
-PROGRAMS = {  # name -> source, under tests/
-    "files_open": "differential/programs/files_open.c",
-    "files_dirs": "differential/programs/files_dirs.c",
-    "desc_rw": "differential/programs/desc_rw.c",
-    "proc_fork": "differential/programs/proc_fork.c",
-    "proc_exec": "differential/programs/proc_exec.c",
-    "threads": "differential/programs/threads.c",
-    "net_tcp": "differential/programs/net_tcp.c",
-    "net_unix": "differential/programs/net_unix.c",
-    "sig_action": "differential/programs/sig_action.c",
-    "pipes": "programs/faults/pipes.c",
-    "signals": "programs/faults/signals.c",
-}
+# Every differential program (C), and two of the fault programs, but net_netlink: it opens an
+# AF_PACKET socket, which strace -yy shows as socket:[inode] and spykit, knowing more, as PACKET:[...].
+PROGRAMS = {p.stem: f"differential/programs/{p.name}" for p in sorted((HERE / "differential" / "programs").glob("*.c"))
+            if p.stem != "net_netlink"}
+PROGRAMS.update({"pipes": "programs/faults/pipes.c", "signals": "programs/faults/signals.c"})
 # strace options, and what part of a full trace they show
 COMBINATIONS: dict[str, tuple[list[str], str | None]] = {
     "-f": (["-f"], None),

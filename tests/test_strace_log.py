@@ -202,6 +202,9 @@ def test_hex_strings_deleted_files_and_addresses():
                            'openat(AT_FDCWD, ".", O_RDWR|O_TMPFILE, 0600) = 4</tmp/#13>(deleted)\n')
     assert t.df.iloc[0]["data"] == b"hi\n" and t.df.iloc[0]["path"] == "/tmp/#12 (deleted)"
     assert t.df.iloc[1]["fd"] == 4 and t.df.iloc[1]["path"] == "."
+    # a target's bytes that are not UTF-8 come back as the tracer keeps them (surrogate escapes)
+    named = spykit.read_strace('close(3</tmp/caf\\351.txt>) = 0\n').df["path"].iloc[0]
+    assert os.fsencode(named) == b"/tmp/caf\xe9.txt"
     assert pd.isna(t.df.iloc[1]["note"])
     assert unescape(r"a\tb\\\"\0\1777") == b'a\tb\\"\x00\x7f7'
     assert split_args('3, "a, b", [1, 2], {x=1, y=[3]}, f(a, b)') == ['3', '"a, b"', '[1, 2]', '{x=1, y=[3]}',

@@ -81,6 +81,8 @@ def target(text: str | None, deleted: str | None = None) -> str | None:
     left out, `` (deleted)`` after a file that is gone."""
     if text is None:
         return None
+    if "\\" in text:  # strace escapes a target's unprintable bytes as it does a string's
+        text = os.fsdecode(unescape(text))
     if text.endswith(">"):
         text = _DEVICE.sub("", text)
     return text + " (deleted)" if deleted else text

@@ -370,7 +370,11 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
         array = np.array(values, dtype=object)
         missing = np.equal(array, None)
         array[missing] = 0
-        return _nullable_ints(array.astype(np.int64), missing.astype(bool))
+        try:
+            values = array.astype(np.int64)
+        except OverflowError:  # a 64-bit unsigned count (size_t): kept as the tracer keeps it, wrapped
+            values = np.array([v - (1 << 64) if v >= 1 << 63 else v for v in array.tolist()], dtype=np.int64)
+        return _nullable_ints(values, missing.astype(bool))
 
     def texts(values: tuple[Any, ...]) -> pd.arrays.StringArray:
         return _text(np.array(values, dtype=object))

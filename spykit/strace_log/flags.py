@@ -62,4 +62,4 @@ def flags_of(name: str, args: str) -> str | None:
                         return None
                     continue
                 numbers[at] = value
-    return flag_words(name, numbers) or None
+    return flag_words(name, numbers)  # "" for a call with none, as the live tracer has it
