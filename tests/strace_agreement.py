@@ -182,3 +182,40 @@ if __name__ == "__main__":
             if diff:
                 print(f"  {name} {combination}: {diff[:2]}")
         print(f"{combination:28} {agreed}/{total}")
+
+
+DATA_PROGRAMS = ["desc_rw", "desc_iov", "buffers", "long_strings", "net_tcp", "net_unix", "net_udp6", "non_utf8",
+                 "pipes"]
+DATA_CALLS = ["read", "write", "pread64", "pwrite64", "readv", "writev", "sendmsg", "recvmsg", "sendto", "recvfrom"]
+
+
+def data_agreement(name: str, options: list[str], base: Path) -> tuple[int, list]:
+    """(data calls in the log, those whose bytes are not the start of the live trace's bytes).
+
+    Per process, the n-th data call of the log is paired with the n-th of the live trace: the
+    bytes strace printed (cut at -s, in any -x form) must begin what spykit kept.
+    """
+    import spykit
+
+    cmd = build(name, base)
+    log_dir, live_dir = Path(tempfile.mkdtemp(dir=base)), Path(tempfile.mkdtemp(dir=base))
+    from_log = spykit.read_strace(strace_run(cmd, options, log_dir, base / f"{name}.data.log"))
+    live = spykit.trace(cmd, cwd=str(live_dir), capture_output=True, stdin=subprocess.DEVNULL)
+
+    def per_process(df) -> list[list[tuple[str, object]]]:
+        rows = df[df["syscall"].astype(str).isin(DATA_CALLS)]
+        return [list(zip(rows.loc[rows["tgid"] == t, "syscall"].astype(str), rows.loc[rows["tgid"] == t, "data"],
+                         strict=True)) for t in dict.fromkeys(rows["tgid"].tolist())]
+
+    total, wrong = 0, []
+    for mine, theirs in zip(per_process(from_log.df), per_process(live.df), strict=False):
+        for k, (call, data) in enumerate(mine):
+            total += 1
+            other = theirs[k] if k < len(theirs) else (None, None)
+            if data is None:
+                agrees = other[0] == call and other[1] is None
+            else:
+                agrees = other[0] == call and isinstance(other[1], bytes) and other[1].startswith(data)
+            if not agrees:
+                wrong.append((call, data, other))
+    return total, wrong

@@ -54,6 +54,17 @@ def test_read_strace_agrees_with_the_live_trace(combination, agreement_dir):
     assert agreed == total
 
 
+@pytest.mark.parametrize("options", [["-f", "-s", "64"], ["-f", "-x"], ["-f", "-xx", "-s", "10"]])
+def test_data_read_back_begins_the_live_traces_bytes(options, agreement_dir):
+    total, wrong = 0, {}
+    for name in strace_agreement.DATA_PROGRAMS:
+        t, w = strace_agreement.data_agreement(name, options, agreement_dir)
+        total += t
+        if w:
+            wrong[name] = w[:3]
+    assert total > 100 and not wrong, wrong
+
+
 def test_ff_folder_and_prefix_give_the_same_trace(agreement_dir, tmp_path):
     cmd = strace_agreement.build("proc_fork", agreement_dir)
     subprocess.run(["strace", "-qq", "-ff", "-tt", "-o", str(tmp_path / "run"), *cmd], check=True,
@@ -288,3 +299,11 @@ def test_flags_in_words_from_the_printed_names():
     assert pd.isna(t.df["flags"].iloc[3])  # an unknown name: no words rather than wrong ones
     assert t.df["flags"].iloc[4] == "run"
     assert t.files()["flags"].iloc[0] == "write, create, truncate; mode rw-r--r--"
+
+
+def test_iovec_data_stops_at_the_first_cut_piece():
+    t = spykit.read_strace('writev(3, [{iov_base="ab", iov_len=2}, {iov_base="cdef"..., iov_len=9}, '
+                           '{iov_base="\\n", iov_len=1}], 3) = 12\nwritev(3, [], 0) = 0\n')
+    first, empty = t.df.iloc[0], t.df.iloc[1]
+    assert first["data"] == b"abcdef" and not first["data_complete"] and first["size"] == 12
+    assert empty["data"] == b"" and empty["data_complete"] and empty["size"] == 0

@@ -101,11 +101,16 @@ def call_details(name: str, args: str, ret: int | None, ret_target: str | None,
                 data, whole = value
         else:  # readv, writev, sendmsg, recvmsg...: the strings of the iovecs, in order
             pieces = _IOV_BASE.findall(args)
-            if pieces:
+            if not pieces and ", [], " in args:  # no iovecs at all: nothing to move, and strace says so
+                data, whole, size = b"", True, 0
+            elif pieces:
                 values = [A.string_value(p) for p in pieces]
                 if all(v is not None for v in values):
-                    data = b"".join(v[0] for v in values)
-                    whole = all(v[1] for v in values) and "...]" not in args
+                    # the bytes are known up to the first iovec strace cut: what follows it is not
+                    # what came next, so the data stops there
+                    cut = next((k for k, v in enumerate(values) if not v[1]), None)
+                    data = b"".join(v[0] for v in values[:None if cut is None else cut + 1])
+                    whole = cut is None and "...]" not in args
                     size = sum(int(n) for n in _IOV_LEN.findall(args))
         if not ok:
             whole = None
