@@ -2,9 +2,10 @@
 
 Used by tests/test_strace_log.py; run directly for a table: ``python tests/strace_agreement.py``.
 Both runs start in fresh, empty working directories; what legitimately differs between two runs
-(pids, addresses, the working directory) is left out of the comparison: per process, the calls
-strace printed are compared as (syscall, path, result, error, flags in words), where the result
-is compared for calls whose result does not depend on the run (fd numbers, byte counts, 0/-1).
+(pids, addresses, ports, the working directory) is left out of the comparison: per process, the
+calls strace printed are compared as (syscall, path, result, error, flags in words, socket
+address), where the result is compared for calls whose result does not depend on the run (fd
+numbers, byte counts, 0/-1).
 """
 
 from __future__ import annotations
@@ -95,9 +96,9 @@ def keys(df, workdir: str, fd_targets: bool, detailed: bool = False, merged: boo
     for tgid in order:
         rows = df if merged else df[df["tgid"] == tgid]
         counter: Counter = Counter()
-        for name, path, ret, error, fd, unfinished, flags in zip(
+        for name, path, ret, error, fd, unfinished, flags, addr in zip(
                 rows["syscall"].astype(str), rows["path"], rows["ret"], rows["error"], rows["fd"], rows["unfinished"],
-                rows["flags"].astype(object), strict=True):
+                rows["flags"].astype(object), rows["addr"].astype(object), strict=True):
             if pd.isna(ret) and pd.isna(error) and not unfinished:
                 ret = error = "?"  # it returned, but the log does not say what (-z, -Z)
             if name not in PATH_ARG and (not fd_targets or (not pd.isna(fd) and 0 <= fd <= 2)):
@@ -107,7 +108,9 @@ def keys(df, workdir: str, fd_targets: bool, detailed: bool = False, merged: boo
                 continue
             path = None if pd.isna(path) else _target(str(path).replace(workdir, "WORKDIR"), detailed)
             value = "?" if isinstance(ret, str) else None if pd.isna(ret) or name not in STABLE_RESULT else int(ret)
-            counter[(name, path, value, error, None if pd.isna(flags) else str(flags))] += 1
+            # the port the kernel picks differs from run to run
+            addr = None if pd.isna(addr) else re.sub(r":\d+$", ":PORT", str(addr))
+            counter[(name, path, value, error, None if pd.isna(flags) else str(flags), addr)] += 1
         out[len(out)] = counter
     return out
 

@@ -96,7 +96,8 @@ def trace_facts(trace: Trace) -> dict[str, Any]:
     processes = int(df["tgid"].nunique()) if len(df) else 0
     threads = int(df["pid"].nunique()) if len(df) else 0
     return {
-        "command": " ".join(trace.command) or "?",
+        "command": " ".join(trace.command) or (f"strace's output {trace.meta.log['origin']}"
+                                                if trace.meta.log else "?"),
         "returncode": trace.returncode,
         "calls": calls,
         "stored": len(df),
@@ -184,7 +185,8 @@ def trace_html(trace: Trace, rows: int = FIRST_ROWS) -> str:
 def trace_text(trace: Trace, rows: int = FIRST_ROWS) -> str:
     """The plain-text fallback: the same summary and the first lines as strace prints them."""
     df = trace.df
-    lines = [f"Trace of {' '.join(trace.command) or '?'}", _summary_line(trace_facts(trace))]
+    facts = trace_facts(trace)
+    lines = [f"Trace of {facts['command']}", _summary_line(facts)]
     if len(df):
         # Render only the first rows: formatting a whole huge frame would take seconds.
         head = trace._derive(df.head(rows), trace.events.iloc[0:0])
