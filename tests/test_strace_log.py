@@ -307,3 +307,10 @@ def test_iovec_data_stops_at_the_first_cut_piece():
     first, empty = t.df.iloc[0], t.df.iloc[1]
     assert first["data"] == b"abcdef" and not first["data_complete"] and first["size"] == 12
     assert empty["data"] == b"" and empty["data_complete"] and empty["size"] == 0
+
+
+def test_an_attached_process_takes_the_pid_strace_named():
+    t = spykit.read_strace("strace: Process 4242 attached\nread(0, \"\", 1) = 0\nstrace: Process 4242 detached\n")
+    assert t.df["pid"].tolist() == [4242] and t.meta.pid == 4242
+    assert [m[2] for m in t.meta.log["messages"]] == ["strace: Process 4242 attached", "strace: Process 4242 detached"]
+    assert not t.meta.log["unparsed"]
