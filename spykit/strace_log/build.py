@@ -1,9 +1,9 @@
 """strace's text output -> a Trace with the same columns as a live trace (see :mod:`spykit.trace`).
 
-The reader goes through the lines once, keeping each column as a Python list (a call's details
-are worked out once per distinct line text: logs repeat themselves), and builds the DataFrame
-at the end with the same helpers as the live tracer, so ``startup`` and ``fd_kind`` are decided
-by the same pure functions.
+The reader goes through the lines once with one regular expression per line, keeping one tuple
+per call (a call's details are worked out once per distinct line text: logs repeat themselves),
+and builds the DataFrame's columns at the end with the same helpers as the live tracer, so
+``startup``, ``fd_kind`` and ``flags`` are decided by the same pure functions.
 
 What strace did not print stays missing: no pid without ``-f``/``-ff`` (pid 0 stands for that
 one process), no time without a timestamp option, no duration without ``-T``, no path of an fd
@@ -13,6 +13,7 @@ without ``-y``, no data beyond ``-s``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,15 +28,15 @@ _BUF_DATA = {"read": 1, "write": 1, "pread64": 1, "pwrite64": 1, "sendto": 1, "r
 _COUNT_ARG = {"read": 2, "write": 2, "pread64": 2, "pwrite64": 2, "sendto": 2, "recvfrom": 2}
 _ADDR_ARG = {"connect": 1, "bind": 1, "accept": 1, "accept4": 1, "getsockname": 1, "getpeername": 1,
              "sendto": 4, "recvfrom": 4}
-_IOV_BASE = A.re.compile(r'iov_base=("(?:[^"\\]|\\.)*"(?:\.\.\.)?|[^,}]*)')
-_IOV_LEN = A.re.compile(r"iov_len=(\d+)")
+_IOV_BASE = re.compile(r'iov_base=("(?:[^"\\]|\\.)*"(?:\.\.\.)?|[^,}]*)')
+_IOV_LEN = re.compile(r"iov_len=(\d+)")
 # -y prints an fd's target after it: "3</etc/passwd>", "AT_FDCWD</home>", "= 3<pipe:[12]>"
-_DECORATED = A.re.compile(r"(?:\(|, |\[|= )(?:\d+|AT_FDCWD)<")
+_DECORATED = re.compile(r"(?:\(|, |\[|= )(?:\d+|AT_FDCWD)<")
 # read(fd, "data"..., count) and write(...): the fd, its -y target, the string and the count
-_READ_WRITE = A.re.compile(r'(-?\d+)(?:<(.*?)>(\(deleted\))?)?, (?:"((?:[^"\\]|\\.)*)"(\.\.\.)?|[^",]*), '
-                           r"(\d+)$", A.re.S)
+_READ_WRITE = re.compile(r'(-?\d+)(?:<(.*?)>(\(deleted\))?)?, (?:"((?:[^"\\]|\\.)*)"(\.\.\.)?|[^",]*), '
+                           r"(\d+)$", re.S)
 # the dirfd that starts the *at calls, then the path: "AT_FDCWD</home>, "x"" or "3, "x""
-_AT_PATH = A.re.compile(r'(?:-?\d+|AT_FDCWD)(?:<.*?>(?:\(deleted\))?)?, (")', A.re.S)
+_AT_PATH = re.compile(r'(?:-?\d+|AT_FDCWD)(?:<.*?>(?:\(deleted\))?)?, (")', re.S)
 SPAWNING = {"clone": "clone", "clone3": "clone", "fork": "fork", "vfork": "vfork"}
 # Remembering every distinct line is what makes a repetitive log fast; a log of all-different
 # lines gains nothing from it, so the memory is dropped now and then.

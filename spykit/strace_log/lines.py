@@ -47,41 +47,12 @@ MESSAGE = re.compile(r"(?:strace: .*|\[ Process PID=\d+ .*\]|\+\+\+ superseded b
 ATTACHED = re.compile(r"strace: Process (\d+) attached")
 
 
-class Prefix(NamedTuple):
-    pid: int | None  # None: no pid printed
-    stamp: str | None  # the timestamp as printed
-    body: str
-    duration: float | None  # -T
-
-
-def split_prefix(line: str) -> Prefix:
-    """The pid, timestamp, body and duration of one line (``line`` without its newline)."""
-    m = PREFIX.match(line)
-    pid_text = m.group(1) or m.group(2)
-    body = line[m.end():]
-    duration = None
-    if body.endswith(">"):
-        d = DURATION.search(body)
-        if d is not None:
-            duration = float(d.group(1))
-            body = body[:d.start()]
-    return Prefix(int(pid_text) if pid_text else None, m.group(3), body, duration)
-
-
 def stamp_kind(stamp: str) -> str:
     """Which option printed a timestamp: ``-t``, ``-tt``, or ``-ttt``/``-r`` (told apart by size)."""
     if ":" in stamp:
         return "-tt" if "." in stamp else "-t"
     # -ttt is seconds since 1970: any time this century is above 10**9; -r is a gap between lines.
     return "-ttt" if float(stamp) > 1e8 else "-r"
-
-
-def stamp_seconds(stamp: str) -> float:
-    """A timestamp as seconds (since midnight for -t/-tt, since the epoch for -ttt, a gap for -r)."""
-    if ":" in stamp:
-        h, m, s = stamp.split(":")
-        return int(h) * 3600 + int(m) * 60 + float(s)
-    return float(stamp)
 
 
 class Result(NamedTuple):
