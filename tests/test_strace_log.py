@@ -314,3 +314,18 @@ def test_an_attached_process_takes_the_pid_strace_named():
     assert t.df["pid"].tolist() == [4242] and t.meta.pid == 4242
     assert [m[2] for m in t.meta.log["messages"]] == ["strace: Process 4242 attached", "strace: Process 4242 detached"]
     assert not t.meta.log["unparsed"]
+
+
+def test_line_pieces():
+    from spykit.strace_log.lines import LINE, parse_result, stamp_kind
+
+    assert LINE.match("[pid  4242] 12:00:01.000001 read(0, \"\", 1) = 0 <0.000002>\n").groups() == (
+        "4242", None, "12:00:01.000001", 'read(0, "", 1) = 0 <0.000002>')
+    assert LINE.match("     0.000123 getpid() = 1").groups()[1:3] == (None, "0.000123")
+    assert [stamp_kind(s) for s in ("12:00:01", "12:00:01.5", "1733350000.1", "0.000123")] == [
+        "-t", "-tt", "-ttt", "-r"]
+    assert parse_result("0x5629a000") == (0x5629A000, None, None, None)
+    assert parse_result("3<TCP:[1.2.3.4:5->6.7.8.9:10]>") == (3, "TCP:[1.2.3.4:5->6.7.8.9:10]", None, None)
+    assert parse_result("-1 ENOENT (No such file or directory)") == (-1, None, "ENOENT", None)
+    assert parse_result("1 ([{fd=3, revents=POLLIN}])") == (1, None, None, " ([{fd=3, revents=POLLIN}])")
+    assert parse_result("?") == (None, None, None, None)

@@ -26,7 +26,8 @@ from typing import NamedTuple
 # pid never does, so "1234 0.000100 read(...)" and "0.000100 read(...)" cannot be confused.
 PREFIX = re.compile(r" *(?:\[pid +(\d+)\] |(\d+) +)?(?:(\d\d:\d\d:\d\d(?:\.\d+)?|\d+\.\d+) +)?")
 DURATION = re.compile(r" <(\d+\.\d+)>$")
-# The whole line at once: pid, timestamp, body, -T duration (the newline, if any, left out).
+# The whole line at once: pid, timestamp and body (the newline left out); the -T duration at the
+# end of the body is then cut off with DURATION.
 LINE = re.compile(PREFIX.pattern + r"([^\r\n]*)")
 CALL = re.compile(r"([a-z_0-9]+|\?\?\?\?)\((.*)\) += (.*)$", re.S)
 RESUMED = re.compile(r"<\.\.\. ([a-z_0-9]+|\?\?\?\?) resumed>(.*)$", re.S)
