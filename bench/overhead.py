@@ -11,6 +11,7 @@ this machine. Also measures building the DataFrame of 1,000,000 recorded calls.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import platform
 import resource
@@ -115,7 +116,7 @@ def recorded_calls(cmd: list[str]):
     original = build.build_trace
 
     def keep(rec, meta):
-        kept["rec"] = rec
+        kept["rec"] = copy.deepcopy(rec)  # (building the frame uses the recorder up)
         return original(rec, meta)
 
     build.build_trace = keep
