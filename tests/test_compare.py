@@ -130,3 +130,28 @@ def test_the_consent_mystery_before_and_after(tmp_path):
     stdout = result.writes[result.writes["destination"].str.contains("deleted")]
     assert b"OFF" in stdout["first_bytes_before"].iloc[0] and b"ON" in stdout["first_bytes_after"].iloc[0]
     assert result.commands_only_before.empty and result.commands_only_after.empty
+
+
+def test_two_strace_logs_compare_like_two_traces(tmp_path):
+    """The same before/after, recorded by strace elsewhere and read back."""
+    import subprocess
+
+    from conftest import need_tool
+
+    strace = need_tool("strace")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("XDG_CONFIG_HOME", None)
+    env.pop("XDG_DATA_HOME", None)
+    cmd = [sys.executable, str(ROOT / "mysteries" / "consent.py")]
+    subprocess.run([strace, "-f", "-tt", "-o", str(tmp_path / "before.strace"), *cmd], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    consent = home / ".wizard-browser" / "Consent To Send Stats"
+    consent.parent.mkdir()
+    consent.write_text("wizard-1\n")
+    subprocess.run([strace, "-f", "-tt", "-o", str(tmp_path / "after.strace"), *cmd], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    result = spykit.read_strace(tmp_path / "before.strace").compare(spykit.read_strace(tmp_path / "after.strace"))
+    assert result.files_found_now["path"].tolist() == [str(consent)]
+    assert result.commands_only_before.empty and result.commands_only_after.empty
