@@ -329,3 +329,11 @@ def test_line_pieces():
     assert parse_result("-1 ENOENT (No such file or directory)") == (-1, None, "ENOENT", None)
     assert parse_result("1 ([{fd=3, revents=POLLIN}])") == (1, None, None, " ([{fd=3, revents=POLLIN}])")
     assert parse_result("?") == (None, None, None, None)
+
+
+def test_saved_and_loaded_it_still_says_where_it_came_from(tmp_path):
+    t = spykit.read_strace(LOG)
+    t.save(tmp_path / "t.parquet")
+    back = spykit.load(tmp_path / "t.parquet")
+    assert back.meta.source == "strace" and back.meta.log["unparsed"] == t.meta.log["unparsed"]
+    pd.testing.assert_frame_equal(back.df, t.df)
