@@ -13,6 +13,8 @@ The public API::
     spykit.profile(target)   where a Python program spends its time -> DataFrame
     spykit.diagnose(cmd)     why is it slow? -> Diagnosis
     spykit.explain(name)     one plain sentence about a system call or an errno
+    spykit.read_strace(log)  read strace's text output (a file, -ff files, or the text) -> Trace
+    spykit.compare(a, b)     what changed between two traces of a program -> Comparison
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ _LAZY = {
     "diagnose": ("spykit.slow.diagnose", "diagnose"),
     "Diagnosis": ("spykit.slow.diagnose", "Diagnosis"),
     "explain": ("spykit.syscalls.explain", "explain"),
+    "read_strace": ("spykit.strace_log", "read_strace"),
+    "compare": ("spykit.comparison", "compare"),
+    "Comparison": ("spykit.comparison", "Comparison"),
 }
 
 __all__ = [

@@ -2,12 +2,13 @@
 
 ::
 
-    spykit trace [-f] [-e SPEC] [-c] [-s N] [-T] [-tt] [-o FILE] [-p PID] [--save FILE] -- CMD ...
+    spykit trace [-f] [-e SPEC] [-c] [-s N] [-T] [-tt] [-o FILE] [-p PID] [--save FILE] [--perfetto FILE] -- CMD
     spykit missing -- CMD ...       the files it looked for and did not find
     spykit files -- CMD ...         every file it opened, probed or ran
     spykit processes -- CMD ...     the processes it started, as a tree
     spykit network -- CMD ...       what it sent and received over sockets
     spykit writes -- CMD ...        where it wrote, and what
+    spykit missing --from LOG       any question, answered from strace's output (strace -o LOG)
     spykit time -- CMD ...          user, system and waiting time
     spykit wchan PID | -- CMD ...   what it waits for in the kernel
     spykit diagnose -- CMD ...      why is it slow, in plain words
@@ -168,13 +169,14 @@ def _open_output(path: str) -> IO[str]:
     return os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
 
 
-def _check_save(path: str | None) -> None:
-    """``--save``: Trace.save writes a new 0600 file and renames it over the name; check that may work."""
+def _check_save(path: str | None, option: str = "--save") -> None:
+    """``--save``, ``--perfetto``: written as a new 0600 file renamed over the name; check that may work."""
     if path is None:
         return
-    info = _writable_entry(path, "--save")
+    info = _writable_entry(path, option)
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise SpykitError(f"--save {path} is not a regular file: give a file name such as trace.parquet")
+        raise SpykitError(f"{option} {path} is not a regular file: give a file name such as "
+                          f"{'trace.parquet' if option == '--save' else 'timeline.json'}")
 
 
 def _emit(text: str, stream: IO[str]) -> None:
@@ -230,6 +232,7 @@ def _run_trace(args: argparse.Namespace) -> int:
     cmd = _command(args) if args.pid is None else None
     # like strace, the trace goes to stderr unless -o names a file, opened before the program runs
     _check_save(args.save)
+    _check_save(args.perfetto, "--perfetto")
     stream = _open_output(args.output) if args.output else sys.stderr
     try:
         if cmd is None:
@@ -250,6 +253,8 @@ def _run_trace(args: argparse.Namespace) -> int:
     finally:
         if stream is not sys.stderr:
             stream.close()
+    if args.perfetto:
+        trace.to_perfetto(args.perfetto)
     return _finish(trace, args, stopped)
 
 
@@ -260,15 +265,25 @@ def _question(selection: list[str] | None,
     """A subcommand that traces the command, then prints one answer (to stdout, or -o FILE)."""
 
     def run(args: argparse.Namespace) -> int:
-        cmd = _command(args)
+        cmd = None if args.log is not None else _command(args)
+        if args.log is not None and [c for c in args.cmd if c != "--"]:
+            raise _UsageError("give either --from LOG or a command after --, not both")
         _check_save(args.save)
         stream = _open_output(args.output) if args.output else sys.stdout
         try:
-            trace, stopped = _record(cmd, args, syscalls=selection)
+            if cmd is None:  # --from LOG: strace's output instead of a run
+                from .strace_log import read_strace
+
+                trace, stopped = read_strace(args.log), None
+            else:
+                trace, stopped = _record(cmd, args, syscalls=selection)
             _emit(answer(trace, startup=args.startup) if hasattr(args, "startup") else answer(trace), stream)
         finally:
             if stream is not sys.stdout:
                 stream.close()
+        if args.log is not None:  # nothing ran: the answer was given
+            _finish(trace, args, None)
+            return 0
         return _finish(trace, args, stopped)
 
     return run
@@ -400,6 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("-p", dest="pid", type=_positive(int), metavar="PID",
                        help="attach to a running process instead of starting one (Ctrl-C to stop)")
     trace.add_argument("--duration", type=_positive(float), metavar="SECONDS", help="with -p: detach after SECONDS")
+    trace.add_argument("--perfetto", metavar="FILE.json",
+                       help="also write a timeline to open in ui.perfetto.dev or chrome://tracing (mode 0600)")
     _add_recording_options(trace)
     _add_command(trace)
     trace.set_defaults(run=_run_trace)
@@ -421,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
         question.add_argument("-o", dest="output", metavar="FILE",
                               help="write the answer to FILE (created mode 0600) instead of stdout")
         _add_recording_options(question, string_limit)
+        question.add_argument("--from", dest="log", metavar="LOG",
+                              help="answer from strace's output (a file of strace -o, or the folder or prefix of "
+                                   "strace -ff -o) instead of running a command")
         if name in ("missing", "files"):
             question.add_argument("--startup", action="store_true",
                                   help="also list the start-up lookups (loader, locale, PATH search, the "

@@ -30,7 +30,6 @@ import dataclasses
 import json
 import os
 import stat
-import tempfile
 from typing import Any
 
 import pandas as pd
@@ -38,6 +37,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import TraceFileError
+from .fdkinds import with_fd_kind
+from .private_files import replace_privately
 from .trace import DF_COLUMNS, EVENT_COLUMNS, TRACE_FORMAT_VERSION, Trace, TraceMeta
 
 META_KEY = b"spykit.trace"
@@ -259,16 +260,8 @@ def save(trace: Trace, path: str | os.PathLike[str]) -> None:
     metadata[DTYPES_KEY] = json.dumps(dtypes).encode()
     table = table.replace_schema_metadata(metadata)
 
-    # mkstemp creates the file with O_EXCL and mode 0600: never readable by others, not even briefly.
-    fd, temporary = tempfile.mkstemp(prefix=".spykit-", suffix=".parquet.tmp",
-                                     dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            pq.write_table(table, sink)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with replace_privately(path) as sink:
+        pq.write_table(table, sink)
 
 
 def _describe(mode: int) -> str:
@@ -326,4 +319,6 @@ def load(path: str | os.PathLike[str]) -> Trace:
         from .startup import startup_mask
 
         df["startup"] = startup_mask(df)
+    if "fd_kind" not in df.columns:  # saved before the column existed: it is a function of the others
+        with_fd_kind(df)
     return Trace(df, events, meta)

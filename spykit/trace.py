@@ -36,6 +36,9 @@ startup     bool           a start-up lookup: the loader, locale, SELinux, a PAT
                            interpreter's own start-up (decided by :func:`spykit.startup.startup_mask`)
 abi         category       the table the call's number belongs to: ``x86_64``, ``i386`` (``int $0x80``,
                            a 32-bit program: 5 is ``open`` there) or ``x32`` (spykit.syscalls.abi)
+fd_kind     string         what the row's fd points to: ``file``, ``directory``, ``pipe``, ``socket``,
+                           ``tty``, ``device`` or ``anon`` (eventfd, epoll, ...); <NA> when the row has
+                           no fd target (see :mod:`spykit.fdkinds`)
 =========== ============== ==========================================================
 
 ``Trace.events`` has one row per thing that happened to a process rather than a
@@ -104,6 +107,11 @@ class TraceMeta:
     decode_fds: bool = False  # args show fds as strace -y does
     # every exec call's whole argv and environment, by its row in df: {"row": 12, "argv": [...], "env": {...}}
     execs: list[dict[str, Any]] = field(default_factory=list)
+    # "live" (traced by spykit) or "strace" (read from strace's output by spykit.read_strace)
+    source: str = "live"
+    # for a trace read from a log: where from, the strace options it appears to have used, and every
+    # line that was not understood as [file, line number, text] (see spykit.strace_log)
+    log: dict[str, Any] | None = None
     stdout: bytes | None = None  # captured output, when asked for
     stderr: bytes | None = None
     # processes spykit killed because they still ran when tracing ended (see trace(wait_for_descendants=))
@@ -226,6 +234,13 @@ class Trace:
 
         return written(self.df, destination)
 
+    def compare(self, other: Trace, *, startup: bool = False) -> Any:
+        """What changed from this run to ``other`` (a :class:`spykit.comparison.Comparison`): files found
+        or missing, commands, network peers, writes, errors and call counts, matched by meaning."""
+        from .comparison import compare
+
+        return compare(self, other, startup=startup)
+
     # -- filtering (spykit.filters): each returns a new Trace --------------------------------
     def filter(
         self,
@@ -236,15 +251,19 @@ class Trace:
         path: str | None = None,
         start: float | None = None,
         end: float | None = None,
+        fd_kind: str | Iterable[str] | None = None,
     ) -> Trace:
         """Keep the rows that match every given condition; chainable.
 
         ``syscalls`` takes names and classes (``"%file"``); ``path`` is a regular expression
-        searched in the path column; ``start``/``end`` are seconds since the trace started.
+        searched in the path column; ``start``/``end`` are seconds since the trace started;
+        ``fd_kind`` keeps calls on an fd of that kind (``"pipe"``, ``"socket"``, ``"file"``...),
+        so ``filter("read", fd_kind="pipe")`` is the reads from pipes, and only those.
         """
         from .filters import filter_frame
 
-        df = filter_frame(self.df, syscalls=syscalls, pid=pid, failed=failed, path=path, start=start, end=end)
+        df = filter_frame(self.df, syscalls=syscalls, pid=pid, failed=failed, path=path, start=start, end=end,
+                          fd_kind=fd_kind)
         return self._derive(df)
 
     def failed(self) -> Trace:
@@ -265,8 +284,14 @@ class Trace:
 
     def __repr__(self) -> str:
         cmd = " ".join(self.command)
+        log = self.meta.log
+        source = ""
+        if log is not None:
+            bad = len(log.get("unparsed") or [])
+            lines = f" ({bad} line{'s' if bad != 1 else ''} not understood)" if bad else ""
+            source = f", read from strace's output{lines}"
         return (f"<Trace of {cmd!r}: {len(self.df)} calls, {self.df['pid'].nunique() if len(self.df) else 0} "
-                f"threads, returncode {self.returncode}>")
+                f"threads, returncode {self.returncode}{source}>")
 
     # -- storage (spykit.storage) -------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -287,6 +312,14 @@ class Trace:
         from .render.plots import timeline
 
         return timeline(self, ax=ax)
+
+    def to_perfetto(self, path: str | os.PathLike[str], wchan: pd.DataFrame | None = None) -> None:
+        """Write a timeline for ui.perfetto.dev or chrome://tracing (trace-event JSON, file mode 0600):
+        a track per process and thread, a slice per call, signals and exits as instants, and
+        ``wchan`` samples of the same run (:func:`spykit.wchan`) as a counter track."""
+        from .render.perfetto import to_perfetto
+
+        to_perfetto(self, path, wchan=wchan)
 
     # -- notebook display ------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Sequence[str] | None = None,

@@ -24,10 +24,10 @@ def traced(name: str, *args: str):  # -> spykit.Trace
     return spykit.trace(mystery(name, *args), capture_output=True, timeout=60)
 
 
-def argument_values(trace, flag: str) -> set[str]:
-    """Every value that followed ``flag`` on a command line anywhere in the traced process tree."""
-    values = set()
-    for runs in trace.processes()["argv"]:
-        for argv in runs:
-            values.update(argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == flag)
-    return values
+def command_lines(trace) -> list[list[str]]:
+    """Every command line exec'd anywhere in the traced process tree, as lists of words, in order.
+
+    The one place checks read command lines: from processes()' argv, whole values the tracer kept at
+    each exec (not the ``args`` text, which the string limit cuts).
+    """
+    return [list(argv) for runs in trace.processes()["argv"] for argv in runs]

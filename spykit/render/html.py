@@ -96,7 +96,8 @@ def trace_facts(trace: Trace) -> dict[str, Any]:
     processes = int(df["tgid"].nunique()) if len(df) else 0
     threads = int(df["pid"].nunique()) if len(df) else 0
     return {
-        "command": " ".join(trace.command) or "?",
+        "command": " ".join(trace.command) or (f"strace's output {trace.meta.log['origin']}"
+                                                if trace.meta.log else "?"),
         "returncode": trace.returncode,
         "calls": calls,
         "stored": len(df),
@@ -105,6 +106,7 @@ def trace_facts(trace: Trace) -> dict[str, Any]:
         "failed": int(df["error"].notna().sum()) if len(df) else 0,
         "duration": float(trace.meta.elapsed),
         "truncated": bool(trace.truncated),
+        "log": getattr(trace.meta, "log", None),
     }
 
 
@@ -126,6 +128,16 @@ def _summary_line(facts: dict[str, Any]) -> str:
             f"process{'es' if facts['processes'] != 1 else ''}")
     if facts["threads"] > facts["processes"]:
         line += f" ({facts['threads']} threads)"
+    log = facts.get("log")
+    if log is not None:  # read from strace's output: say so, and what could not be read
+        line += f"; {facts['duration']:.3f} s" if facts["duration"] else ""
+        line += "; " + (_ending(facts["returncode"]) if facts["returncode"] is not None
+                        else "its end is not in the log")
+        line += f"; read from strace's output ({', '.join(log.get('options') or []) or 'no options seen'})"
+        bad = len(log.get("unparsed") or [])
+        if bad:
+            line += f"; {bad} line{'s' if bad != 1 else ''} not understood (trace.meta.log['unparsed'])"
+        return line
     line += f"; {facts['duration']:.3f} s; {_ending(facts['returncode'])}"
     if facts["truncated"]:
         line += f"; only the first {facts['stored']:,} calls were kept"
@@ -172,7 +184,8 @@ def trace_html(trace: Trace, rows: int = FIRST_ROWS) -> str:
 def trace_text(trace: Trace, rows: int = FIRST_ROWS) -> str:
     """The plain-text fallback: the same summary and the first lines as strace prints them."""
     df = trace.df
-    lines = [f"Trace of {' '.join(trace.command) or '?'}", _summary_line(trace_facts(trace))]
+    facts = trace_facts(trace)
+    lines = [f"Trace of {facts['command']}", _summary_line(facts)]
     if len(df):
         # Render only the first rows: formatting a whole huge frame would take seconds.
         head = trace._derive(df.head(rows), trace.events.iloc[0:0])

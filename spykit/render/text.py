@@ -7,6 +7,7 @@ terminal or ``print()``. They read DataFrames and return strings; they never pri
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -36,6 +37,26 @@ def pid_prefix(pid: int) -> str:
 def wall_clock(start_time: float, seconds: float) -> str:
     """``HH:MM:SS.ffffff`` local time, as ``strace -tt`` prints it."""
     return _dt.datetime.fromtimestamp(start_time + seconds).strftime("%H:%M:%S.%f")
+
+
+def _clock(trace: Trace) -> Callable[[float], str]:
+    """How a time is shown: the wall clock of a live trace; for a trace read from strace's output, the
+    clock its log had (time of day for -t/-tt, none known for -r: seconds since the first line)."""
+    log = trace.meta.log
+    if log is None or log.get("stamps") == "-ttt":
+        return lambda seconds: wall_clock(trace.meta.start_time, seconds)
+    if log.get("stamps") in ("-t", "-tt") and log.get("time_of_day") is not None:
+        first = float(log["time_of_day"])
+
+        def time_of_day(seconds: float) -> str:
+            whole = first + seconds
+            micros = round(whole * 1e6) % (86400 * 10**6)
+            hours, rest = divmod(micros, 3600 * 10**6)
+            minutes, rest = divmod(rest, 60 * 10**6)
+            return f"{hours:02d}:{minutes:02d}:{rest / 1e6:09.6f}"
+
+        return time_of_day
+    return lambda seconds: f"{seconds:.6f}"
 
 
 def syscall_line(syscall: str, args: str, result: str, *, prefix: str = "",
@@ -71,13 +92,14 @@ def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = F
     from ..syscalls.results import format_result
 
     with_pids = _several_pids(trace) if pids is None else pids
-    start_time = trace.meta.start_time
     df = trace.df
     entries: list[tuple[float, int, int, str]] = []  # (time, calls before events, order, line)
 
+    clock_of = _clock(trace)
+
     def head(pid: int, time: float) -> str:
-        clock = wall_clock(start_time, time) + " " if timestamps else ""
-        return (pid_prefix(pid) if with_pids else "") + clock
+        clock = clock_of(time) if timestamps and time == time else ""  # (NaN: a log without times)
+        return (pid_prefix(pid) if with_pids else "") + (clock + " " if clock else "")
 
     columns = df[["time", "pid", "syscall", "args", "ret", "error", "duration", "unfinished"]]
     abis = df["abi"].astype(object).tolist() if "abi" in df.columns else [None] * len(df)
@@ -101,7 +123,8 @@ def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = F
         for order, (time, pid, kind, text) in enumerate(happenings):
             if kind in PRINTED_EVENTS and _value(text):
                 entries.append((float(time), 1, order, head(int(pid), float(time)) + str(text)))
-    entries.sort(key=lambda e: e[:3])
+    if not df["time"].isna().all():
+        entries.sort(key=lambda e: e[:3])  # (a log without times keeps its calls' order, events after)
     lines = [e[3] for e in entries]
     if limit is not None and len(lines) > limit:
         left_out = len(lines) - limit

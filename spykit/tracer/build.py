@@ -12,6 +12,7 @@ import struct
 import numpy as np
 import pandas as pd
 
+from ..fdkinds import with_fd_kind
 from ..startup import startup_mask
 from ..syscalls import abi as A
 from ..syscalls import captures as C
@@ -518,5 +519,5 @@ def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
         name = A.call_name(*A.split_key(key))
         meta.counts[name] = meta.counts.get(name, 0) + count  # i386's open counts with x86_64's
     df = build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds, data_limit=meta.data_limit)
-    return Trace(df, build_events(rec), meta)
+    return Trace(with_fd_kind(df), build_events(rec), meta)
 
