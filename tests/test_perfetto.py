@@ -98,3 +98,26 @@ def test_cli_trace_writes_the_timeline(tmp_path, capsys):
     assert main(["trace", "--perfetto", str(out), "-o", str(tmp_path / "t.txt"), "--", "/bin/true"]) == 0
     events = _check_format(json.loads(out.read_text()))
     assert any(e["name"] == "execve" for e in events)
+
+
+def test_the_timeline_is_never_written_through_a_planted_symlink(tmp_path):
+    # A name someone else planted as a symbolic link to a file of ours: the timeline replaces the
+    # name, and the file it pointed to keeps its contents (as -o and --save do).
+    victim = tmp_path / "precious.txt"
+    victim.write_text("precious\n")
+    planted = tmp_path / "t.json"
+    planted.symlink_to(victim)
+    make_trace([call("getpid", ret=100)]).to_perfetto(planted)
+    assert victim.read_text() == "precious\n"
+    assert not planted.is_symlink() and stat.S_IMODE(os.stat(planted).st_mode) == 0o600
+    _check_format(json.loads(planted.read_text()))
+
+
+def test_cli_checks_the_timeline_path_before_the_program_runs(tmp_path, capsys):
+    from spykit.cli import main
+
+    ran = tmp_path / "ran"
+    status = main(["trace", "--perfetto", str(tmp_path / "no" / "such" / "t.json"), "-o", str(tmp_path / "t.txt"),
+                   "--", "touch", str(ran)])
+    assert status == 1 and not ran.exists()
+    assert "--perfetto" in capsys.readouterr().err
