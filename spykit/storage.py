@@ -30,6 +30,7 @@ import dataclasses
 import json
 import os
 import stat
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -39,7 +40,7 @@ import pyarrow.parquet as pq
 from .errors import TraceFileError
 from .fdkinds import with_fd_kind
 from .private_files import replace_privately
-from .trace import DF_COLUMNS, EVENT_COLUMNS, TRACE_FORMAT_VERSION, Trace, TraceMeta
+from .trace import DF_COLUMNS, EVENT_COLUMNS, FIRST_DF_COLUMNS, TRACE_FORMAT_VERSION, Trace, TraceMeta
 
 META_KEY = b"spykit.trace"
 EVENTS_KEY = b"spykit.events"
@@ -156,13 +157,27 @@ def _holds(series: pd.Series, kind: str) -> bool:
     return pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(series, skipna=True) in (*wanted, "empty")
 
 
-def _check_columns(frame: pd.DataFrame, required: dict[str, str], where: str, what: str) -> None:
+def _kind(dtype: str) -> str:
+    """The kind of value a column of this dtype (as DF_COLUMNS spells it) holds."""
+    if dtype.startswith("float"):
+        return "float"
+    if dtype.lower().startswith(("int", "uint")):
+        return "int"
+    if dtype in ("bool", "boolean"):
+        return "bool"
+    return {"object": "bytes"}.get(dtype, dtype)  # (object: only `data`, which holds bytes)
+
+
+def _check_columns(frame: pd.DataFrame, dtypes: dict[str, str], required: Iterable[str], where: str,
+                   what: str) -> None:
+    """Every ``required`` column there; every known column that is there holds its kind of value."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise TraceFileError(f"{where} is not a whole trace: its {what} lack the columns {', '.join(missing)}",
                              hint="save the trace again with trace.save(path)")
-    for column, kind in required.items():
-        if not _holds(frame[column], kind):
+    for column, dtype in dtypes.items():
+        kind = _kind(dtype)
+        if column in frame.columns and not _holds(frame[column], kind):
             raise TraceFileError(f"{where} has a damaged column {column!r} in its {what}: it should hold "
                                  f"{_KIND_WORDS[kind]}, not {frame[column].dtype}")
 
@@ -313,12 +328,29 @@ def load(path: str | os.PathLike[str]) -> Trace:
         events = _restore_dtypes(events, dtypes.get("events", {}))
     except (pa.ArrowException, OSError, ValueError, TypeError, KeyError, AttributeError) as error:
         raise TraceFileError(f"{where} has a damaged table of calls ({type(error).__name__}: {error})") from None
-    _check_columns(df, DF_COLUMNS, where, "calls")
-    _check_columns(events, EVENT_COLUMNS, where, "process events")
-    if "startup" not in df.columns:  # saved before the column existed: work it out as the tracer does
+    _check_columns(df, DF_COLUMNS, FIRST_DF_COLUMNS, where, "calls")
+    _check_columns(events, EVENT_COLUMNS, EVENT_COLUMNS, where, "process events")
+    return Trace(_with_later_columns(df), events, meta)
+
+
+def _with_later_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the columns a trace saved before they existed lacks, so every reader finds them."""
+    if "data_complete" not in df.columns:
+        # data holds every byte moved when it is as long as the result (the count read or written)
+        lengths = df["data"].map(lambda d: len(d) if isinstance(d, bytes) else -1)
+        moved = df["ret"].where(df["data"].notna() & (df["ret"] >= 0))
+        df.insert(df.columns.get_loc("size"), "data_complete",
+                  pd.array((lengths >= moved).where(moved.notna(), pd.NA), dtype="boolean"))
+    if "note" not in df.columns:
+        df["note"] = pd.array([pd.NA] * len(df), dtype=pd.StringDtype("python"))
+    if "flags" not in df.columns:  # the flags in words were made from numbers no old file kept
+        df["flags"] = pd.Categorical([None] * len(df))
+    if "startup" not in df.columns:  # work it out as the tracer does
         from .startup import startup_mask
 
         df["startup"] = startup_mask(df)
-    if "fd_kind" not in df.columns:  # saved before the column existed: it is a function of the others
+    if "abi" not in df.columns:  # spykit traced x86_64 calls only before the column existed
+        df["abi"] = pd.Categorical(["x86_64"] * len(df), categories=["x86_64", "i386", "x32"])
+    if "fd_kind" not in df.columns:  # a function of the other columns
         with_fd_kind(df)
-    return Trace(df, events, meta)
+    return df

@@ -75,17 +75,22 @@ if TYPE_CHECKING:  # pandas is imported where it is used, so helper processes st
 
 TRACE_FORMAT_VERSION = 1
 
-# The columns readers rely on, with the kind of value each holds: "float", "int" (nullable or
-# not), "string", "category", "bytes" (bytes or None) or "bool". spykit.load checks a saved trace
-# against these lists and keeps any further column as it is (``note`` and later additions).
+# The columns of Trace.df and Trace.events, in order, with their dtypes (the tables above, as data:
+# the tracer builds them, storage checks them, tests compare with them).
 DF_COLUMNS: dict[str, str] = {
-    "time": "float", "pid": "int", "syscall": "category", "args": "string", "ret": "int", "error": "string",
-    "duration": "float", "path": "string", "fd": "int", "category": "category", "nr": "int",
-    "addr": "string", "data": "bytes", "size": "int", "unfinished": "bool", "tgid": "int",
+    "time": "float64", "pid": "int64", "syscall": "category", "args": "string", "ret": "Int64",
+    "error": "string", "duration": "float64", "path": "string", "fd": "Int64", "category": "category",
+    "nr": "int32", "addr": "string", "data": "object", "data_complete": "boolean", "size": "Int64",
+    "unfinished": "bool", "tgid": "int64", "note": "string", "flags": "category", "startup": "bool",
+    "abi": "category", "fd_kind": "string",
 }
+# The columns every saved trace has had since the first format; the others came later, and
+# spykit.load works them out (or marks them unknown) for a file saved before they existed.
+FIRST_DF_COLUMNS = ("time", "pid", "syscall", "args", "ret", "error", "duration", "path", "fd", "category", "nr",
+                    "addr", "data", "size", "unfinished", "tgid")
 EVENT_COLUMNS: dict[str, str] = {
-    "time": "float", "pid": "int", "kind": "string", "signal": "string", "status": "int", "child": "int",
-    "how": "string", "text": "string",
+    "time": "float64", "pid": "int64", "kind": "string", "signal": "string", "status": "Int64",
+    "child": "Int64", "how": "string", "text": "string",
 }
 
 
