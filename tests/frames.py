@@ -12,30 +12,10 @@ from typing import Any
 import pandas as pd
 
 from spykit.fdkinds import with_fd_kind
-from spykit.trace import Trace, TraceMeta
+from spykit.trace import DF_COLUMNS, Trace, TraceMeta
 
-# Column order and dtypes, as the module docstring of spykit/trace.py defines them.
-DF_DTYPES: dict[str, str] = {
-    "time": "float64",
-    "pid": "int64",
-    "syscall": "category",
-    "args": "string",
-    "ret": "Int64",
-    "error": "string",
-    "duration": "float64",
-    "path": "string",
-    "fd": "Int64",
-    "category": "category",
-    "nr": "int32",
-    "addr": "string",
-    "data": "object",
-    "size": "Int64",
-    "unfinished": "bool",
-    "tgid": "int64",
-    "flags": "category",
-    "startup": "bool",
-    "abi": "category",
-}
+# Column order and dtypes, as spykit/trace.py defines them (fd_kind is derived from the others).
+DF_DTYPES: dict[str, str] = {c: t for c, t in DF_COLUMNS.items() if c != "fd_kind"}
 
 EVENT_DTYPES: dict[str, str] = {
     "time": "float64",
@@ -67,7 +47,8 @@ def call(syscall: str, args: str = "", ret: Any = 0, *, time: float = 0.0, pid: 
          error: str | None = None, duration: float | None = 1e-5, path: str | None = None,
          fd: int | None = None, addr: str | None = None, data: bytes | None = None,
          size: int | None = None, unfinished: bool = False, tgid: int | None = None,
-         flags: str | None = None, startup: bool = False, abi: str = "x86_64") -> dict[str, Any]:
+         flags: str | None = None, startup: bool = False, abi: str = "x86_64", note: str | None = None,
+         data_complete: bool | None = None) -> dict[str, Any]:
     """One row of ``Trace.df``. A failed call gets ``ret=-1``; an unfinished one no ret nor duration."""
     if error is not None:
         ret = -1
@@ -78,7 +59,9 @@ def call(syscall: str, args: str = "", ret: Any = 0, *, time: float = 0.0, pid: 
         "duration": float("nan") if duration is None else duration, "path": path, "fd": fd,
         "category": _CATEGORY.get(syscall, "other"), "nr": _NR.get(syscall, 999), "addr": addr,
         "data": data, "size": size, "unfinished": unfinished, "tgid": pid if tgid is None else tgid,
-        "flags": flags, "startup": startup, "abi": abi,
+        "flags": flags, "startup": startup, "abi": abi, "note": note,
+        # (data kept whole unless a test says otherwise; no data, no answer)
+        "data_complete": (data is not None) if data_complete is None and data is not None else data_complete,
     }
 
 

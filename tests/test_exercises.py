@@ -171,9 +171,11 @@ def test_ch01_consent_path_under_the_notebooks_pretend_home(private_home, tmp_pa
 
 def test_ch01_consent_path_wrong_answers(private_home):
     assert "a directory the browser passes through" in ch01.q1.check("~/.config/wizard-browser").message
-    # Python looks for its user site-packages under the home: really looked for, and not the consent
+    # Python looks for its user site-packages under the home: really looked for, at start-up, and
+    # not the consent
     site = f"~/.local/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages"
-    assert "did look for that path, but a file there changes nothing" in ch01.q1.check(site).message
+    assert "did look for that path, but not for your consent: it is a start-up lookup" in \
+        ch01.q1.check(site).message
     zipped = f"{sys.base_prefix}/lib/python{sys.version_info[0]}{sys.version_info[1]}.zip"  # outside the home
     assert "it is a start-up lookup" in ch01.q1.check(zipped).message
     assert "still says 'Usage statistics: OFF'" in ch01.q1.check("~/.config/wizard-browser/consent.txt").message
