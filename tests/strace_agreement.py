@@ -85,7 +85,10 @@ def keys(df, workdir: str, fd_targets: bool, detailed: bool = False, merged: boo
     """Per process (in order of first appearance): the calls as comparable keys.
 
     Without -y strace prints no fd's target, so only paths named by the call are compared; the
-    standard streams' targets are the test runner's, not the program's.
+    standard streams' targets are the test runner's, not the program's. A path the call names but
+    its text shows as a pointer is not in a log: strace prints an x32 call's pointer above 4 GiB
+    in hex (x32 pointers are 32 bits; it reads no memory there) where spykit's ``path`` still says
+    what the kernel would open, and the texts themselves agree.
     """
     import pandas as pd
 
@@ -96,12 +99,14 @@ def keys(df, workdir: str, fd_targets: bool, detailed: bool = False, merged: boo
     for tgid in order:
         rows = df if merged else df[df["tgid"] == tgid]
         counter: Counter = Counter()
-        for name, path, ret, error, fd, unfinished, flags, addr in zip(
+        for name, path, ret, error, fd, unfinished, flags, addr, text in zip(
                 rows["syscall"].astype(str), rows["path"], rows["ret"], rows["error"], rows["fd"], rows["unfinished"],
-                rows["flags"].astype(object), rows["addr"].astype(object), strict=True):
+                rows["flags"].astype(object), rows["addr"].astype(object), rows["args"], strict=True):
             if pd.isna(ret) and pd.isna(error) and not unfinished:
                 ret = error = "?"  # it returned, but the log does not say what (-z, -Z)
             if name not in PATH_ARG and (not fd_targets or (not pd.isna(fd) and 0 <= fd <= 2)):
+                path = None
+            elif name in PATH_ARG and pd.isna(fd) and not pd.isna(text) and '"' not in text:
                 path = None
             error = None if pd.isna(error) else str(error)
             if name in SCHEDULING or error in RESTARTS:

@@ -21,6 +21,7 @@ from conftest import need_tool
 import spykit
 from spykit.errors import TraceFileError
 from spykit.strace_log.args import address, split_args, unescape
+from spykit.trace import DF_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -110,9 +111,9 @@ LOG = "".join(line + "\n" for line in [
 def test_hand_made_log_columns():
     t = spykit.read_strace(LOG)
     df = t.df
-    assert list(df.columns) == ["time", "pid", "syscall", "args", "ret", "error", "duration", "path", "fd",
-                                "category", "nr", "addr", "data", "data_complete", "size", "unfinished", "tgid",
-                                "note", "flags", "startup", "fd_kind"]
+    # the same columns, in the same order and with the same dtypes, as a live trace
+    assert {c: str(df[c].dtype) for c in df.columns} == DF_COLUMNS and list(df.columns) == list(DF_COLUMNS)
+    assert set(df["abi"].astype(str)) == {"x86_64"}
     assert df["syscall"].astype(str).tolist() == ["execve", "openat", "openat", "read", "clone", "write", "connect",
                                                   "clone", "read", "exit_group", "wait4"]
     assert df["time"].iloc[0] == 0.0 and df["time"].iloc[1] == pytest.approx(0.0002)
@@ -337,3 +338,43 @@ def test_saved_and_loaded_it_still_says_where_it_came_from(tmp_path):
     back = spykit.load(tmp_path / "t.parquet")
     assert back.meta.source == "strace" and back.meta.log["unparsed"] == t.meta.log["unparsed"]
     pd.testing.assert_frame_equal(back.df, t.df)
+
+
+def test_the_table_of_each_call_as_strace_says_it():
+    """strace tells a change of table on its standard error: "[ Process PID=N runs in x32 mode. ]"."""
+    log = "".join(line + "\n" for line in [
+        "200   getppid()                 = 1",
+        "[ Process PID=200 runs in x32 mode. ]",
+        "200   getpid()                  = -1 ENOSYS (Function not implemented)",
+        "201   getpid()                  = 201",
+        "[ Process PID=200 runs in 32 bit mode. ]",
+        '200   open("/x", O_RDONLY)      = -1 ENOENT (No such file or directory)',
+        "[ Process PID=200 runs in 64 bit mode. ]",
+        '200   open("/y", O_RDONLY)      = -1 ENOENT (No such file or directory)',
+        '201   stat64("/z", 0x1000)       = -1 ENOENT (No such file or directory)',
+        "200   syscall_0x3e8(0x1)        = -1 ENOSYS (Function not implemented)",
+    ])
+    df = spykit.read_strace(log).df
+    assert df["abi"].astype(str).tolist() == ["x86_64", "x32", "x86_64", "i386", "x86_64", "i386", "x86_64"]
+    assert df["nr"].tolist() == [110, 0x40000000 | 39, 39, 5, 2, 195, 1000]
+    assert str(df["abi"].dtype) == "category" and list(df["abi"].cat.categories) == ["x86_64", "i386", "x32"]
+
+
+def test_the_table_of_each_call_agrees_with_the_live_trace(agreement_dir):
+    """strace's messages in the log (its standard error): the same table per call as spykit's live trace."""
+    need_tool("as")
+    cmd = strace_agreement.build("abi_tables", agreement_dir)
+    elf = agreement_dir / "abi_elf32"
+    if not elf.exists():
+        subprocess.run(["as", "--32", "-o", f"{elf}.o", str(HERE / "differential/programs/abi_elf32.s")], check=True)
+        subprocess.run(["ld", "-m", "elf_i386", "-o", str(elf), f"{elf}.o"], check=True)
+    for program in (cmd, [str(elf)]):
+        log = subprocess.run(["strace", *program], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             check=True).stderr
+        assert b"runs in" in log
+        from_log = spykit.read_strace(log).df
+        live = spykit.trace(program, capture_output=True).df
+        calls = [(str(n), str(a)) for n, a in zip(from_log["syscall"], from_log["abi"], strict=True)]
+        assert calls == [(str(n), str(a)) for n, a in zip(live["syscall"], live["abi"], strict=True)]
+        assert from_log["nr"].tolist() == live["nr"].tolist()
+        assert {"i386"} <= set(from_log["abi"].astype(str))

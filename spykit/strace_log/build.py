@@ -18,7 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..syscalls import abi as ABI
 from ..syscalls.captures import DATA_CALLS, FD_ARG, PATH_ARG, RETURNS_FD
+from ..syscalls.i386 import I386_SYSCALLS
+from ..syscalls.table import SYSCALL_NUMBERS
 from ..trace import Trace, TraceMeta
 from . import args as A
 from . import lines as L
@@ -37,6 +40,9 @@ _READ_WRITE = re.compile(r'(-?\d+)(?:<(.*?)>(\(deleted\))?)?, (?:"((?:[^"\\]|\\.
                            r"(\d+)$", re.S)
 # the dirfd that starts the *at calls, then the path: "AT_FDCWD</home>, "x"" or "3, "x""
 _AT_PATH = re.compile(r'(?:-?\d+|AT_FDCWD)(?:<.*?>(?:\(deleted\))?)?, (")', re.S)
+_I386_NUMBERS = {name: nr for nr, (_count, name) in sorted(I386_SYSCALLS.items(), reverse=True)}
+_I386_ONLY = frozenset(_I386_NUMBERS) - frozenset(SYSCALL_NUMBERS)
+PERSONALITIES = {name: abi for abi, name in enumerate(ABI.PERSONALITY_NAMES)}
 SPAWNING = {"clone": "clone", "clone3": "clone", "fork": "fork", "vfork": "vfork"}
 # Remembering every distinct line is what makes a repetitive log fast; a log of all-different
 # lines gains nothing from it, so the memory is dropped now and then.
@@ -145,6 +151,10 @@ class LogReading:
     attached: list[int] = field(default_factory=list)
     epoch: int | None = None  # -ttt: the whole second times are counted from
     lines: int = 0
+    # The table (spykit.syscalls.abi) of each call that is not x86_64, by index in ``calls``.
+    abi_rows: dict[int, int] = field(default_factory=dict)
+    # Where strace said a process changed table: (line number, pid, table), for the file being read.
+    mode_lines: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 _NO_DETAILS = (None, None, None, None, None, None)
@@ -167,6 +177,8 @@ def read_lines(lines: Iterable[str], reading: LogReading, *, file: str = "<text>
     match_line, resumed_match, duration_search = L.LINE.match, L.RESUMED.match, L.DURATION.search
     nan = math.nan
     number = 0
+    first_row = len(rows)
+    reading.mode_lines = []
     for number, line in enumerate(lines, 1):
         m = match_line(line)
         bracketed, printed_pid, stamp, body = m.groups()
@@ -272,12 +284,38 @@ def read_lines(lines: Iterable[str], reading: LogReading, *, file: str = "<text>
     reading.durations = reading.durations or durations
     reading.decorated = decorated
     reading.lines += number
+    if reading.mode_lines:
+        _assign_abis(reading, first_row)
+
+
+def _assign_abis(reading: LogReading, first_row: int) -> None:
+    """Each call's table, from the personality lines before it in its file.
+
+    strace writes "[ Process PID=1234 runs in 32 bit mode. ]" (or "x32 mode", "64 bit mode")
+    to its standard error, where -q leaves it out: only a log with strace's messages in it says.
+    Without pids printed (no -f) the log is one process, whatever pid the line names.
+    """
+    changes = reading.mode_lines
+    modes: dict[int | None, int] = {}
+    k = 0
+    for row in range(first_row, len(reading.calls)):
+        call = reading.calls[row]
+        while k < len(changes) and changes[k][0] < call[4]:
+            _, pid, abi = changes[k]
+            modes[pid] = modes[None] = abi
+            k += 1
+        abi = modes.get(call[1], 0)
+        if abi:
+            reading.abi_rows[row] = abi
 
 
 def _message(reading: LogReading, file: str, number: int, body: str, line: str) -> None:
     """strace's own message, kept apart; any other line that is not a call: kept as not understood."""
     if L.MESSAGE.match(body):
         reading.messages.append((file, number, body))
+        mode = L.PERSONALITY.match(body)
+        if mode:
+            reading.mode_lines.append((number, int(mode.group(1)), PERSONALITIES[mode.group(2)]))
         attached = L.ATTACHED.match(body)
         if attached:
             reading.attached.append(int(attached.group(1)))
@@ -331,15 +369,20 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
     from ..fdkinds import with_fd_kind
     from ..startup import startup_mask
     from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of
-    from ..tracer.build import EVENT_COLUMNS, TEXT, _categories, _nullable_ints, _text
+    from ..tracer.build import EVENT_COLUMNS, TEXT, _abi_dtype, _categories, _nullable_ints, _text
 
     rows = reading.calls
     n = len(rows)
     stamp = _stamp_kind(reading.stamps)
+    abis = np.zeros(n, dtype=np.int8)
+    if reading.abi_rows:
+        abis[list(reading.abi_rows)] = list(reading.abi_rows.values())
     if len(files) > 1 and stamp is not None:
         # -ff: the files' lines interleave in time (file order breaks ties); without timestamps
         # they stay file after file
-        rows = sorted(rows, key=lambda r: (r[0], r[5], r[4]))
+        order = sorted(range(n), key=lambda i: (rows[i][0], rows[i][5], rows[i][4]))
+        rows = [rows[i] for i in order]
+        abis = abis[np.array(order, dtype=np.int64)] if n else abis
     if n:
         times_l, pids_l, parsed, durations_l, _, _ = zip(*rows, strict=True)
         names, args_l, rets, errors, notes, details, unfinished_l = zip(*parsed, strict=True)
@@ -371,6 +414,18 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
     class_table = np.array([class_code[category_of(nm)] for nm in categories.categories], dtype=np.int64)
     category_col = pd.Categorical.from_codes(class_table[codes], dtype=classes)
     nr_table = np.array([SYSCALL_NUMBERS.get(nm, -1) for nm in categories.categories], dtype=np.int32)
+    # a call only the i386 table has (stat64, socketcall, _llseek...) is an i386 call wherever
+    # strace's message about the change of table is missing
+    i386_only = np.array([nm in _I386_ONLY for nm in categories.categories], dtype=bool)
+    if n and i386_only.any():
+        abis[(abis == ABI.X86_64) & i386_only[codes]] = ABI.I386
+    nrs = nr_table[codes]
+    for k in np.flatnonzero(abis).tolist():  # the number in the row's own table, as a live trace keeps it
+        nrs[k] = _number_in(names[k], int(abis[k]))
+    unknown = [k for k, nm in enumerate(categories.categories) if nm.startswith("syscall_0x")]
+    for k in unknown:  # strace names a number no table knows by the number: syscall_0x3e8
+        nrs[codes == k] = np.array([int(categories.categories[k][10:], 16) & 0xFFFFFFFF], dtype=np.uint32).view(
+            np.int32)[0]
 
     def ints(values: tuple[Any, ...]) -> pd.arrays.IntegerArray:
         array = np.array(values, dtype=object)
@@ -399,7 +454,7 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
         "path": texts(paths),
         "fd": ints(fds),
         "category": category_col,
-        "nr": nr_table[codes],
+        "nr": nrs,
         "addr": texts(addrs),
         "data": pd.Series(data, dtype=object, copy=False),
         "data_complete": pd.array(list(wholes), dtype="boolean"),
@@ -410,6 +465,7 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
         "flags": _flags(names, args_l),
     }, copy=False)
     frame["startup"] = startup_mask(frame)
+    frame["abi"] = pd.Categorical.from_codes(abis.astype(np.int64), dtype=_abi_dtype())
     with_fd_kind(frame)
 
     events = _events(reading, frame, ev_times, default_pid)
@@ -426,6 +482,16 @@ def to_trace(reading: LogReading, *, origin: str, files: list[str]) -> Trace:
     events_df = events_df.astype({"kind": TEXT})
     meta = _meta(reading, frame, events_df, origin=origin, files=files, stamp=stamp, start=start)
     return Trace(frame, events_df, meta)
+
+
+def _number_in(name: str, abi: int) -> int:
+    """The number of call ``name`` in table ``abi`` (x32: with its bit), -1 when the table has none."""
+    from ..syscalls.table import SYSCALL_NUMBERS
+
+    if abi == ABI.I386:
+        return _I386_NUMBERS.get(name, -1)
+    nr = SYSCALL_NUMBERS.get(name)
+    return -1 if nr is None else nr | ABI.X32_SYSCALL_BIT
 
 
 def _flags(names: tuple[str, ...], args: tuple[str, ...]) -> Any:

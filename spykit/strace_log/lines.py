@@ -45,6 +45,7 @@ KILLED = re.compile(r"\+\+\+ killed by (SIG[A-Z0-9]+|\d+)( \(core dumped\))? \+\
 # strace's own messages: "strace: ...", "[ Process PID=1234 runs in 32 bit mode. ]", and the
 # "+++ superseded by execve in pid N +++" line a thread that exec'd leaves behind.
 MESSAGE = re.compile(r"(?:strace: .*|\[ Process PID=\d+ .*\]|\+\+\+ superseded by execve in pid \d+ \+\+\+)$")
+PERSONALITY = re.compile(r"\[ Process PID=(\d+) runs in (64 bit|32 bit|x32) mode\. \]$")
 ATTACHED = re.compile(r"strace: Process (\d+) attached")
 
 
