@@ -83,9 +83,13 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
     # Each distinct target once: a trace has many rows and few targets.
     codes, targets = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
     kind_by_code = np.array([kind_of_target(t) for t in targets] + [None], dtype=object)
-    kinds = np.where(has_target, kind_by_code[codes], None)
-    names = df["syscall"].astype("string")
-    listed = (names.isin(DIRECTORY_CALLS).fillna(False) & df["error"].isna()).to_numpy(dtype=bool)
+    # one object array of the row count (the rows without a target take the last entry, None);
+    # the call names are compared as the categorical they are: a string copy of that column
+    # would cost more than the whole fd_kind column
+    kinds = kind_by_code[np.where(has_target, codes, -1)]
+    del codes
+    names = df["syscall"]
+    listed = (names.isin(DIRECTORY_CALLS).to_numpy(dtype=bool) & df["error"].isna().to_numpy(dtype=bool))
     if listed.any():
         directories = {p for p, used in zip(df["path"], listed, strict=True) if used and isinstance(p, str)}
         # Follow each fd from the call that returned it (an open of ".", a relative name) to its
@@ -94,8 +98,8 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
         # as one of pipe2's fds) starts a new life too.
         lifetime: dict[tuple[int, int], tuple[int, object, bool]] = {}  # -> (life, target, opened here)
         life_of = [-1] * len(df)
-        opens = (names.isin(RETURNS_FD).fillna(False) & df["error"].isna()).to_numpy(dtype=bool)
-        closes = names.isin(("close", "close_range")).fillna(False).to_numpy(dtype=bool)
+        opens = (names.isin(RETURNS_FD) & df["error"].isna()).to_numpy(dtype=bool)
+        closes = names.isin(("close", "close_range")).to_numpy(dtype=bool)
         listing_processes = set(df["tgid"].to_numpy()[listed].tolist())
         in_scope = has_target & df["tgid"].isin(listing_processes).to_numpy(dtype=bool)
         for i, (tgid, fd, path, ok) in enumerate(zip(df["tgid"], df["fd"], df["path"], in_scope, strict=True)):
@@ -113,7 +117,9 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
         for i in np.flatnonzero(has_target).tolist():
             if life_of[i] in directory_lives or df["path"].iat[i] in directories:
                 kinds[i] = "directory"
-    return pd.Series(kinds, index=df.index, dtype=pd.StringDtype("python"), name="fd_kind")
+    # taken over as it is (None becomes <NA> in place): pandas would otherwise copy and check it
+    return pd.Series(pd.arrays.StringArray(kinds, dtype=pd.StringDtype("python"), copy=False), index=df.index,
+                     name="fd_kind", copy=False)
 
 
 def with_fd_kind(df: pd.DataFrame) -> pd.DataFrame:
