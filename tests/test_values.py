@@ -146,7 +146,8 @@ def test_a_big_trace_stays_within_its_memory_budget():
 
 
 def test_the_frames_columns_are_the_ones_trace_py_lists():
-    from spykit.trace import DF_DTYPES as DF_COLUMNS, EVENT_DTYPES as EVENT_COLUMNS
+    from spykit.trace import DF_DTYPES as DF_COLUMNS
+    from spykit.trace import EVENT_DTYPES as EVENT_COLUMNS
 
     trace = spykit.trace(["sh", "-c", "echo hi >/dev/null"])
     assert {c: str(d) for c, d in trace.df.dtypes.items()} == DF_COLUMNS
