@@ -34,12 +34,11 @@ import time
 from collections.abc import Iterable
 from types import TracebackType
 
-from ptrace.ctypes_libc import libc
-
 from ..errors import SpykitError, TracingNotPermitted
 from ..helper import helper_command
 from ..trace import Trace, TraceMeta
 from ..tracer import linux as L
+from ..tracer.linux import libc
 from ..tracer.loop import MARKER_END, MARKER_START, MARKER_SYSCALL
 
 ATTACH_TIMEOUT = 15.0  # seconds to wait for the helper to attach
