@@ -250,10 +250,10 @@ def _run_trace(args: argparse.Namespace) -> int:
             except TraceInterrupted as interruption:
                 trace, stopped = _stopped(interruption)
         else:
-            # strace's lines need no DataFrame: only -c and --save read the full Trace
+            # strace's lines need no DataFrame: only -c, --save and --perfetto read the full Trace
             trace, stopped = _record(cmd, args, syscalls=syscalls, follow_forks=args.follow,
                                      decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants,
-                                     text_only=not (args.summary or args.save))
+                                     text_only=not (args.summary or args.save or args.perfetto))
         if args.summary:
             from .questions import summary
             from .render.text import format_summary
