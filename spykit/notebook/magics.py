@@ -63,6 +63,9 @@ def _command(words: list[str], magic: str) -> list[str]:
     return words
 
 
+LAST_TRACE = "_strace"  # where %%strace keeps its trace when no -o NAME is given, as IPython keeps _
+
+
 @magics_class
 class SpykitMagics(Magics):
     """``%%strace``, ``%strace``, ``%diagnose``, ``%spytime`` and ``%wchan``."""
@@ -79,7 +82,8 @@ class SpykitMagics(Magics):
               help="show the strace -c table (calls, errors and time per system call) instead of the calls")
     @argument("-s", "--string-limit", type=int, default=32, metavar="N",
               help="show at most N bytes of each string and buffer (default 32, like strace)")
-    @argument("-o", "--output", metavar="NAME", help="also store the Trace in the variable NAME")
+    @argument("-o", "--output", metavar="NAME",
+              help="store the Trace in the variable NAME (without -o it is kept in _strace, the last one only)")
     @argument("--timeout", type=float, default=None, metavar="SECONDS",
               help="(line magic) stop the command after this many seconds")
     @argument("command", nargs=argparse.REMAINDER,
@@ -121,9 +125,11 @@ class SpykitMagics(Magics):
         return self._keep(trace, args)
 
     def _keep(self, trace: Any, args: argparse.Namespace) -> Any:
-        """Store the trace under ``-o NAME`` and give back what is to be shown."""
-        if args.output:
-            self.shell.user_ns[args.output] = trace
+        """Store the trace under ``-o NAME`` (or ``_strace``) and give back what is to be shown.
+
+        The display then names that variable as the way to the whole trace.
+        """
+        self.shell.user_ns[args.output or LAST_TRACE] = trace
         return trace.summary() if args.summary else trace
 
     def _strace_cell(self, cell: str, args: argparse.Namespace, selection: list[str] | None) -> None:
