@@ -243,3 +243,50 @@ def test_attach_falls_back_on_the_recording_when_attaching_is_refused(workshop_m
     assert "Attaching is not allowed here: ptrace: Operation not permitted" in said
     assert "(recorded trace: clock.parquet)" in said
     assert recorded.meta.attached and {"write", "clock_nanosleep"} <= set(recorded.df["syscall"])
+
+
+# -- nothing left behind (issue 16 item 5) ------------------------------------------------------------------
+
+_KILLED_KERNEL = """
+import os, signal, sys, time
+sys.path.insert(0, {notebooks!r})
+import workshop
+folder = workshop.session_dir()
+home = workshop.pretend_home()
+(workshop.scratch_dir() / "spell.txt").write_text("x")
+sync = workshop.start("sync", workshop.mystery("hangs", "--seconds", "60"))
+print(folder, home["HOME"], sync.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # as a test runner or "Restart kernel" ends a kernel: no atexit
+"""
+
+
+def test_a_killed_kernel_leaves_nothing_in_the_temp_dir(tmp_path):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    marker = uuid.uuid4().hex
+    run = subprocess.run([sys.executable, "-c", _KILLED_KERNEL.format(notebooks=str(NOTEBOOKS))],
+                         env={**_env(), "TMPDIR": str(temp), _MARKER: marker}, capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert run.returncode == -9, run.stderr
+    folder, home, _pid = run.stdout.split()
+    assert Path(folder).parent == temp and Path(home).parent == Path(folder)  # everything in one folder
+    deadline = time.monotonic() + 15
+    while any(temp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not list(temp.iterdir()), "the kernel's temporary folder outlived it"
+    assert not _still_running(marker), "a background program outlived the kernel"
+
+
+def test_a_recording_is_rebased_on_this_runs_pretend_home(tmp_path):
+    import workshop
+
+    import spykit
+
+    recorded = spykit.load(NOTEBOOKS / "recorded" / "consent-before.parquet")
+    home = str(tmp_path / "wizard-home-mine")
+    moved = workshop.rebase_home(recorded, home)
+    wanted = moved.missing()["path"].tail(3).tolist()
+    assert [path.startswith(home + "/") for path in wanted] == [True] * 3
+    assert wanted[0].endswith("/.config/wizard-browser/Consent To Send Stats")
+    assert not moved.df["path"].dropna().str.contains("wizard-home-(?!mine)").any()
+    assert moved.df.dtypes.to_dict() == recorded.df.dtypes.to_dict() and len(moved.df) == len(recorded.df)
