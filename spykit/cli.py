@@ -4,6 +4,7 @@
 
     spykit trace [-f] [-e SPEC] [-c] [-s N] [-T] [-tt] [-o FILE] [-p PID] [--save FILE] -- CMD ...
     spykit missing -- CMD ...       the files it looked for and did not find
+    spykit files -- CMD ...         every file it opened, probed or ran
     spykit processes -- CMD ...     the processes it started, as a tree
     spykit network -- CMD ...       what it sent and received over sockets
     spykit writes -- CMD ...        where it wrote, and what
@@ -151,14 +152,14 @@ def _run_trace(args: argparse.Namespace) -> int:
 # -- one question each ----------------------------------------------------------------------------
 
 def _question(selection: list[str] | None,
-              answer: Callable[[Any], str]) -> Callable[[argparse.Namespace], int]:
+              answer: Callable[..., str]) -> Callable[[argparse.Namespace], int]:
     """A subcommand that traces the command, then prints one answer (to stdout, or -o FILE)."""
 
     def run(args: argparse.Namespace) -> int:
         trace, interrupted = _record(_command(args), args, syscalls=selection)
         stream = _open_output(args.output)
         try:
-            _emit(answer(trace), stream)
+            _emit(answer(trace, startup=args.startup) if hasattr(args, "startup") else answer(trace), stream)
         finally:
             if stream is not sys.stdout:
                 stream.close()
@@ -167,10 +168,29 @@ def _question(selection: list[str] | None,
     return run
 
 
-def _missing_text(trace: Any) -> str:
-    from .render.text import format_table
+def _with_startup(own: Any, every: Any, key: str, startup: bool, empty: str) -> str:
+    """The program's own rows, then the start-up rows (with --startup) or how many were left out."""
+    from .render.text import format_path_table
 
-    return format_table(trace.missing(), empty="nothing was missing: every file it looked for was there")
+    hidden = int(own.attrs.get("startup_hidden", 0))
+    text = format_path_table(own, empty=empty if not hidden else "none of the program's own")
+    if not hidden:
+        return text
+    if not startup:
+        return (f"{text}\n({hidden} start-up {'row' if hidden == 1 else 'rows'} left out: the loader, locale, "
+                "PATH search, the interpreter's own start-up; add --startup to see them)")
+    early = every[~every[key].isin(own[key])] if key != "index" else every[~every.index.isin(own.index)]
+    return f"{text}\n\nstart-up lookups ({hidden}):\n{format_path_table(early, empty='')}"
+
+
+def _missing_text(trace: Any, startup: bool = False) -> str:
+    return _with_startup(trace.missing(), trace.missing(startup=True), "path", startup,
+                         "nothing was missing: every file it looked for was there")
+
+
+def _files_text(trace: Any, startup: bool = False) -> str:
+    return _with_startup(trace.files(), trace.files(startup=True), "index", startup,
+                         "no file was named: the program opened, probed or ran no file")
 
 
 def _processes_text(trace: Any) -> str:
@@ -270,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     # network and writes trace every call, so that fd targets stay right as fds are opened, closed, reused.
     questions = [
         ("missing", "the files it looked for and did not find", ["%file"], _missing_text, 32),
+        ("files", "every file it opened, probed or ran, with flags in words", ["%file"], _files_text, 32),
         # new processes and exits come from ptrace itself; only execve is needed, for whole argvs
         ("processes", "the processes it started, as a tree", ["execve", "execveat"], _processes_text, 4096),
         ("network", "what it sent and received over sockets", None, _network_text, 32),
@@ -282,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
         question.add_argument("-o", dest="output", metavar="FILE",
                               help="write the answer to FILE (created mode 0600) instead of stdout")
         _add_recording_options(question, string_limit)
+        if name in ("missing", "files"):
+            question.add_argument("--startup", action="store_true",
+                                  help="also list the start-up lookups (loader, locale, PATH search, the "
+                                       "interpreter's own start-up), after the program's own rows")
         _add_command(question)
         question.set_defaults(run=_question(selection, answer))
 

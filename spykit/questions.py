@@ -213,6 +213,59 @@ def flags_in_words(syscall: str, args: str) -> str:
     return f"{text}; {mode}" if text and mode else text or mode
 
 
+# -- start-up rows ---------------------------------------------------------------------------------
+
+def startup_rows(df: pd.DataFrame) -> pd.Series:
+    """The ``startup`` column of ``df``, worked out from the calls when the frame has none."""
+    if "startup" in df.columns:
+        return df["startup"].astype(bool)
+    from .startup import startup_mask
+
+    return pd.Series(startup_mask(df), index=df.index, dtype=bool)
+
+
+class StartupAnswer(pd.DataFrame):
+    """An answer with start-up rows left out: displays like a DataFrame, then says how many it hid.
+
+    ``attrs["startup_hidden"]`` is that count; ``attrs["startup_question"]`` names the question
+    for the hint. Anything computed from it (a slice, a filter) is a plain DataFrame again, as
+    the count would no longer describe it.
+    """
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def _footer(self) -> str:
+        hidden = int(self.attrs.get("startup_hidden", 0))
+        if not hidden:
+            return ""
+        question = self.attrs.get("startup_question", "missing")
+        rows = "row" if hidden == 1 else "rows"
+        return (f"{hidden} start-up {rows} left out (the loader, locale, PATH search, the interpreter's own "
+                f"start-up): .{question}(startup=True) shows them all")
+
+    def __repr__(self) -> str:
+        footer = self._footer()
+        return super().__repr__() + ("\n" + footer if footer else "")
+
+    def _repr_html_(self) -> str | None:
+        html = super()._repr_html_()
+        footer = self._footer()
+        if html is None or not footer:
+            return html
+        from html import escape
+
+        return html + f"<p class='spykit-startup-hidden'><i>{escape(footer)}</i></p>"
+
+
+def _with_hidden(answer: pd.DataFrame, hidden: int, question: str) -> pd.DataFrame:
+    result = StartupAnswer(answer)
+    result.attrs["startup_hidden"] = int(hidden)
+    result.attrs["startup_question"] = question
+    return result
+
+
 # -- which calls name a file ------------------------------------------------------------------------
 
 def _file_class_calls(names: list[str]) -> set[str]:
@@ -222,21 +275,31 @@ def _file_class_calls(names: list[str]) -> set[str]:
     return {name for name in names if "file" in classes_of(name)}
 
 
-def files(df: pd.DataFrame) -> pd.DataFrame:
+def files(df: pd.DataFrame, startup: bool = False) -> pd.DataFrame:
     """Every call that names a file: ``time``, ``pid``, ``syscall``, ``path``, ``flags``, ``ok``, ``error``.
 
     A call names a file when it belongs to strace's %file class (open, stat, access, execve,
     unlink, mkdir, ...) and has a path (``fstat`` through ``newfstatat(fd, "")`` has none).
     ``flags`` puts the flags and mode in words; ``ok`` is <NA> for a call that never returned.
     The index is the row's index in ``df``.
+
+    Start-up lookups (the ``startup`` column: loader, locale, PATH search, the interpreter's
+    own start-up) are left out unless ``startup=True``; ``attrs["startup_hidden"]`` says how
+    many rows were left out.
     """
     names = [str(n) for n in df["syscall"].astype("string").dropna().unique()]
     named = df["syscall"].astype("string").isin(_file_class_calls(names)) | (df["category"] == "file")
     # an empty path (AT_EMPTY_PATH) means "the fd itself": that call names no file
-    rows = df[named & df["path"].notna() & (df["path"] != "").fillna(False).astype(bool)]
+    chosen = named & df["path"].notna() & (df["path"] != "").fillna(False).astype(bool)
+    hidden = 0
+    if not startup:
+        early = startup_rows(df)
+        hidden = int((chosen & early).sum())
+        chosen = chosen & ~early
+    rows = df[chosen]
     ok = pd.array(rows["error"].isna().to_numpy(), dtype="boolean")
     ok[rows["unfinished"].to_numpy()] = pd.NA
-    return pd.DataFrame({
+    answer = pd.DataFrame({
         "time": rows["time"],
         "pid": rows["pid"],
         "syscall": rows["syscall"].astype(TEXT),
@@ -247,6 +310,7 @@ def files(df: pd.DataFrame) -> pd.DataFrame:
         "ok": pd.Series(ok, index=rows.index),
         "error": rows["error"].astype(TEXT),
     })
+    return _with_hidden(answer, hidden, "files")
 
 
 # -- missing --------------------------------------------------------------------------------------
@@ -254,7 +318,7 @@ def files(df: pd.DataFrame) -> pd.DataFrame:
 NOT_FOUND_ERRORS = ("ENOENT", "ENOTDIR")
 
 
-def missing(df: pd.DataFrame) -> pd.DataFrame:
+def missing(df: pd.DataFrame, startup: bool = False) -> pd.DataFrame:
     """The paths the program looked for and did not find, once each, in the order first seen.
 
     A path is missing when a call naming it failed with ENOENT (no such file or directory) or
@@ -262,8 +326,22 @@ def missing(df: pd.DataFrame) -> pd.DataFrame:
     ``error`` of the first failed attempt, ``first_time``, ``pid`` that looked first,
     ``attempts`` (failed calls on that path), and ``found_later`` (a later call on the same
     path succeeded: the program created it, or it appeared).
+
+    Start-up lookups (the ``startup`` column: the loader's library search, locale files, a
+    PATH search, the interpreter's own start-up) are left out unless ``startup=True``, which
+    gives every missing path in time order; ``attrs["startup_hidden"]`` says how many paths
+    were left out.
     """
-    failed = df[df["error"].isin(NOT_FOUND_ERRORS) & df["path"].notna()]
+    looked = df["error"].isin(NOT_FOUND_ERRORS).fillna(False).astype(bool) & df["path"].notna()
+    everything = _missing(df, looked)
+    if startup:
+        return _with_hidden(everything, 0, "missing")
+    own = _missing(df, looked & ~startup_rows(df))
+    return _with_hidden(own, len(everything) - len(own), "missing")
+
+
+def _missing(df: pd.DataFrame, looked: pd.Series) -> pd.DataFrame:
+    failed = df[looked]
     columns = {"path": TEXT, "syscall": TEXT, "error": TEXT, "first_time": "float64",
                "pid": "int64", "attempts": "int64", "found_later": "bool"}
     if failed.empty:

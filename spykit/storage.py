@@ -199,4 +199,8 @@ def load(path: str | os.PathLike[str]) -> Trace:
         events = _restore_dtypes(events, dtypes.get("events", {}))
     except (pa.ArrowException, OSError, ValueError, TypeError) as error:
         raise TraceFileError(f"{where} has a damaged table of calls ({error})") from None
+    if "startup" not in df.columns:  # saved before the column existed: work it out as the tracer does
+        from .startup import startup_mask
+
+        df["startup"] = startup_mask(df)
     return Trace(df, events, meta)

@@ -27,6 +27,8 @@ size        Int64          how many bytes the call asked to move (count argument
 unfinished  bool           the call was still running when the process died or was detached
 tgid        int64          the process (thread group) id the thread belongs to
 note        string         what strace adds after some results: `` (flags O_RDONLY)``, `` (Timeout)``
+startup     bool           a start-up lookup: the loader, locale, SELinux, a PATH search, the Python
+                           interpreter's own start-up (decided by :func:`spykit.startup.startup_mask`)
 =========== ============== ==========================================================
 
 ``Trace.events`` has one row per thing that happened to a process rather than a
@@ -149,17 +151,25 @@ class Trace:
 
         return summary(self.df, wall=wall)
 
-    def files(self) -> pd.DataFrame:
-        """Every call that names a file: time, pid, syscall, path, flags or mode in words, ok, error."""
+    def files(self, startup: bool = False) -> pd.DataFrame:
+        """Every call that names a file: time, pid, syscall, path, flags or mode in words, ok, error.
+
+        Start-up lookups (loader, locale, PATH search, the interpreter's own start-up) are left
+        out unless ``startup=True``; ``attrs["startup_hidden"]`` counts them.
+        """
         from .questions import files
 
-        return files(self.df)
+        return files(self.df, startup=startup)
 
-    def missing(self) -> pd.DataFrame:
-        """Paths the program looked for and did not find (ENOENT, ENOTDIR), in the order first seen."""
+    def missing(self, startup: bool = False) -> pd.DataFrame:
+        """Paths the program looked for and did not find (ENOENT, ENOTDIR), in the order first seen.
+
+        Start-up lookups are left out unless ``startup=True`` (then every path, in time order);
+        ``attrs["startup_hidden"]`` says how many paths were left out.
+        """
         from .questions import missing
 
-        return missing(self.df)
+        return missing(self.df, startup=startup)
 
     def processes(self) -> pd.DataFrame:
         """The process tree: pid, parent, every argv it exec'd, exit status or signal, start and end."""

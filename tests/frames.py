@@ -31,6 +31,7 @@ DF_DTYPES: dict[str, str] = {
     "size": "Int64",
     "unfinished": "bool",
     "tgid": "int64",
+    "startup": "bool",
 }
 
 EVENT_DTYPES: dict[str, str] = {
@@ -62,7 +63,8 @@ _CATEGORY = {"read": "desc", "write": "desc", "writev": "desc", "pwrite64": "des
 def call(syscall: str, args: str = "", ret: Any = 0, *, time: float = 0.0, pid: int = 100,
          error: str | None = None, duration: float | None = 1e-5, path: str | None = None,
          fd: int | None = None, addr: str | None = None, data: bytes | None = None,
-         size: int | None = None, unfinished: bool = False, tgid: int | None = None) -> dict[str, Any]:
+         size: int | None = None, unfinished: bool = False, tgid: int | None = None,
+         startup: bool = False) -> dict[str, Any]:
     """One row of ``Trace.df``. A failed call gets ``ret=-1``; an unfinished one no ret nor duration."""
     if error is not None:
         ret = -1
@@ -73,6 +75,7 @@ def call(syscall: str, args: str = "", ret: Any = 0, *, time: float = 0.0, pid: 
         "duration": float("nan") if duration is None else duration, "path": path, "fd": fd,
         "category": _CATEGORY.get(syscall, "other"), "nr": _NR.get(syscall, 999), "addr": addr,
         "data": data, "size": size, "unfinished": unfinished, "tgid": pid if tgid is None else tgid,
+        "startup": startup,
     }
 
 

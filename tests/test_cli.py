@@ -19,7 +19,7 @@ from spykit.cli import exit_status
 
 REPO = Path(__file__).resolve().parent.parent
 PROGRAMS = Path(__file__).parent / "programs" / "questions"
-SUBCOMMANDS = ["trace", "missing", "processes", "network", "writes", "time", "wchan", "diagnose"]
+SUBCOMMANDS = ["trace", "missing", "files", "processes", "network", "writes", "time", "wchan", "diagnose"]
 
 
 def spykit_env() -> dict[str, str]:
@@ -172,6 +172,34 @@ def test_missing_answers_with_the_probed_paths(tmp_path):
     ours = [line.split()[0] for line in lines[2:] if line.split()[0].startswith(str(tmp_path))]
     assert ours == [str(tmp_path / "home" / ".proberc"), str(tmp_path / "etc-probe.conf"),
                     str(tmp_path / "found.conf" / "nested.conf")]
+
+
+def test_missing_and_files_put_the_programs_own_rows_first(tmp_path):
+    wanted = tmp_path / "app.conf"
+    code = f"import os\nos.path.exists({str(wanted)!r}) or print('no config')"
+
+    def named(line: str) -> bool:  # path first and left-aligned (a long one on a line of its own)
+        return line == str(wanted) or line.startswith(str(wanted) + " ")
+
+    result = run("missing", "--", sys.executable, "-c", code)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "no config"
+    assert lines[1].split()[:3] == ["path", "syscall", "error"]
+    assert named(lines[2])
+    footer = lines[-1]
+    assert footer.startswith("(") and "start-up rows left out" in footer and "--startup" in footer
+    hidden = int(footer[1:].split()[0])
+    assert hidden > 0 and not any(line.startswith("/etc/ld.so") for line in lines)
+    every = run("missing", "--startup", "--", sys.executable, "-c", code).stdout.splitlines()
+    assert named(every[2])
+    heading = every.index(f"start-up lookups ({hidden}):")
+    assert every[heading + 1].startswith("path ")
+    assert any(line.startswith("/etc/ld.so.preload ") for line in every[heading:])
+    assert all(len(line) <= 100 for line in every if not line.startswith("/"))
+    files = run("files", "--", sys.executable, "-c", code).stdout.splitlines()
+    assert files[1].split()[0] == "path" and any(named(line) for line in files[2:])
+    assert not any(line.startswith("/etc/ld.so.cache") for line in files) and "--startup" in files[-1]
 
 
 def test_answers_say_plainly_when_there_is_nothing_to_show():

@@ -139,6 +139,23 @@ def test_controls_filter_the_table():
     assert len(shown_calls(explorer)) == 9
 
 
+def test_start_up_rows_are_hidden_until_asked_for():
+    rows = [call("access", '"/etc/ld.so.preload", R_OK', error="ENOENT", path="/etc/ld.so.preload", startup=True),
+            call("openat", 'AT_FDCWD, "/usr/lib/locale/locale-archive", O_RDONLY', error="ENOENT",
+                 path="/usr/lib/locale/locale-archive", startup=True),
+            call("openat", 'AT_FDCWD, "/etc/app.conf", O_RDONLY', error="ENOENT", path="/etc/app.conf")]
+    explorer = Explorer(make_trace(rows))
+    assert explorer.hide_startup.value is True
+    assert shown_calls(explorer) == ["openat"] and "/etc/app.conf" in explorer.table.value
+    assert "<b>1</b> of 3 calls" in explorer.status.value and "2 start-up calls hidden" in explorer.status.value
+    explorer.hide_startup.value = False
+    assert shown_calls(explorer) == ["access", "openat", "openat"]
+    assert "hidden" not in explorer.status.value
+    explorer.hide_startup.value = True
+    explorer.reset()  # "show everything" shows the start-up rows too
+    assert len(shown_calls(explorer)) == 3
+
+
 def test_pager_moves_through_pages():
     explorer = Explorer(make_trace([call("read", f"0, {i}", 1, fd=0) for i in range(12)]), per_page=5)
     assert explorer.page_label.value == "page 1 of 3" and explorer.previous.disabled

@@ -1,6 +1,7 @@
 """``explore(trace)``: an ipywidgets explorer for a trace, for when a table is too long to read.
 
-Controls on top (calls with their counts, class, process, failed only, a regular expression on the
+Controls on top (calls with their counts, class, process, failed only, hide start-up (on at first:
+the loader, locale and interpreter start-up lookups every program makes), a regular expression on the
 path or the arguments, a duration range), a paged table of the rows that match, and under it the
 details of one row with what its call and its error mean. The filtering itself lives in
 :mod:`spykit.notebook.explorer_filters`, as pure functions; this module only wires widgets to it.
@@ -55,6 +56,8 @@ class Explorer:
                                    description="class")
         self.pid = w.Dropdown(options=[("any process", None), *pid_options(self.df)], description="pid")
         self.failed_only = w.Checkbox(value=False, description="failed calls only", indent=False)
+        self.hide_startup = w.Checkbox(value=True, description="hide start-up", indent=False,
+                                       tooltip="the loader, locale, PATH search, the interpreter's own start-up")
         self.pattern = w.Text(value="", description="regex", placeholder="in path or arguments, e.g. \\.conf$",
                               continuous_update=False)
         self.duration = w.FloatRangeSlider(value=(low, high), min=low, max=high, step=(high - low) / 200,
@@ -69,7 +72,8 @@ class Explorer:
         self.chosen = w.Dropdown(options=[], description="details of")
         self.detail = w.HTML()
 
-        for control in (self.syscalls, self.category, self.pid, self.failed_only, self.pattern, self.duration):
+        for control in (self.syscalls, self.category, self.pid, self.failed_only, self.hide_startup, self.pattern,
+                        self.duration):
             control.observe(self._filters_changed, names="value")
         self.previous.on_click(lambda _: self.go_to(self.page_number - 1))
         self.next.on_click(lambda _: self.go_to(self.page_number + 1))
@@ -77,7 +81,7 @@ class Explorer:
         self.chosen.observe(lambda _: self._show_detail(), names="value")
 
         controls = w.HBox([self.syscalls, w.VBox([self.category, self.pid, self.pattern, self.duration,
-                                                  w.HBox([self.failed_only, self.clear])])])
+                                                  w.HBox([self.failed_only, self.hide_startup, self.clear])])])
         pager = w.HBox([self.previous, self.page_label, self.next])
         self.widget = w.VBox([controls, self.status, self.table, pager, self.chosen, self.detail])
         self.widget.add_class("spykit-explorer")  # a stable handle for styling and browser tests
@@ -91,6 +95,7 @@ class Explorer:
         narrowed = low > full[0] + 1e-12 or high < full[1] - 1e-12
         return Selection(syscalls=tuple(self.syscalls.value), category=self.category.value or "",
                          pid=self.pid.value, failed_only=bool(self.failed_only.value),
+                         hide_startup=bool(self.hide_startup.value),
                          pattern=self.pattern.value, duration=(low, high) if narrowed else None)
 
     def reset(self) -> None:
@@ -99,6 +104,7 @@ class Explorer:
         self.category.value = ""
         self.pid.value = None
         self.failed_only.value = False
+        self.hide_startup.value = False
         self.pattern.value = ""
         self.duration.value = self._full_range
 
@@ -113,6 +119,10 @@ class Explorer:
         self.rows = select_rows(self.df, selection)
         _, problem = compile_pattern(selection.pattern)
         said = f"<b>{len(self.rows):,}</b> of {len(self.df):,} calls"
+        if selection.hide_startup and "startup" in self.df.columns:
+            hidden = int(self.df["startup"].sum())
+            if hidden:
+                said += f" ({hidden:,} start-up calls hidden: untick <i>hide start-up</i> to see them)"
         if problem:
             said += f' <span style="color: #c62828;">(regex {problem})</span>'
         self.status.value = said

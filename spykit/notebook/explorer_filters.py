@@ -32,6 +32,7 @@ class Selection:
     failed_only: bool = False
     pattern: str = ""  # regular expression searched in the path and the arguments
     duration: tuple[float, float] | None = None  # seconds, both ends included; None: any
+    hide_startup: bool = False  # leave out start-up rows (the ``startup`` column: loader, locale, ...)
 
 
 def counted_options(values: pd.Series) -> list[tuple[str, str]]:
@@ -81,6 +82,8 @@ def select_rows(df: pd.DataFrame, selection: Selection) -> pd.DataFrame:
         keep &= (df["pid"] == selection.pid) | (df["tgid"] == selection.pid)
     if selection.failed_only:
         keep &= df["error"].notna().astype(bool)
+    if selection.hide_startup and "startup" in df.columns:
+        keep &= ~df["startup"].astype(bool)
     regex, _ = compile_pattern(selection.pattern)
     if regex is not None:
         found = [bool(isinstance(p, str) and regex.search(p)) or bool(isinstance(a, str) and regex.search(a))

@@ -211,3 +211,41 @@ def format_table(table: pd.DataFrame, *, empty: str) -> str:
         elif not pd.api.types.is_float_dtype(shown[column].dtype):
             shown[column] = [_cell(v) for v in shown[column]]
     return shown.to_string(index=False, na_rep="")
+
+
+def format_path_table(table: pd.DataFrame, *, empty: str, width: int = 100) -> str:
+    """A file question's answer (``missing``, ``files``) for a terminal: path first and left-aligned.
+
+    The other columns keep their natural width (a cell of more than 30 characters is cut); the
+    path gets the rest of ``width``. A longer path is never cut (it is the answer): it takes a
+    line of its own and its other columns go on the next line, under their headings.
+    """
+    if table.empty:
+        return empty
+    columns = ["path", *(c for c in table.columns if c != "path")]
+    cells: dict[str, list[str]] = {}
+    for column in columns:
+        values = table[column]
+        if values.dtype == "float64":
+            texts = ["" if v != v else f"{v:.6f}" for v in values]
+        else:
+            texts = [_cell(v) for v in values]
+        if column != "path":
+            texts = [t if len(t) <= 30 else t[:27] + "..." for t in texts]
+        cells[column] = texts
+    others = {c: max(len(c), *(len(t) for t in cells[c])) for c in columns[1:]}
+    room = max(20, width - sum(w + 2 for w in others.values()))
+    path_width = min(room, max(len("path"), *(len(p) for p in cells["path"])))
+
+    def line(path: str, rest: list[str]) -> str:
+        row = [path.ljust(path_width)] + [r.rjust(others[c]) for c, r in zip(columns[1:], rest, strict=True)]
+        return "  ".join(row).rstrip()
+
+    lines = [line("path", columns[1:])]
+    for i, path in enumerate(cells["path"]):
+        rest = [cells[c][i] for c in columns[1:]]
+        if len(path) > path_width:
+            lines += [path, line("", rest)]
+        else:
+            lines.append(line(path, rest))
+    return "\n".join(lines)

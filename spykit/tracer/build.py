@@ -12,6 +12,7 @@ import struct
 import numpy as np
 import pandas as pd
 
+from ..startup import startup_mask
 from ..syscalls import captures as C
 from ..syscalls.errnos import errno_name
 from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of, syscall_name
@@ -298,7 +299,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     size_arr = _nullable_ints(size_col, size_col < 0)
     # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
     # add a transient third of the frame's size to the peak memory of a big build.
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "time": t_entry,
         "pid": np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64),
         "syscall": syscall_col,
@@ -317,6 +318,8 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
         "note": _text(note_col),
     }, copy=False)
+    frame["startup"] = startup_mask(frame)
+    return frame
 
 
 def build_events(rec: Recorder) -> pd.DataFrame:

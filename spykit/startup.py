@@ -1,0 +1,183 @@
+"""Which calls are start-up: the lookups every program makes before (or beside) its own work.
+
+``startup_mask(df)`` is a pure function of ``Trace.df``: it says, row by row, whether a call is
+one a program's runtime makes on its own behalf rather than one its code asked for:
+
+- the dynamic loader: everything between a successful ``execve`` and the program's first call
+  that is not the loader's (``/etc/ld.so.preload``, ``ld.so.cache``, the library search along
+  ``glibc-hwcaps``/``tls``/RPATH directories, reading and mapping each library);
+- locale data and message catalogues (``.../locale/...``, ``locale-archive``, ``*.mo``, gconv);
+- SELinux probes (``/sys/fs/selinux``, ``/selinux``, ``/etc/selinux/``, and ``/proc/filesystems``
+  in a process that made one of those probes: libselinux reads it to see if selinuxfs exists);
+- a search along PATH, by a shell (``stat`` of each candidate) or ``execvp`` (``execve`` of each
+  candidate): the failed attempts at a name that one later ``execve`` of that name runs. When
+  no attempt succeeds, the attempts are the answer ("command not found") and are not start-up;
+- the Python interpreter's start-up and import system: its executable's directory and prefix
+  (found from the exec'd path and the ``<executable>._pth`` probe the interpreter makes),
+  ``lib/pythonX.Y`` trees, ``pythonXY.zip``, ``pyvenv.cfg``, ``.pth`` files, ``pybuilddir.txt``,
+  ``__pycache__``, failed ``__init__.*`` probes of packages, ``__editable__`` finder hooks, and
+  failed probes of the empty path (``sys.path``'s ``''`` entry).
+
+Everything is decided from the calls and the shape of their paths, never from a list of the
+paths of the machine that runs spykit: a trace made elsewhere is judged the same way.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+# Calls the loader makes while it maps a program's libraries, and glibc's first set-up calls.
+LOADER_CALLS = frozenset({
+    "brk", "mmap", "mmap2", "mprotect", "munmap", "access", "faccessat", "faccessat2", "open", "openat",
+    "stat", "stat64", "newfstatat", "fstat", "fstat64", "statx", "read", "pread64", "close", "arch_prctl",
+    "set_tid_address", "set_robust_list", "rseq", "prlimit64", "uname", "readlink", "set_thread_area",
+})
+# Calls on an fd the loader opened: they name no new file, so they never end its work.
+_LOADER_FD_CALLS = frozenset({"read", "pread64", "close", "fstat", "fstat64", "mmap", "mmap2"})
+# A shared library's name: libc.so.6, ld-linux-x86-64.so.2, libpython3.11.so.1.0, foo.so
+_LIBRARY = re.compile(r"\.so(?:\.[0-9][0-9.]*)?$")
+# Directories the loader's search adds below each library directory
+_LOADER_DIRS = frozenset({"glibc-hwcaps", "tls"})
+
+_SELINUX = re.compile(r"^/(?:sys/fs/selinux|selinux|etc/selinux)(?:/|$)")
+# Calls that probe whether a file exists, as a PATH search does
+_PROBES = ("execve", "execveat", "stat", "stat64", "lstat", "newfstatat", "statx", "access", "faccessat",
+           "faccessat2")
+_NOT_THERE = ("ENOENT", "ENOTDIR", "EACCES")
+
+_PYTHON_BINARY = re.compile(r"^python[0-9.]*[dmu]*$")
+# lib/python3.11, lib64/python3, local/lib/python3.11 below an interpreter's prefix; pythonXY.zip
+_PYTHON_TREE = re.compile(r"^/(?:local/)?lib(?:64)?/(?:python[0-9.]*(?:/|$)|python[0-9]+\.zip$)")
+_PACKAGE_PROBE = re.compile(r"^__init__\.")
+
+
+def _is_locale(path: str) -> bool:
+    parts = path.split("/")
+    base = parts[-1]
+    return ("locale" in parts[:-1] or base in ("locale-archive", "locale.alias") or base.endswith(".mo")
+            or "gconv" in parts[:-1] or base.startswith("gconv-modules"))
+
+
+def _is_loader_path(path: str) -> bool:
+    base = posixpath.basename(path)
+    return (base.startswith("ld.so.") or bool(_LIBRARY.search(base))
+            or any(part in _LOADER_DIRS for part in path.split("/")))
+
+
+def _is_python_own(path: str) -> bool:
+    """Files only the Python interpreter looks for, wherever they are."""
+    base = posixpath.basename(path)
+    return (base in ("pyvenv.cfg", "pybuilddir.txt") or base.endswith(("._pth", ".pth"))
+            or base.startswith("__editable__") or "/__pycache__/" in path or path.startswith("__pycache__/"))
+
+
+def startup_mask(df: pd.DataFrame) -> np.ndarray:
+    """A boolean per row of ``df``: True for the start-up lookups described in this module.
+
+    Needs the columns ``pid``, ``syscall``, ``path`` and ``error`` (``tgid`` when there are
+    threads); the rows must be in the order the calls were entered, as ``Trace.df`` keeps them.
+    """
+    n = len(df)
+    mask = np.zeros(n, dtype=bool)
+    if n == 0:
+        return mask
+    names = df["syscall"].astype(object).to_numpy()
+    failed = df["error"].notna().to_numpy(dtype=bool)
+    not_there = df["error"].isin(_NOT_THERE).fillna(False).to_numpy(dtype=bool)
+    pids = df["pid"].to_numpy(dtype=np.int64)
+    tgids = df["tgid"].to_numpy(dtype=np.int64) if "tgid" in df else pids
+    codes, uniques = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
+    paths = [str(p) for p in uniques]
+    k = len(paths)
+    has_path = codes >= 0
+
+    def by_code(rule: Callable[[str], bool]) -> np.ndarray:
+        """A per-row mask from a rule on each distinct path (rows without a path: False)."""
+        table = np.array([rule(p) for p in paths] + [False], dtype=bool)
+        return table[np.where(has_path, codes, k)]
+
+    # 1. Locale, message catalogues, SELinux, and the files only Python's start-up reads.
+    selinux = by_code(lambda p: bool(_SELINUX.match(p)))
+    mask |= selinux | by_code(lambda p: _is_locale(p) or _is_python_own(p))
+    if selinux.any():
+        mask |= by_code(lambda p: p == "/proc/filesystems") & np.isin(tgids, np.unique(tgids[selinux]))
+
+    is_exec = np.isin(names, ["execve", "execveat"])
+    exec_ok = is_exec & ~failed
+    exec_rows = np.flatnonzero(exec_ok)
+
+    # 2. The loader: from each successful exec to the first call that is not the loader's.
+    if len(exec_rows):
+        order = np.argsort(pids, kind="stable")
+        sorted_pids = pids[order]
+        loader_path = by_code(_is_loader_path)
+        for row in exec_rows.tolist():
+            pid = int(pids[row])
+            lo, hi = np.searchsorted(sorted_pids, [pid, pid + 1])
+            mine = order[lo:hi]  # this thread's rows, in order
+            for later in mine[np.searchsorted(mine, row) + 1:].tolist():
+                name = names[later]
+                if name not in LOADER_CALLS:
+                    break
+                # a call naming a file that is not a library ends the loader's work
+                if (has_path[later] and not loader_path[later] and name not in _LOADER_FD_CALLS
+                        and paths[codes[later]] != ""):
+                    break
+                mask[later] = True
+
+    # 3. A PATH search: failed probes of a name that a later successful exec of that name runs.
+    if len(exec_rows):
+        is_probe = np.isin(names, _PROBES) & has_path
+        execs_by_base: dict[str, list[tuple[int, int, str]]] = {}
+        for row in exec_rows.tolist():
+            if has_path[row]:
+                target = paths[codes[row]]
+                execs_by_base.setdefault(posixpath.basename(target), []).append((row, int(tgids[row]), target))
+        found_at: dict[tuple[int, str], int] = {}  # (process, path) -> first row that found it there
+        for row in np.flatnonzero(is_probe & ~failed).tolist():
+            found_at.setdefault((int(tgids[row]), paths[codes[row]]), row)
+        for row in np.flatnonzero(is_probe & not_there).tolist():
+            path = paths[codes[row]]
+            if "/" not in path:
+                continue
+            tgid = int(tgids[row])
+            for exec_row, exec_tgid, target in execs_by_base.get(posixpath.basename(path), ()):
+                if exec_row <= row or target == path:
+                    continue
+                # the same process runs it (execvp), or found that very file before the exec (a shell)
+                seen = found_at.get((tgid, target))
+                if exec_tgid == tgid or (seen is not None and row < seen < exec_row):
+                    mask[row] = True
+                    break
+
+    # 4. The Python interpreter: its own directories and trees, and the import system's probes.
+    mask |= by_code(lambda p: bool(_PACKAGE_PROBE.match(posixpath.basename(p)))) & failed
+    pth = by_code(lambda p: p.endswith("._pth"))
+    python_exec = exec_ok & by_code(lambda p: bool(_PYTHON_BINARY.match(posixpath.basename(p))))
+    empty = by_code(lambda p: p == "")
+    for tgid in np.unique(tgids[pth | python_exec]).tolist():
+        in_process = tgids == tgid
+        # the executable as the interpreter names it: the exec'd path, and X for its "X._pth" probe
+        executables = {paths[c] for c in np.unique(codes[in_process & python_exec]).tolist()}
+        executables |= {paths[c][:-len("._pth")] for c in np.unique(codes[in_process & pth]).tolist()}
+        bindirs = {posixpath.dirname(p) for p in executables} - {""}
+        prefixes = {posixpath.dirname(d) for d in bindirs}
+
+        def interpreter_path(p: str, bindirs: set[str] = bindirs, prefixes: set[str] = prefixes) -> bool:
+            if p in bindirs or p in prefixes or any(p in (pre + "/lib", pre + "/lib64") for pre in prefixes):
+                return True  # getpath's look at its own directories
+            if any(p.startswith(d + "/") for d in bindirs):
+                return True
+            return any(p.startswith(pre + "/") and bool(_PYTHON_TREE.match(p[len(pre):])) for pre in prefixes)
+
+        chosen = [c for c in np.unique(codes[in_process & has_path]).tolist() if interpreter_path(paths[c])]
+        if chosen:
+            mask |= in_process & np.isin(codes, chosen) & ~is_exec
+        # sys.path's '' entry (the current directory), probed by the import system
+        mask |= in_process & empty & failed
+    return mask
