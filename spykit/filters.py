@@ -47,6 +47,23 @@ def by_path(df: pd.DataFrame, pattern: str) -> pd.Series:
                      index=df.index, dtype=bool)
 
 
+def by_fd_kind(df: pd.DataFrame, kind: str | Iterable[str]) -> pd.Series:
+    """Rows on an fd of this kind (or any of these kinds): ``"pipe"``, ``"socket"``, ``"file"``...
+
+    Uses the ``fd_kind`` column, or works it out (:func:`spykit.fdkinds.fd_kinds`) for a frame without it.
+    """
+    from .errors import SpykitError
+    from .fdkinds import KINDS, fd_kinds
+
+    wanted = [kind] if isinstance(kind, str) else list(kind)
+    unknown = [k for k in wanted if k not in KINDS]
+    if unknown or not wanted:
+        raise SpykitError(f"fd_kind={kind!r} is not a kind of fd target",
+                          hint=f"use one or more of: {', '.join(KINDS)}")
+    kinds = df["fd_kind"] if "fd_kind" in df.columns else fd_kinds(df)
+    return kinds.isin(wanted).fillna(False).astype(bool)
+
+
 def by_time(df: pd.DataFrame, start: float | None = None, end: float | None = None) -> pd.Series:
     """Rows that entered between ``start`` and ``end`` seconds after the trace started, both included."""
     if start is not None and end is not None and start > end:
@@ -61,7 +78,8 @@ def by_time(df: pd.DataFrame, start: float | None = None, end: float | None = No
 
 def filter_frame(df: pd.DataFrame, *, syscalls: str | Iterable[str] | None = None,
                  pid: int | Iterable[int] | None = None, failed: bool | None = None, path: str | None = None,
-                 start: float | None = None, end: float | None = None) -> pd.DataFrame:
+                 start: float | None = None, end: float | None = None,
+                 fd_kind: str | Iterable[str] | None = None) -> pd.DataFrame:
     """The rows of ``df`` that meet every condition given; ``None`` means "any".
 
     The index is kept, so a row can still be found in the unfiltered frame.
@@ -77,4 +95,6 @@ def filter_frame(df: pd.DataFrame, *, syscalls: str | Iterable[str] | None = Non
         keep &= by_path(df, path)
     if start is not None or end is not None:
         keep &= by_time(df, start, end)
+    if fd_kind is not None:
+        keep &= by_fd_kind(df, fd_kind)
     return df[keep]

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import TraceFileError
+from .fdkinds import with_fd_kind
 from .trace import TRACE_FORMAT_VERSION, Trace, TraceMeta
 
 META_KEY = b"spykit.trace"
@@ -203,4 +204,6 @@ def load(path: str | os.PathLike[str]) -> Trace:
         from .startup import startup_mask
 
         df["startup"] = startup_mask(df)
+    if "fd_kind" not in df.columns:  # saved before the column existed: it is a function of the others
+        with_fd_kind(df)
     return Trace(df, events, meta)

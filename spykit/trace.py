@@ -29,6 +29,9 @@ tgid        int64          the process (thread group) id the thread belongs to
 note        string         what strace adds after some results: `` (flags O_RDONLY)``, `` (Timeout)``
 startup     bool           a start-up lookup: the loader, locale, SELinux, a PATH search, the Python
                            interpreter's own start-up (decided by :func:`spykit.startup.startup_mask`)
+fd_kind     string         what the row's fd points to: ``file``, ``directory``, ``pipe``, ``socket``,
+                           ``tty``, ``device`` or ``anon`` (eventfd, epoll, ...); <NA> when the row has
+                           no fd target (see :mod:`spykit.fdkinds`)
 =========== ============== ==========================================================
 
 ``Trace.events`` has one row per thing that happened to a process rather than a
@@ -199,15 +202,19 @@ class Trace:
         path: str | None = None,
         start: float | None = None,
         end: float | None = None,
+        fd_kind: str | Iterable[str] | None = None,
     ) -> Trace:
         """Keep the rows that match every given condition; chainable.
 
         ``syscalls`` takes names and classes (``"%file"``); ``path`` is a regular expression
-        searched in the path column; ``start``/``end`` are seconds since the trace started.
+        searched in the path column; ``start``/``end`` are seconds since the trace started;
+        ``fd_kind`` keeps calls on an fd of that kind (``"pipe"``, ``"socket"``, ``"file"``...),
+        so ``filter("read", fd_kind="pipe")`` is the reads from pipes, and only those.
         """
         from .filters import filter_frame
 
-        df = filter_frame(self.df, syscalls=syscalls, pid=pid, failed=failed, path=path, start=start, end=end)
+        df = filter_frame(self.df, syscalls=syscalls, pid=pid, failed=failed, path=path, start=start, end=end,
+                          fd_kind=fd_kind)
         return self._derive(df)
 
     def failed(self) -> Trace:

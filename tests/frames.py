@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from spykit.fdkinds import with_fd_kind
 from spykit.trace import Trace, TraceMeta
 
 # Column order and dtypes, as the module docstring of spykit/trace.py defines them.
@@ -101,7 +102,7 @@ def make_df(rows: list[dict[str, Any]], *, times: bool = True) -> pd.DataFrame:
     """A ``Trace.df`` from ``call(...)`` rows; ``times`` spaces rows 1 ms apart when all times are 0."""
     if times and rows and all(r["time"] == 0.0 for r in rows):
         rows = [{**r, "time": i / 1000} for i, r in enumerate(rows)]
-    return _typed(rows, DF_DTYPES)
+    return with_fd_kind(_typed(rows, DF_DTYPES))  # derived from the other columns, as the tracer does
 
 
 def make_events(rows: list[dict[str, Any]]) -> pd.DataFrame:

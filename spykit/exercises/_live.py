@@ -21,13 +21,13 @@ def traced(name: str, *args: str):  # -> spykit.Trace
     """A trace of one mystery run, in this environment (each check runs it afresh: it takes a second)."""
     import spykit
 
-    return spykit.trace(mystery(name, *args), capture_output=True, timeout=60)
+    # A large string limit, so that argv and the data of each call are whole (until values are kept apart).
+    return spykit.trace(mystery(name, *args), capture_output=True, timeout=60, string_limit=4096)
 
 
-def argument_values(trace, flag: str) -> set[str]:
-    """Every value that followed ``flag`` on a command line anywhere in the traced process tree."""
-    values = set()
-    for runs in trace.processes()["argv"]:
-        for argv in runs:
-            values.update(argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == flag)
-    return values
+def command_lines(trace) -> list[list[str]]:
+    """Every command line exec'd anywhere in the traced process tree, as lists of words, in order.
+
+    The one place checks read command lines: from processes()' argv values, never the ``args`` text.
+    """
+    return [list(argv) for runs in trace.processes()["argv"] for argv in runs]

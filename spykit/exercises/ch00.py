@@ -9,51 +9,56 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from ._answers import as_count, text_of, unquoted, words
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
 
 
-def _ls_opens(cwd: str | None = None) -> tuple[int, int]:
-    """(files opened, open attempts) of ``ls`` run here, from a live trace."""
+@dataclass(frozen=True)
+class LsCounts:
+    """What a live trace of ``ls`` did: files opened, open attempts, and system calls in all."""
+
+    opened: int
+    attempts: int
+    calls: int
+
+
+def ls_counts(cwd: str | None = None) -> LsCounts:
+    """The counts of ``ls`` run here, from a live trace (the learner's environment, locale included)."""
     import spykit
 
-    trace = spykit.trace(["ls"], syscalls=["open"], capture_output=True, cwd=cwd, timeout=30)
-    opens = trace.df
-    return int(opens["error"].isna().sum()), len(opens)
-
-
-def _as_count(answer: Any) -> int | None:
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, int):
-        return answer
-    if isinstance(answer, float) and answer.is_integer():
-        return int(answer)
-    if isinstance(answer, str) and answer.strip().isdigit():
-        return int(answer.strip())
-    return None
+    trace = spykit.trace(["ls"], capture_output=True, cwd=cwd, timeout=30)
+    opens = trace.filter("open").df
+    return LsCounts(int(opens["error"].isna().sum()), len(opens), len(trace.df))
 
 
 def check_ls_opens(answer: Any, cwd: str | None = None) -> Verdict:
-    count = _as_count(answer)
+    count = as_count(answer)
     if count is None:
-        return incorrect(f"Give a whole number of files, such as 7 (you gave {answer!r}).")
+        return incorrect(f"Give a whole number of files (you gave {answer!r}).")
     import spykit
 
     try:
-        opened, attempts = _ls_opens(cwd)
+        ls = ls_counts(cwd)
     except spykit.TracingNotPermitted as refused:
         return unchecked(f"Tracing is not allowed here, so `ls` could not be traced to check: {refused.message}")
-    if count == opened:
-        return correct(f"A fresh trace of `ls` here also opened {opened} files: its libraries, locale data and "
+    if count == ls.opened:
+        return correct(f"A fresh trace of `ls` here also opened {ls.opened} files: its libraries, locale data and "
                        "the directory itself. Every one of them is a system call you can see.")
-    if count == attempts and attempts != opened:
-        return incorrect(f"That counts every attempt, {attempts - opened} of which failed (-1 ENOENT): a failed "
-                         "open opens nothing. Count only the calls that returned a file descriptor.")
-    direction = "more" if opened > count else "fewer"
-    return incorrect(f"A fresh trace of `ls` here opened {direction} files than that. Trace it with "
-                     "syscalls=['open'] and count the rows without an error.")
+    failed = ls.attempts - ls.opened
+    if count == ls.attempts and failed:
+        return incorrect(f"That is how many times it tried to open something, {failed} of which failed "
+                         "(-1 ENOENT): a failed open opens nothing. Count only the calls that returned a file "
+                         "descriptor.")
+    if count == failed and failed:
+        return incorrect("That is how many opens failed (-1 ENOENT). How many succeeded?")
+    if count == ls.calls:
+        return incorrect("That is how many system calls `ls` made in all. How many of them opened a file?")
+    direction = "more" if ls.opened > count else "fewer"
+    return incorrect(f"A fresh trace of `ls` here opened {direction} files than that. Trace it, keep the open "
+                     "calls (t.filter('open')) and count the rows without an error.")
 
 
 q1 = Exercise(
@@ -64,27 +69,37 @@ q1 = Exercise(
         "A row with an error (-1 ENOENT) did not open anything: t.filter('open', failed=False) and count its rows.",
     ],
     solution="len(spykit.trace('ls', syscalls=['open']).filter(failed=False).df) - the exact number depends on "
-             "the machine: the dynamic loader, the C library, the locale files and the directory listed.",
-    example="q1.check(9)",
+             "the machine and the locale (LANG): the dynamic loader, the C library, the locale files and the "
+             "directory listed.",
+    example="q1.check(number_of_files), with the number you counted",
 )
 
 _NEW_PROCESS = {"fork", "vfork", "clone", "clone3"}
 _EXEC = {"execve", "execveat"}
+_LIBRARY = {"exec", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "system", "spawn", "posix_spawn",
+            "popen", "subprocess", "subprocess.run", "os.system", "os.execv"}
+_PROCESS_CALLS = {"wait4": "it waits for a child to end", "waitid": "it waits for a child to end",
+                  "exit_group": "it ends the process", "exit": "it ends a thread", "kill": "it sends a signal",
+                  "getpid": "it asks for the process's own id"}
 
 
 def check_exec_call(answer: Any) -> Verdict:
-    if not isinstance(answer, str):
+    text = text_of(answer)
+    if not text:
         return incorrect("Give the system call's name as a string, such as 'openat'.")
-    name = answer.strip().lower().removesuffix("()").removeprefix("sys_")
+    name = unquoted(text).strip("`").lower().removesuffix("()").removeprefix("sys_").strip()
     if name in _EXEC:
         return correct(f"{name} replaces the program running in a process by a new one; fork or clone come "
                        "first when the old program should carry on too.")
     if name in _NEW_PROCESS:
         return incorrect(f"{name} makes a new process, but it is a copy running the same program. Which call "
                          "does that copy make to become another program?")
-    if name in {"exec", "system", "spawn", "posix_spawn", "popen"}:
+    if name in _LIBRARY:
         return incorrect(f"{name} is a library function, not a system call; under it, one system call does the "
                          "work. Look at the trace of a program that runs another one.")
+    if name in _PROCESS_CALLS:
+        return incorrect(f"{name} is a system call about processes, but it starts no program: "
+                         f"{_PROCESS_CALLS[name]}.")
     return incorrect(f"{name} does not start a program. Trace `sh -c ls` and look for the call whose path is /bin/ls.")
 
 
@@ -101,24 +116,33 @@ q2 = Exercise(
 )
 
 _ENOENT_WORDS = re.compile(r"no such|not exist|doesn.?t exist|does not exist|not found|missing|no file|"
-                           r"isn.?t there|is not there|absent|nonexist", re.IGNORECASE)
-_OTHER_ERRORS = {
-    "permission": "EACCES (permission denied)", "denied": "EACCES (permission denied)",
-    "exists": "EEXIST (the file already exists)", "directory": "ENOTDIR or EISDIR (a directory mix-up)",
-    "again": "EAGAIN (try again later)", "interrupt": "EINTR (interrupted by a signal)",
-}
+                           r"isn.?t there|is not there|absent|nonexist|no (?:such )?entr(?:y|ies)|"
+                           r"error,? no entry|no directory entry", re.IGNORECASE)
+# Other errors a learner may describe, with the words that give them away.
+_OTHER_ERRORS = (
+    (r"permission|denied|not allowed", "EACCES (permission denied) or EPERM (operation not permitted)"),
+    (r"already exists|file exists", "EEXIST (the file already exists)"),
+    (r"not a directory", "ENOTDIR (a part of the path is not a directory)"),
+    (r"is a directory", "EISDIR (it is a directory)"),
+    (r"try again|again later|would block", "EAGAIN (try again later)"),
+    (r"interrupt", "EINTR (interrupted by a signal)"),
+    (r"bad file descriptor|bad fd", "EBADF (bad file descriptor)"),
+)
 
 
 def check_enoent(answer: Any) -> Verdict:
-    if not isinstance(answer, str):
+    text = text_of(answer)
+    if not text:
         return incorrect("Answer in words, as a string.")
-    if _ENOENT_WORDS.search(answer) and not re.search(r"already exists", answer, re.IGNORECASE):
-        return correct("ENOENT: no such file or directory. Programs get it all the time when they look for "
-                       "files that may or may not be there; it is how they ask, not a crash.")
-    for word, other in _OTHER_ERRORS.items():
-        if word in answer.lower():
-            return incorrect(f"That sounds like {other}. ENOENT is another one.")
-    return incorrect("Not that. os.strerror(errno.ENOENT) prints the C library's message for it.")
+    said = words(text)
+    if _ENOENT_WORDS.search(said) and not re.search(r"already exists", said):
+        return correct("ENOENT (Error NO ENTry): no such file or directory. Programs get it all the time when "
+                       "they look for files that may or may not be there; it is how they ask, not a crash.")
+    for pattern, other in _OTHER_ERRORS:
+        if re.search(pattern, said):
+            return incorrect(f"That describes {other}. ENOENT is another one.")
+    return incorrect("That is not what ENOENT means. os.strerror(errno.ENOENT) prints the C library's message "
+                     "for it.")
 
 
 q3 = Exercise(

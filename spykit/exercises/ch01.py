@@ -17,8 +17,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ._answers import (
+    RANDOM_LENGTH,
+    as_path,
+    home_env,
+    option_values,
+    pretend_home,
+    same_path,
+    text_of,
+    unquoted,
+    words,
+)
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
-from ._live import argument_values, mystery, traced
+from ._live import command_lines, mystery, traced
 
 # -- q1: the consent file ------------------------------------------------------------------------------
 
@@ -47,24 +58,52 @@ def _relocate(path: str, env: dict[str, str], scratch: Path) -> tuple[str | None
     return moved, {**env, **fake}
 
 
+def _consent_run(env: dict[str, str]) -> tuple[str, list[str] | None]:
+    """The browser's output, and the paths it (or Python under it) looked for and did not find.
+
+    The paths are None where tracing is not allowed: then the browser is only run.
+    """
+    import spykit
+
+    try:
+        trace = spykit.trace(mystery("consent"), env=env, capture_output=True, timeout=30)
+    except spykit.TracingNotPermitted:
+        run = subprocess.run(mystery("consent"), env=env, capture_output=True, text=True, timeout=30, check=False)
+        return run.stdout, None
+    output = (trace.stdout or b"").decode("utf-8", "replace")
+    return output, [os.path.normpath(p) for p in trace.missing()["path"]]
+
+
 def _consent_output(env: dict[str, str]) -> str:
     run = subprocess.run(mystery("consent"), env=env, capture_output=True, text=True, timeout=30, check=False)
     return run.stdout
 
 
+_NOT_THE_BROWSERS = ("The program did look for that path, but not for your consent: it is one of Python's own "
+                     "start-up lookups, made before the browser's code runs. Which of the paths trace.missing() "
+                     "lists has the browser's name in it?")
+
+
 def check_consent_path(answer: Any) -> Verdict:
-    if not isinstance(answer, str | os.PathLike):
+    if text_of(answer) is None:
         return incorrect("Give the path as a string, e.g. '/home/you/somewhere/some file'.")
-    path = os.path.normpath(os.path.expandvars(os.path.expanduser(os.fspath(answer).strip())))
-    if not os.path.isabs(path):
+    path = as_path(answer)
+    if not path or not os.path.isabs(path):
         return incorrect("Give the whole path, starting with / (or with ~ for your home directory).")
+    env = dict(os.environ)
+    pretend = pretend_home(path)
+    if pretend:  # the notebook's pretend home is a home like any other: the browser looks in it the same way
+        env = home_env(pretend[0], env)
     try:
         with tempfile.TemporaryDirectory(prefix="spykit-check-") as scratch:
-            moved, env = _relocate(path, dict(os.environ), Path(scratch))
+            moved, env = _relocate(path, env, Path(scratch))
             if moved is None:
+                _, looked = _consent_run(env)
+                if looked is not None and path in looked:
+                    return incorrect(_NOT_THE_BROWSERS)
                 return incorrect("The browser only looks under your home directory (and the XDG directories). "
                                  "Look again at what trace.missing() lists.")
-            before = _consent_output(env)
+            before, looked = _consent_run(env)
             os.makedirs(os.path.dirname(moved), exist_ok=True)
             if os.path.isdir(moved):
                 return incorrect("That is a directory the browser passes through; it wants a file inside it.")
@@ -76,6 +115,8 @@ def check_consent_path(answer: Any) -> Verdict:
     if "statistics: ON" in after and "statistics: OFF" in before:
         return correct("With a file there, Wizard Browser changed its mind: 'Usage statistics: ON'. "
                        "(It reads the first line as your install id.)")
+    if looked is not None and moved in looked:
+        return incorrect(_NOT_THE_BROWSERS)
     return incorrect("With a file at that path the browser still says 'Usage statistics: OFF'. "
                      "Look at the paths it tried and did not find: trace.missing().")
 
@@ -97,8 +138,12 @@ q1 = Exercise(
 # -- q2: the secret argument ---------------------------------------------------------------------------
 
 
+_SECRET_OPTIONS = {"--password": "the updater's password", "--install-id": "the crash reporter's install id"}
+
+
 def check_secret(answer: Any) -> Verdict:
-    if not isinstance(answer, str):
+    text = text_of(answer)
+    if not text:
         return incorrect("Give the secret as a string.")
     import spykit
 
@@ -106,16 +151,27 @@ def check_secret(answer: Any) -> Verdict:
         trace = traced("secret_helpers")
     except spykit.TracingNotPermitted as refused:
         return unchecked(f"Tracing is not allowed here, so the answer cannot be checked: {refused.message}")
-    given = answer.strip().strip("'\"")
-    ids, passwords = argument_values(trace, "--install-id"), argument_values(trace, "--password")
-    if given in passwords:
-        return correct("That is the updater's password, handed over on its command line, where anyone "
-                       "who lists processes (or traces execve) can read it.")
-    if given in ids:
-        return correct("That is the install id given to the crash reporter. The updater got a password "
-                       "too: can you find it?")
-    if given.lower() in {"--password", "--install-id", "--sync", "--type=crash-reporter"}:
-        return incorrect("That is the name of an option; the secret is the value after it.")
+    lines = command_lines(trace)
+    secrets = {argv[i + 1]: option for argv in lines for i, option in enumerate(argv[:-1])
+               if option in _SECRET_OPTIONS}
+    for option, value in option_values(text):
+        if value in secrets:
+            real = secrets[value]
+            if option is not None and option != real:
+                return incorrect(f"{value} was handed over after {real}, not after {option}.")
+            if real == "--password":
+                return correct(f"{value} is the updater's password, handed over on its command line "
+                               f"({real} {value}), where anyone who lists processes (or traces execve) can read it.")
+            return correct(f"{value} is the install id given to the crash reporter ({real} {value}). The updater "
+                           "got a password too: can you find it?")
+    given = unquoted(text)
+    if given in _SECRET_OPTIONS:
+        return incorrect(f"{given} is the name of an option; the secret is the value after it.")
+    for argv in lines:
+        if given in argv:
+            where = "the program it ran" if argv.index(given) == 0 else "an argument it was given"
+            return incorrect(f"{given!r} is {where} in the command line {' '.join(argv[:1])} ...: no secret. "
+                             "Which values follow options such as --password?")
     return incorrect("Neither helper was given that. Look at the argv of every execve: trace.processes().")
 
 
@@ -134,37 +190,45 @@ q2 = Exercise(
 # -- q3: the message to the server ---------------------------------------------------------------------
 
 
-def _sent_lines(trace) -> list[bytes]:
+def _sent_lines(trace) -> list[tuple[bytes, bool]]:
+    """Each line sent over a socket, and whether the program's main thread (not its server thread) sent it."""
     traffic = trace.network()
-    sent = traffic[traffic["direction"] == "out"]["data"]
-    return [bytes(d) for d in sent if isinstance(d, bytes | bytearray)]
+    out = traffic[traffic["direction"] == "out"]
+    threads = trace.df.loc[out.index, "tgid"] if len(out) else []
+    return [(bytes(data), int(pid) == int(tgid)) for data, pid, tgid in zip(out["data"], out["pid"], threads,
+                                                                             strict=True)
+            if isinstance(data, bytes | bytearray)]
 
 
 def _normal(text: str | bytes) -> str:
     if isinstance(text, bytes | bytearray):
         text = text.decode("utf-8", "replace")
-    return " ".join(text.strip().rstrip(".!").upper().split())
+    return words(text).upper()
 
 
 def check_message(answer: Any) -> Verdict:
-    if not isinstance(answer, str | bytes):
+    text = text_of(answer)
+    if text is None:
         return incorrect("Give the message as a string.")
+    given = _normal(text.removeprefix("b").strip() if text[:2] in ("b'", 'b"') else text)
+    if not given:
+        return incorrect("That message is empty.")
     import spykit
 
     try:
         trace = traced("chatty")
     except spykit.TracingNotPermitted as refused:
         return unchecked(f"Tracing is not allowed here, so the answer cannot be checked: {refused.message}")
-    sent = _sent_lines(trace)
-    said = {_normal(line) for line in sent}
-    given = _normal(answer)
-    if not given:
-        return incorrect("That message is empty.")
-    if given in said and not given.startswith(("HELLO", "GOT IT")):
+    said = [(_normal(line), mine) for line, mine in _sent_lines(trace)]
+    mine = [line for line, by_program in said if by_program]
+    if given in mine[1:2]:
         return correct("That is what it sent, and what its own server received: everything a program "
                        "sends goes through sendto (or write) and shows in a trace.")
-    if given in said:
-        return incorrect("That was said, but it is small talk. The message comes after the server asks for it.")
+    if given in mine[:1]:
+        return incorrect("That is its greeting, small talk before the message. The message comes after the "
+                         "server asks for it.")
+    if any(given == line for line, by_program in said if not by_program):
+        return incorrect("That is what the server said (its server thread sent it), not the message passed on.")
     return incorrect("It sent nothing like that. trace.network() shows each send with its data.")
 
 
@@ -183,29 +247,41 @@ q3 = Exercise(
 
 
 def check_log_path(answer: Any) -> Verdict:
-    if not isinstance(answer, str | os.PathLike):
+    if text_of(answer) is None:
         return incorrect("Give the path as a string.")
+    path = as_path(answer)
+    if not path or not os.path.isabs(path):
+        return incorrect("Give the whole path, starting with /: the directory matters as much as the name.")
     import spykit
 
-    path = Path(os.path.expanduser(os.fspath(answer).strip()))
     try:
         trace = traced("hidden_log", "--seconds", "0.5")
     except spykit.TracingNotPermitted as refused:
         return unchecked(f"Tracing is not allowed here, so the answer cannot be checked: {refused.message}")
     written = trace.writes()
-    files = [Path(d) for d in written[written["kind"] == "file"]["destination"] if not d.endswith("(deleted)")]
-    if not files:
-        return unchecked("The traced run wrote no file this time; run the check again.")
-    for diary in files:
-        # A directory made afresh each run has a random name: the same place and the same kind of name is right.
-        prefix = diary.parent.name.split("-")[0] + "-"
-        same_place = os.path.realpath(path.parent.parent) == os.path.realpath(diary.parent.parent)
-        if path.name == diary.name and path.parent.name.startswith(prefix) and same_place:
-            return correct(f"It writes {diary.name} in a hidden directory under {diary.parent.parent}; the "
-                           "directory's name changes every run, and it is deleted at the end.")
-        if path.name == diary.name:
-            return incorrect(f"Right file name, wrong place: the program keeps it in a new hidden directory "
-                             f"(named {prefix}...) under {diary.parent.parent}.")
+    files = [d.removesuffix(" (deleted)") for d in written[written["kind"] == "file"]["destination"]]
+    diaries = [d for d in files if d.endswith(".log")]
+    if not diaries:
+        return unchecked("The traced run wrote no diary this time; run the check again.")
+    diary = diaries[0]
+    hideout = os.path.dirname(diary)
+    # The hidden directory is made afresh each run with a random name: another run's, or a placeholder, is right.
+    if same_path(path, diary, random_parts=2):
+        return correct(f"It writes {os.path.basename(diary)} in a hidden directory under {os.path.dirname(hideout)}"
+                       "; the directory's name changes every run, and it is deleted at the end.")
+    if same_path(path, hideout, random_parts=1):
+        return incorrect("That is the hidden directory it makes; the diary is a file in it. Which one?")
+    for other in files:
+        if other not in diaries and same_path(path, other, random_parts=1):
+            return incorrect(f"It did write {other}, but only to see that the temporary directory works: Python's "
+                             "tempfile writes a file with a random name there and deletes it at once. The diary "
+                             "is written again and again.")
+    for destination, kind in zip(written["destination"], written["kind"], strict=True):
+        if kind != "file" and path == destination:
+            return incorrect(f"That is where it prints its messages ({kind}), not its diary.")
+    if os.path.basename(path) == os.path.basename(diary):
+        return incorrect(f"Right file name, wrong place: the program keeps it in a new hidden directory "
+                         f"(named {os.path.basename(hideout)[:-RANDOM_LENGTH]}...) under {os.path.dirname(hideout)}.")
     return incorrect("It writes to no file of that name. trace.writes() lists every destination it wrote to.")
 
 

@@ -9,44 +9,72 @@
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
+from ._answers import as_number, text_of, unquoted, words
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
 from ._live import MYSTERIES, mystery
 
-# What learners call each kind, mapped to the kinds spykit.diagnose names.
-_KIND_WORDS = {
-    "network": "network", "waiting": "network", "waiting on the network": "network", "net": "network",
-    "io": None, "i/o": None, "wait": "network",
-    "cpu": "cpu", "on the cpu": "cpu", "busy": "cpu", "computing": "cpu", "user": "cpu", "python": "cpu",
-    "disk": "disk", "syscalls": "disk", "kernel": "disk", "in the kernel": "disk", "system": "disk",
-    "fsync": "disk", "writes": "disk", "writing": "disk",
+# Words that name each kind, as learners say them ("busy on the CPU", "waiting on the network").
+_KIND_CUES = {
+    "network": ("network", "socket", "server", "tcp", "net"),
+    "cpu": ("cpu", "comput", "busy", "python", "user", "calculat", "processor"),
+    "disk": ("disk", "fsync", "write", "kernel", "system", "storage", "flush", "sync"),
 }
+# Words true of more than one kind: both the network and the disk make a program wait.
+_VAGUE = ("wait", "io", "i/o", "slow", "block", "sleep")
 TRUTH = {"slow_1_network": "network", "slow_2_cpu": "cpu", "slow_3_writes": "disk"}
 _WHY = {
     "network": "it barely uses the CPU; it waits on a socket for its server's answer",
     "cpu": "its own Python code keeps the CPU busy the whole time",
     "disk": "it makes thousands of tiny writes, each flushed to the disk with fsync: system time and waiting",
 }
+_LOOK_AGAIN = {
+    "network": "it barely uses the CPU at all: what does it wait for?",
+    "cpu": "nearly all its time is user time, spent running its own code",
+    "disk": "its CPU time is mostly system time (in the kernel), and it waits besides",
+}
+
+
+def kind_named(text: str) -> list[str]:
+    """The kinds an answer in words names: 'busy on the CPU' -> ['cpu']; [] when none."""
+    said = words(text)
+    return [kind for kind, cues in _KIND_CUES.items() if any(cue in said for cue in cues)]
+
+
+def _program_name(key: Any) -> str:
+    return os.path.basename(str(key).strip()).removesuffix(".py").lower()
 
 
 def check_kinds(answer: Any) -> Verdict:
     if not isinstance(answer, dict):
         return incorrect("Give a dict from program to kind, e.g. {'slow_1_network': 'cpu', 'slow_2_cpu': ..., "
                          "'slow_3_writes': ...}; kinds: 'network', 'cpu', 'disk'.")
-    given = {str(k).removesuffix(".py").split("/")[-1]: str(v).strip().lower() for k, v in answer.items()}
+    given = {_program_name(k): str(v) for k, v in answer.items()}
     missing = [name for name in TRUTH if name not in given]
     if missing:
         return incorrect(f"Classify every program; missing: {', '.join(missing)}.")
     wrong = []
     for name, truth in TRUTH.items():
-        kind = _KIND_WORDS.get(given[name], given[name])
-        if kind is None:
-            return incorrect(f"'{given[name]}' is too vague for {name}: say 'network', 'cpu' or 'disk'.")
-        if kind != truth:
+        kinds = kind_named(given[name])
+        if not kinds and any(word in words(given[name]).split() or words(given[name]).startswith(word)
+                             for word in _VAGUE):
+            if truth == "cpu":
+                wrong.append(name)
+                continue
+            return incorrect(f"'{given[name]}' is true of {name}, but of more than one program here: say what it "
+                             "waits for, 'network' or 'disk'.")
+        if len(kinds) > 1:
+            return incorrect(f"Pick one kind for {name}: {' or '.join(kinds)}?")
+        if not kinds:
+            return incorrect(f"Say 'network', 'cpu' or 'disk' for {name} (you said {given[name]!r}).")
+        if kinds[0] != truth:
             wrong.append(name)
     if wrong:
-        return incorrect(f"Look again at {', '.join(wrong)}: compare user, system and elapsed time from spykit.time.")
+        return incorrect("Look again: " + "; ".join(f"{name}: {_LOOK_AGAIN[TRUTH[name]]}" for name in wrong)
+                         + ". Compare user, system and elapsed time from spykit.time.")
     return correct("; ".join(f"{name}: {_WHY[kind]}" for name, kind in TRUTH.items()) + ".")
 
 
@@ -65,20 +93,22 @@ q1 = Exercise(
 
 
 def check_hot_function(answer: Any) -> Verdict:
-    if not isinstance(answer, str):
+    text = text_of(answer)
+    if not text:
         return incorrect("Give the function's name as a string.")
     import spykit
 
-    name = answer.strip().removesuffix("()").split(".")[-1]
+    # "is_magic()", "slow_2_cpu.is_magic", "slow_2_cpu.py:is_magic" all name the function is_magic
+    name = re.split(r"[.:]", unquoted(text).strip("`").removesuffix("()"))[-1].strip()
     functions = spykit.profile(str(MYSTERIES / "slow_2_cpu.py"), "--seconds", "0.5", timeout=30)
-    ranked = list(functions["function"])
+    ranked = [str(f) for f in functions["function"]]
     hottest = ranked[0]
-    if name == hottest:
+    if name.casefold() == hottest.casefold():
         share = float(functions.iloc[0]["own_share"])
         return correct(f"A fresh profile agrees: {hottest} has {share:.0%} of the own time.")
-    if name in ("search_batch", "main", "<genexpr>", "sum"):
+    if name in ("search_batch", "main", "<genexpr>", "sum", "<module>"):
         return incorrect(f"{name} is on the way to the hot spot: it calls it. Sort by own time, not cumulative.")
-    if name in ranked:
+    if name.casefold() in (f.casefold() for f in ranked):
         return incorrect(f"{name} shows in the profile, but does not have the most own time.")
     return incorrect(f"No function called {name} ran. spykit.profile lists the functions that did.")
 
@@ -98,32 +128,44 @@ q2 = Exercise(
 TOLERANCE = 4.0  # a traced rate depends on the machine and its load: within 4x either way is "about"
 
 
-def traced_write_rate(seconds: float = 1.0) -> float:
-    """Writes to the journal per second in a traced run of slow_3_writes."""
+def traced_writes(seconds: float = 1.0) -> tuple[int, float]:
+    """(writes to the journal, seconds traced) in a traced run of slow_3_writes."""
     import spykit
 
     trace = spykit.trace(mystery("slow_3_writes", "--seconds", str(seconds)), syscalls=["openat", "write", "fsync"],
                          capture_output=True, timeout=60)
-    journal = trace.df[trace.df["path"].fillna("").str.endswith("journal.txt")]
-    writes = int((journal["syscall"].astype(str) == "write").sum())
-    return writes / max(trace.meta.elapsed, 1e-9)
+    journal = trace.filter("write", path=r"journal\.txt$", fd_kind="file")
+    return len(journal), trace.meta.elapsed
+
+
+def traced_write_rate(seconds: float = 1.0) -> float:
+    """Writes to the journal per second in a traced run of slow_3_writes."""
+    writes, elapsed = traced_writes(seconds)
+    return writes / max(elapsed, 1e-9)
 
 
 def check_write_rate(answer: Any) -> Verdict:
-    if isinstance(answer, bool) or not isinstance(answer, int | float):
+    found = as_number(answer)
+    if found is None or found[0] <= 0:
         return incorrect("Give a number of writes per second, e.g. 1500.")
+    number, unit = found
     import spykit
 
     try:
-        rate = traced_write_rate()
+        writes, elapsed = traced_writes()
     except spykit.TracingNotPermitted as refused:
         return unchecked(f"Tracing is not allowed here, so the answer cannot be checked: {refused.message}")
-    if rate <= 0:
+    if writes <= 0:
         return unchecked("The traced run made no writes this time; run the check again.")
-    if rate / TOLERANCE <= answer <= rate * TOLERANCE:
+    rate = writes / max(elapsed, 1e-9)
+    per_write = "ms" in unit or "second per" in unit or "s per" in unit or "s/write" in unit
+    if not per_write and rate / TOLERANCE <= number <= rate * TOLERANCE:
         return correct(f"A traced run here made about {rate:,.0f} writes per second, each followed by an fsync. "
                        "(Untraced it makes more: tracing slows every call down.)")
-    word = "low" if answer < rate else "high"
+    seconds = number / 1000 if "ms" in unit else number
+    if per_write or 1 / (rate * TOLERANCE) <= seconds <= TOLERANCE / rate:
+        return incorrect("That looks like the time one write takes; the question asks how many writes in a second.")
+    word = "low" if number < rate else "high"
     return incorrect(f"That is too {word}. Count the write calls to the journal and divide by the seconds "
                      "the trace took (trace.meta.elapsed).")
 

@@ -30,17 +30,12 @@ import tempfile
 import time
 from typing import Any
 
+from ._answers import as_path, as_seconds, pretend_home, same_path, text_of, unquoted
+from ._answers import words as _words
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
 from ._live import MYSTERIES, mystery
 
 _TRACING_REFUSED = "Tracing is not allowed here, so the answer cannot be checked: {}"
-
-
-def _as_path(answer: Any) -> str | None:
-    """The answer as a string path with ~ and $VARIABLES expanded, or None when it is no path at all."""
-    if not isinstance(answer, str | os.PathLike):
-        return None
-    return os.path.expandvars(os.path.expanduser(os.fspath(answer).strip().strip("'\"")))
 
 
 def _wait_for(condition, timeout: float, step: float = 0.05):
@@ -82,22 +77,15 @@ def _end(program: subprocess.Popen) -> None:
 
 # -- q1: the file that keeps hangs.py hanging ------------------------------------------------------------
 
-_RANDOM_PART = 8  # tempfile adds this many random characters to a directory's prefix
-
-
-def _same_kind_of_name(mine: str, theirs: str) -> bool:
-    """Two temporary directory names made from the same prefix (their random parts differ)."""
-    return len(mine) == len(theirs) and mine[:-_RANDOM_PART] == theirs[:-_RANDOM_PART]
-
-
 def check_hang_file(answer: Any) -> Verdict:
-    path = _as_path(answer)
-    if path is None:
+    if text_of(answer) is None:
         return incorrect("Give the path as a string, e.g. '/tmp/some-dir/some-file'.")
-    if not os.path.isabs(path):
+    path = as_path(answer)
+    if not path or not os.path.isabs(path):
         return incorrect("Give the whole path, starting with /: the directory matters as much as the name.")
-    path = os.path.normpath(path)
     name, folder = os.path.basename(path), os.path.dirname(path)
+    if same_path(path, str(MYSTERIES / "hangs.py")):
+        return incorrect("That is the program itself. Which file does it wait on while it runs?")
     try:
         program = subprocess.Popen(mystery("hangs", "--seconds", "10"), stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -111,14 +99,19 @@ def check_hang_file(answer: Any) -> Verdict:
             workdir = _wait_for(lambda: _workdir_of(daemon[0], program.pid), timeout=5)
         if workdir is None:
             return unchecked("This run of hangs.py did not get as far as hanging; run the check again.")
-        same_place = os.path.realpath(os.path.dirname(workdir))
-        if os.path.realpath(folder) == same_place and _same_kind_of_name(name, os.path.basename(workdir)):
+        workdir = os.path.realpath(workdir)
+        # The work directory is new each run, with a random name: another run's, or a placeholder, names it.
+        if same_path(path, workdir, random_parts=1):
             return incorrect("That is the directory it works in; one file in it is the trouble. Which?")
-        if os.path.realpath(os.path.dirname(folder)) != same_place:
+        if same_path(path, os.path.dirname(workdir)):
+            return incorrect(f"That is the temporary directory: it makes a new directory in it each run "
+                             f"({os.path.basename(workdir)[:-8]}...). Which file in that one?")
+        if not same_path(folder, workdir, random_parts=1):
+            if same_path(os.path.dirname(folder), os.path.dirname(workdir)):
+                return incorrect("Not that directory: the directory's name changes every run, but not how it "
+                                 "starts.")
             return incorrect(f"It keeps nothing there. Its files are in a new directory under "
                              f"{os.path.dirname(workdir)} each run; which one, and what is in it?")
-        if not _same_kind_of_name(os.path.basename(folder), os.path.basename(workdir)):
-            return incorrect("Not that directory: the directory's name changes every run, but not how it starts.")
         if name not in os.listdir(workdir):
             return incorrect("It has no file of that name. Attach to the process that does the waiting and "
                              "see which file it keeps looking at.")
@@ -168,7 +161,7 @@ q1 = Exercise(
 
 _TOOL_SCRIPT = "toolconf.py"
 # An environment variable's name, as "$NAME", "${NAME}" or a bare "NAME" in capitals.
-_VARIABLE = re.compile(r"^(?:\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|([A-Z_][A-Z0-9_]*))$")
+_VARIABLE = re.compile(r"^(?:\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|([A-Z_][A-Z0-9_]*))(?:=.*)?$")
 
 
 class _Mirror:
@@ -180,15 +173,17 @@ class _Mirror:
     absolute paths the program names itself (such as /etc) cannot be mirrored.
     """
 
-    def __init__(self, scratch: str):
+    def __init__(self, scratch: str, home: str | None = None):
+        """``home``: a notebook's pretend home to mirror as the home (with its XDG folders inside it)."""
         self.root = os.path.join(os.path.realpath(scratch), "mirror")
-        home = os.path.expanduser("~")
         self.cwd = self.inside(os.getcwd())
         os.makedirs(self.cwd, exist_ok=True)
         self.env = {name: value for name, value in os.environ.items() if name != "WIZFMT_CONFIG"}
-        self.env["HOME"] = self.inside(home)
+        self.env["HOME"] = self.inside(home or os.path.expanduser("~"))
+        if home:
+            self.env["XDG_CONFIG_HOME"] = self.inside(os.path.join(home, ".config"))
         for name in ("XDG_CONFIG_HOME", "WIZFMT_CONFIG"):
-            if os.environ.get(name):
+            if os.environ.get(name) and not (home and name == "XDG_CONFIG_HOME"):
                 self.env[name] = self.inside(os.path.abspath(os.environ[name]))
         self.program = self.inside(str(MYSTERIES / _TOOL_SCRIPT))
         os.makedirs(os.path.dirname(self.program), exist_ok=True)
@@ -246,18 +241,35 @@ def _looked_there(path: str) -> bool:
     return any(os.path.normpath(os.path.join(os.getcwd(), p)) == path for p in tried["path"].dropna())
 
 
+def _place_of(answer: Any) -> tuple[str | None, str | None]:
+    """(the answer as an absolute path, the notebook's pretend home it is in, if any)."""
+    given = as_path(answer)
+    if not given:
+        return None, None
+    path = os.path.normpath(os.path.abspath(given))
+    pretend = pretend_home(path)
+    return path, pretend[0] if pretend else None
+
+
 def check_config_place(answer: Any) -> Verdict:
-    given = _as_path(answer)
-    if given is None:
+    text = text_of(answer)
+    if not text:
         return incorrect("Give the path as a string, e.g. '~/somewhere/some.conf'.")
-    variable = _VARIABLE.match(given)
+    variable = _VARIABLE.match(unquoted(text))
+    path, home = _place_of(answer)
+    if path is None:
+        return incorrect("Give the path as a string, e.g. '~/somewhere/some.conf'.")
     try:
         with tempfile.TemporaryDirectory(prefix="spykit-check-") as scratch:
-            mirror = _Mirror(scratch)
+            mirror = _Mirror(scratch, home=home)
             before = mirror.run()
             if variable:
                 return _check_variable(variable.group(1) or variable.group(2), mirror, scratch, before)
-            path = os.path.normpath(os.path.abspath(given))
+            if os.path.isdir(path):
+                return incorrect(f"{path} is a directory; wizfmt looks for a file. Which file does it look for?")
+            if same_path(path, str(MYSTERIES / _TOOL_SCRIPT)):
+                return incorrect("That is the program itself, not a config file. Which files does it look for "
+                                 "and not find?")
             mirrored = mirror.inside(path)
             if not _create(mirrored, "width = 33\n"):
                 return incorrect("That is a directory (or cannot hold a file); wizfmt wants a file.")
@@ -275,8 +287,9 @@ def check_config_place(answer: Any) -> Verdict:
     except spykit.TracingNotPermitted as refused:
         return unchecked(_TRACING_REFUSED.format(refused.message))
     if looked:
-        return unchecked("It does look there, but this check cannot create a file in that place (only root "
-                         "may write there). Pick a place of your own that it looks in.")
+        return unchecked("It does look there, but this check makes files only in a private copy of your own "
+                         "directories, and wizfmt looks for that one on the real system. Pick a place in your "
+                         "own directories that it looks in.")
     return incorrect("With a file at that path, wizfmt still finds no configuration. trace.missing() lists "
                      "the places it looks for.")
 
@@ -292,33 +305,42 @@ def _check_variable(name: str, mirror: _Mirror, scratch: str, before: str) -> Ve
 
 
 def check_include_place(answer: Any) -> Verdict:
-    given = _as_path(answer)
-    if given is None:
+    if not text_of(answer):
         return incorrect("Give the path as a string, e.g. '~/somewhere/some file'.")
-    path = os.path.normpath(os.path.abspath(given))
+    path, home = _place_of(answer)
+    if path is None:
+        return incorrect("Give the path as a string, e.g. '~/somewhere/some file'.")
     import spykit
 
     try:
         with tempfile.TemporaryDirectory(prefix="spykit-check-") as scratch:
-            mirror = _Mirror(scratch)
+            mirror = _Mirror(scratch, home=home)
             target = mirror.inside(path)
             places = mirror.places_tried()  # where it looks for a config file here, none being there
             if target in places:
                 return incorrect("That is a place for its config file (question q2). Once a config file is "
                                  "there, it looks for one more file: trace it again.")
-            if not _create(target, "owls => ravens\n"):
-                return incorrect("That is a directory (or cannot hold a file); it looks for a file.")
             # Put a config file in each place it tries, one at a time: with which does it read the answer?
+            seen_then: list[str] = []
             for place in places:
                 beside = os.path.commonpath([target, os.path.dirname(place)]) == os.path.dirname(place)
                 if not beside or not _create(place, "width = 40\n"):
                     continue  # a config file there could not point at the answer's place
-                output = mirror.run()
+                if not seen_then:  # once: the places it looks in once a config file exists
+                    seen_then = [p for p in mirror.places_tried() if p not in places]
+                if _create(target, "owls => ravens\n"):
+                    output = mirror.run()
+                    os.unlink(target)
+                else:
+                    output = ""
                 os.unlink(place)
                 if "House rules:" in output:
                     return correct(f"With a config file at {mirror.outside(place)}, it reads that file too: its "
                                    "house rules, kept in wizfmt.d/house.rules next to whichever config file it "
                                    "found. You only see it looking there once a config file exists.")
+            if any(p.startswith(target + os.sep) for p in seen_then):
+                return incorrect("That is a directory it looks in once it has a config file; it wants a file in "
+                                 "it. Which one?")
     except spykit.TracingNotPermitted as refused:
         return unchecked(_TRACING_REFUSED.format(refused.message))
     except (OSError, subprocess.SubprocessError) as problem:
@@ -369,7 +391,7 @@ _KIND_WORDS = {
     "disk": ("disk", "fsync", "storage"),
     "lock": ("lock", "futex", "mutex"),
     "input": ("input", "pipe", "stdin", "terminal", "keyboard"),
-    "child": ("child", "subprocess", "grandchild"),
+    "child": ("child", "subprocess", "grandchild", "wait4", "waitpid"),
 }
 
 
@@ -393,7 +415,8 @@ def live_child_wait(seconds: float = 1.0):
 
 
 def check_child_wait(answer: Any) -> Verdict:
-    if not isinstance(answer, str):
+    answer = text_of(answer)
+    if not answer:
         return incorrect("Answer in words, as a string: 'network', 'cpu', 'disk', 'sleep', 'lock' or 'input'.")
     named = kinds_named(answer)
     if not named:
@@ -433,19 +456,28 @@ q4 = Exercise(
 
 # -- q5: who holds the lock in slow_5_lock.py -------------------------------------------------------------
 
-_PROCESS_WORDS = ("child", "helper", "indexer", "subprocess", "another process", "other process", "another program",
-                  "second copy", "copy of")
-_THREAD_WORDS = ("thread", "itself", "same process")
+# Who holds the lock, in a learner's words. Naming the indexer (or the program's child) says which
+# process; "another process" alone does not.
+_HOLDER_WORDS = (
+    ("indexer", ("indexer", "--indexer", "child", "subprocess", "sub-process", "second copy", "copy of",
+                 "process it start", "process it spawn", "helper")),
+    ("clerk", ("clerk",)),
+    ("program", ("itself", "main process", "the program", "parent", "same process", "main program")),
+    ("thread", ("thread",)),
+    ("process", ("process", "program")),
+)
 
 
 def holder_named(answer: str) -> str | None:
-    """'process' or 'thread', from an answer in words; None when it says neither."""
-    words = answer.strip().lower()
-    if any(w in words for w in _PROCESS_WORDS):
+    """Who an answer in words says holds the lock: 'indexer' (the program's child, named), 'process'
+    (some other process, not said which), 'thread', 'clerk', 'program' (the program itself); None for none."""
+    said = _words(answer)
+    if "thread" in said and "process" in said and "of another process" in said:
         return "process"
-    if any(w in words for w in _THREAD_WORDS):
-        return "thread"
-    return "process" if "process" in words else None
+    for holder, cues in _HOLDER_WORDS:
+        if any(cue in said for cue in cues):
+            return holder
+    return None
 
 
 def parse_proc_locks(text: str) -> tuple[dict[str, tuple[int, str]], list[tuple[str, int]]]:
@@ -490,9 +522,11 @@ def live_lock_holder(seconds: float = 3.0) -> tuple[int, int, list[str]] | None:
 
 
 def check_lock_holder(answer: Any) -> Verdict:
-    if not isinstance(answer, str):
-        return incorrect("Answer in words, as a string: another thread of the program, or another process?")
-    named = holder_named(answer)
+    text = text_of(answer)
+    if not text:
+        return incorrect("Answer in words, as a string: another thread of the program, or another process "
+                         "(which one)?")
+    named = holder_named(text)
     if named is None:
         return incorrect("Say who holds it: another thread of the program, or another process (which one)?")
     try:
@@ -502,22 +536,33 @@ def check_lock_holder(answer: Any) -> Verdict:
     if found is None:
         return unchecked("No thread of it was seen waiting on a lock this time; run the check again.")
     program, holder, command = found
-    truth = "thread" if holder == program else "process"
     who = " ".join(command[1:]) if command else f"pid {holder}"
-    if named == truth == "process":
+    if holder == program:
+        # Not how slow_5_lock.py behaves; said as it is should it ever happen
+        return (correct("Right: the program itself holds it.") if named in ("program", "thread")
+                else incorrect(f"/proc/locks showed the program itself (pid {program}) holding the lock."))
+    is_child = "--indexer" in command
+    if named == "indexer" and is_child:
         return correct(f"/proc/locks showed a clerk of pid {program} blocked on a lock held by pid {holder} "
                        f"({who}): the indexer, a child process it started, which keeps the catalogue's file "
                        "lock for long stretches while it naps. The clerks queue behind it.")
-    if named == truth:
-        return correct("Right: another thread of the same program holds it.")
-    return incorrect("Not a thread: a file lock's holder is a process, and /proc/locks shows its pid. "
-                     "Compare it with the program's pid, and look at that pid's command line."
-                     if named == "thread" else "Look again: /proc/locks shows the holder's pid.")
+    if named == "process":
+        return incorrect("Another process, yes: which one? /proc/locks gives the holder's pid; compare it with "
+                         "the program's children and read its command line (/proc/PID/cmdline).")
+    if named == "clerk":
+        return incorrect("The clerks are the threads that wait for the lock. Who holds it while they wait?")
+    if named == "program":
+        return incorrect(f"The program (pid {program}) is where the clerks wait; /proc/locks shows the lock held "
+                         f"by another pid, {holder}. Whose is that?")
+    if named == "thread":
+        return incorrect("Not a thread: a file lock's holder is a process, and /proc/locks shows its pid. "
+                         "Compare it with the program's pid, and look at that pid's command line.")
+    return incorrect(f"/proc/locks showed pid {holder} ({who}) holding it. What is that process to the program?")
 
 
 q5 = Exercise(
     "ch03.q5", "The clerks (threads) of mysteries/slow_5_lock.py wait on a lock. Who holds it: another "
-    "thread of the program, or another process?", check_lock_holder,
+    "thread of the program, or another process (which one)?", check_lock_holder,
     hints=[
         "spykit.diagnose(...) says what kind of wait it is; spykit.wchan(...) shows each thread, and the "
         "file its lock call is about.",
@@ -541,28 +586,24 @@ def live_reading_gaps(seconds: float = 1.3) -> list[float]:
     import spykit
 
     trace = spykit.trace(mystery("slow_6_pipe", "--seconds", str(seconds)), capture_output=True, timeout=60)
-    df = trace.df
-    reads = df[(df["tgid"] == trace.meta.pid) & (df["syscall"] == "read") & (df["ret"] > 0)
-               & df["path"].fillna("").str.startswith("pipe:")]
-    arrived = list(reads["time"] + reads["duration"].fillna(0.0))
-    return [later - earlier for earlier, later in zip(arrived, arrived[1:], strict=False)]
+    return reading_gaps(trace)
 
 
-def _as_number(answer: Any) -> float | None:
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, int | float):
-        return float(answer)
-    if isinstance(answer, str):
-        match = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|secs|seconds?)?\s*", answer.lower())
-        return float(match.group(1)) if match else None
-    return None
+def reading_gaps(trace) -> list[float]:
+    """Seconds between readings in a trace of slow_6_pipe.py: the way the solution measures them.
+
+    By the kind of the fd, not its name: a path search for "pipe" also finds the reads of the
+    program's own source file, slow_6_pipe.py, which gives nonsense gaps (even negative ones).
+    """
+    reads = trace.filter("read", pid=trace.meta.pid, fd_kind="pipe").df
+    arrived = (reads["time"] + reads["duration"])[reads["ret"] > 0]
+    return [float(gap) for gap in arrived.diff().dropna()]
 
 
 def check_reading_gap(answer: Any) -> Verdict:
-    seconds = _as_number(answer)
+    seconds = as_seconds(answer)
     if seconds is None or seconds <= 0:
-        return incorrect("Give a number of seconds, e.g. 0.5.")
+        return incorrect("Give a number of seconds, e.g. 0.5 (or '500 ms').")
     import spykit
 
     try:
@@ -578,23 +619,32 @@ def check_reading_gap(answer: Any) -> Verdict:
                        "as its producer.")
     if 1 / (gap * TOLERANCE) <= seconds <= TOLERANCE / gap:
         return incorrect("That looks like readings per second; the question asks for the seconds between two.")
+    if len(gaps) >= 3 and sum(gaps) / TOLERANCE <= seconds <= sum(gaps) * TOLERANCE and seconds > gap * 2:
+        return incorrect(f"That is about as long as the traced run read readings for ({sum(gaps):.2f} s), "
+                         "not the time between two of them.")
     word = "long" if seconds > gap else "short"
     return incorrect(f"That is too {word}. Trace it, keep the reads on the pipe that returned data, and look at "
                      "the time between them (a read's time plus its duration is when the data arrived).")
 
+
+# What the solution tells a learner to run, with t the trace; tests run it as written.
+Q6_SOLUTION_CODE = "r = t.filter('read', fd_kind='pipe').df; (r['time'] + r['duration'])[r['ret'] > 0].diff()"
 
 q6 = Exercise(
     "ch03.q6", "mysteries/slow_6_pipe.py reads its weather station's readings from a pipe. About how many "
     "seconds pass between two readings?", check_reading_gap,
     hints=[
         "spykit.diagnose(...) says what it waits for; t = spykit.trace([...]) shows the reads.",
-        "t.filter('read', path='pipe') keeps the reads on pipes; the ones with data each bring one reading.",
+        "t.filter('read', fd_kind='pipe') keeps the reads from pipes (fd_kind says what each fd points to; "
+        "path='pipe' would also match the program's own file, slow_6_pipe.py). The reads with data each "
+        "bring one reading.",
         "A read blocks until data comes: its time plus its duration is when the reading arrived. Look at the "
         "differences between those.",
     ],
     solution="About 0.25 s (four readings a second): the station, its child process, writes one line at a "
              "steady pace and the program's read on the pipe waits for each. "
-             "r = t.filter('read', path='pipe').df; (r['time'] + r['duration'])[r['ret'] > 0].diff()",
+             f"{Q6_SOLUTION_CODE}  (fd_kind='pipe', not path='pipe': the program's own file slow_6_pipe.py "
+             "has 'pipe' in its name).",
     example="q6.check(0.5)",
 )
 

@@ -1,9 +1,9 @@
 """``explore(trace)``: an ipywidgets explorer for a trace, for when a table is too long to read.
 
-Controls on top (calls with their counts, class, process, failed only, hide start-up (on at first:
-the loader, locale and interpreter start-up lookups every program makes), a regular expression on the
-path or the arguments, a duration range), a paged table of the rows that match, and under it the
-details of one row with what its call and its error mean. The filtering itself lives in
+Controls on top (calls with their counts, class, process, what the fd points to, failed only, hide
+start-up (on at first: the loader, locale and interpreter start-up lookups every program makes), a
+regular expression on the path or the arguments, a duration range), a paged table of the rows that
+match, and under it the details of one row with what its call and its error mean. The filtering itself lives in
 :mod:`spykit.notebook.explorer_filters`, as pure functions; this module only wires widgets to it.
 """
 
@@ -20,6 +20,7 @@ from .explorer_filters import (
     counted_options,
     detail_html,
     duration_bounds,
+    fd_kind_options,
     page_count,
     page_html,
     page_of,
@@ -55,6 +56,8 @@ class Explorer:
         self.category = w.Dropdown(options=[("any class", ""), *counted_options(self.df["category"])],
                                    description="class")
         self.pid = w.Dropdown(options=[("any process", None), *pid_options(self.df)], description="pid")
+        self.fd_kind = w.Dropdown(options=fd_kind_options(self.df), description="fd points to",
+                                  style={"description_width": "initial"})
         self.failed_only = w.Checkbox(value=False, description="failed calls only", indent=False)
         self.hide_startup = w.Checkbox(value=True, description="hide start-up", indent=False,
                                        tooltip="the loader, locale, PATH search, the interpreter's own start-up")
@@ -72,7 +75,8 @@ class Explorer:
         self.chosen = w.Dropdown(options=[], description="details of")
         self.detail = w.HTML()
 
-        for control in (self.syscalls, self.category, self.pid, self.failed_only, self.hide_startup, self.pattern,
+        for control in (self.syscalls, self.category, self.pid, self.fd_kind, self.failed_only, self.hide_startup,
+                        self.pattern,
                         self.duration):
             control.observe(self._filters_changed, names="value")
         self.previous.on_click(lambda _: self.go_to(self.page_number - 1))
@@ -80,7 +84,8 @@ class Explorer:
         self.clear.on_click(lambda _: self.reset())
         self.chosen.observe(lambda _: self._show_detail(), names="value")
 
-        controls = w.HBox([self.syscalls, w.VBox([self.category, self.pid, self.pattern, self.duration,
+        controls = w.HBox([self.syscalls, w.VBox([self.category, self.pid, self.fd_kind, self.pattern,
+                                                  self.duration,
                                                   w.HBox([self.failed_only, self.hide_startup, self.clear])])])
         pager = w.HBox([self.previous, self.page_label, self.next])
         self.widget = w.VBox([controls, self.status, self.table, pager, self.chosen, self.detail])
@@ -96,13 +101,15 @@ class Explorer:
         return Selection(syscalls=tuple(self.syscalls.value), category=self.category.value or "",
                          pid=self.pid.value, failed_only=bool(self.failed_only.value),
                          hide_startup=bool(self.hide_startup.value),
-                         pattern=self.pattern.value, duration=(low, high) if narrowed else None)
+                         pattern=self.pattern.value, duration=(low, high) if narrowed else None,
+                         fd_kind=self.fd_kind.value or "")
 
     def reset(self) -> None:
         """Every control back to "everything"."""
         self.syscalls.value = ()
         self.category.value = ""
         self.pid.value = None
+        self.fd_kind.value = ""
         self.failed_only.value = False
         self.hide_startup.value = False
         self.pattern.value = ""

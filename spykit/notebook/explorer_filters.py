@@ -33,12 +33,25 @@ class Selection:
     pattern: str = ""  # regular expression searched in the path and the arguments
     duration: tuple[float, float] | None = None  # seconds, both ends included; None: any
     hide_startup: bool = False  # leave out start-up rows (the ``startup`` column: loader, locale, ...)
+    fd_kind: str = ""  # what the call's fd points to ("pipe", "socket", "file"...); empty: any row
 
 
 def counted_options(values: pd.Series) -> list[tuple[str, str]]:
     """``[("openat (12)", "openat"), ...]``: each distinct value with its count, most frequent first."""
     counts = values.astype(str).value_counts()
     return [(f"{name} ({count:,})", name) for name, count in counts.items()]
+
+
+def fd_kind_column(df: pd.DataFrame) -> pd.Series:
+    """``df["fd_kind"]``, worked out for a frame that has none (a hand-made one)."""
+    from ..fdkinds import fd_kinds
+
+    return df["fd_kind"] if "fd_kind" in df.columns else fd_kinds(df)
+
+
+def fd_kind_options(df: pd.DataFrame) -> list[tuple[str, str]]:
+    """The "fd points to" choices: "any", then each kind of fd target in the trace with its count."""
+    return [("any (or no fd)", ""), *counted_options(fd_kind_column(df).dropna())]
 
 
 def pid_options(df: pd.DataFrame) -> list[tuple[str, int]]:
@@ -92,6 +105,8 @@ def select_rows(df: pd.DataFrame, selection: Selection) -> pd.DataFrame:
     if selection.duration is not None:
         low, high = selection.duration
         keep &= df["duration"].between(low, high).fillna(False).astype(bool)
+    if selection.fd_kind:
+        keep &= (fd_kind_column(df) == selection.fd_kind).fillna(False).astype(bool)
     return df[keep]
 
 

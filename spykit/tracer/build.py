@@ -12,6 +12,7 @@ import struct
 import numpy as np
 import pandas as pd
 
+from ..fdkinds import with_fd_kind
 from ..startup import startup_mask
 from ..syscalls import captures as C
 from ..syscalls.errnos import errno_name
@@ -348,5 +349,6 @@ def build_events(rec: Recorder) -> pd.DataFrame:
 def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
     meta.truncated = rec.truncated
     meta.counts = {syscall_name(nr): c for nr, c in sorted(rec.all_counts().items(), key=lambda kv: -kv[1])}
-    return Trace(build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds), build_events(rec), meta)
+    return Trace(with_fd_kind(build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds)),
+                 build_events(rec), meta)
 
