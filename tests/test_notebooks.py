@@ -62,7 +62,8 @@ def test_committed_outputs_hold_on_any_machine(name: str):
     import tempfile
 
     for local in (str(Path.home()), sys.executable, os.path.realpath(sys.executable), str(REPO),
-                  "Tracing works here", "Tracing is NOT allowed", tempfile.gettempdir() + "/", "/tmp/"):
+                  "Tracing works here", "Tracing is NOT allowed", tempfile.gettempdir() + "/workshop-",
+                  "/tmp/workshop-", "/wizard-home-", "/tmp/tmp"):
         assert local not in shown, f"{name}'s committed outputs mention {local!r}"
 
 
@@ -330,3 +331,44 @@ def test_a_recording_is_rebased_on_this_runs_pretend_home(tmp_path):
     assert wanted[0].endswith("/.config/wizard-browser/Consent To Send Stats")
     assert not moved.df["path"].dropna().str.contains("wizard-home-(?!mine)").any()
     assert moved.df.dtypes.to_dict() == recorded.df.dtypes.to_dict() and len(moved.df) == len(recorded.df)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="already unprivileged: nbval above ran as this user")
+def test_notebooks_run_under_nbval_as_an_unprivileged_user(tmp_path_factory):
+    """Learners are not root: the notebooks as ``nobody`` (no capabilities), in a copy every user can read."""
+    from conftest import need_tool
+    from test_unprivileged import NOBODY, _copy_tree
+
+    setpriv = need_tool("setpriv")
+    base = Path(tmp_path_factory.mktemp("unprivileged-notebooks"))
+    for parent in [base, *base.parents]:
+        if str(parent).startswith("/tmp/") and parent != Path("/tmp"):
+            os.chmod(parent, 0o755 if parent != base else 0o777)
+    _copy_tree(base)
+    import shutil
+
+    shutil.copytree(NOTEBOOKS, base / "notebooks", ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    for dirpath, _dirs, files in os.walk(base / "notebooks"):
+        os.chmod(dirpath, 0o777)
+        for name in files:
+            os.chmod(os.path.join(dirpath, name), 0o666)
+    home = base / "home"
+    home.mkdir()
+    os.chmod(home, 0o777)
+    temp = home / "temp"
+    temp.mkdir()
+    os.chmod(temp, 0o777)
+    drop = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "TMPDIR": str(temp),
+           "PYTHONPATH": str(base), "PYTHONDONTWRITEBYTECODE": "1", "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+    probe = subprocess.run([*drop, sys.executable, "-c", "import spykit, nbval, ipykernel"], env=env, cwd=base,
+                           capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"this interpreter cannot be used by an unprivileged user: {probe.stderr.strip()[-200:]}")
+    run = subprocess.run(
+        [*drop, sys.executable, "-m", "pytest", "--nbval", *[f"notebooks/{name}" for name in NAMES],
+         "--nbval-sanitize-with", "notebooks/nbval-sanitize.cfg", f"--nbval-cell-timeout={BUDGET}",
+         "-p", "no:cacheprovider", "-q", "--rootdir", "notebooks"],
+        cwd=base, env=env, capture_output=True, text=True, timeout=BUDGET * 8, check=False)
+    assert run.returncode == 0, f"nbval failed as uid {NOBODY}:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
+    assert not _nothing_left_in(temp), f"left in the temporary directory: {_nothing_left_in(temp)}"

@@ -122,6 +122,9 @@ class SpykitMagics(Magics):
             trace = stopped.trace
             if trace is None:
                 return None
+        except spykit.TracingNotPermitted as refused:  # said plainly, as %%strace does, not as a traceback
+            _say(refused, "The command was not run.")
+            return None
         return self._keep(trace, args)
 
     def _keep(self, trace: Any, args: argparse.Namespace) -> Any:
