@@ -35,9 +35,10 @@ args = [arg for runs in launcher.processes()["argv"] for argv in runs for arg in
 answer = args[args.index("--password") + 1]
 """,
     "ch01.q3": """
-said = [bytes(data) for data in chat.network()["data"].dropna()]
-question = next(i for i, data in enumerate(said) if data.rstrip().endswith(b"?"))
-answer = next(data for data in said[question + 1:] if data != said[question]).decode().strip()
+talk = chat.network()
+server = talk[talk["syscall"] == "connect"]["peer"].iloc[0]  # where the program connected to
+sent = [bytes(d) for d in talk[(talk["direction"] == "out") & (talk["peer"] == server)]["data"].dropna()]
+answer = sent[-1].decode().strip()  # after its greeting (HELLO ...), what it said
 """,
     "ch01.q4": 'answer = next(d for d in diary.writes()["destination"] if "diary" in d)',
     "ch02.q1": """
@@ -45,7 +46,7 @@ from spykit.slow.waits import summarize
 waits = summarize(samples)
 answer = {
     "slow_1_network": waits["reason"].iloc[0],  # what it waited for, most of the time
-    "slow_2_cpu": "cpu" if timings["slow_2_cpu"].hint == "on the CPU" else "?",
+    "slow_2_cpu": "cpu" if timings["slow_2_cpu"].user == max(t.user for t in timings.values()) else "?",
     "slow_3_writes": "disk" if "fsync" in set(journal.summary()["syscall"]) else "?",
 }
 """,
