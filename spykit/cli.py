@@ -250,8 +250,9 @@ def _add_command(parser: argparse.ArgumentParser) -> None:
 
 def _add_recording_options(parser: argparse.ArgumentParser, string_limit: int = 32) -> None:
     parser.add_argument("-s", dest="string_limit", type=int, default=string_limit, metavar="N",
-                        help=f"keep at most N bytes of each string and payload (default {string_limit}"
-                             f"{', like strace' if string_limit == 32 else ''})")
+                        help=f"show at most N bytes of each string and buffer in the text (default "
+                             f"{string_limit}{', like strace' if string_limit == 32 else ''}); answers keep "
+                             "4096 bytes of each read and write whatever N is")
     parser.add_argument("--save", metavar="FILE.parquet",
                         help="also save the whole trace, to open later with spykit.load()")
 
@@ -291,8 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     questions = [
         ("missing", "the files it looked for and did not find", ["%file"], _missing_text, 32),
         ("files", "every file it opened, probed or ran, with flags in words", ["%file"], _files_text, 32),
-        # new processes and exits come from ptrace itself; only execve is needed, for whole argvs
-        ("processes", "the processes it started, as a tree", ["execve", "execveat"], _processes_text, 4096),
+        # new processes and exits come from ptrace itself; only execve is needed (its argv is kept whole)
+        ("processes", "the processes it started, as a tree", ["execve", "execveat"], _processes_text, 32),
         ("network", "what it sent and received over sockets", None, _network_text, 32),
         ("writes", "where it wrote, how much, and the first bytes", None, _writes_text, 32),
     ]

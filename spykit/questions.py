@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import shlex
-import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pandas as pd
+
+from .syscalls.captures import DATA_LIMIT
 
 # -- summary -----------------------------------------------------------------------------------
 
@@ -77,140 +78,6 @@ def summary(df: pd.DataFrame, wall: bool = False) -> pd.DataFrame:
     # strace sorts by time; ties (often all zero) by calls, then by name for a stable answer.
     table = table.sort_values(["seconds", "calls", "syscall"], ascending=[False, False, True], kind="stable")
     return table[SUMMARY_COLUMNS].reset_index(drop=True)
-
-
-# -- reading strace-style argument text ------------------------------------------------------------
-
-def split_args(args: str) -> list[str]:
-    """Split rendered arguments at top-level commas: quotes, ``{}``, ``[]`` and ``()`` stay whole."""
-    parts: list[str] = []
-    depth, start, in_string, escaped = 0, 0, False, False
-    for i, ch in enumerate(args):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(args[start:i].strip())
-            start = i + 1
-    tail = args[start:].strip()
-    if tail or parts:
-        parts.append(tail)
-    return parts
-
-
-_SIMPLE_ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "\\": 92, '"': 34, "'": 39}
-
-
-def _c_strings(text: str) -> Iterator[str]:
-    """Yield each C string literal in ``text``, unescaped (``\\n``, ``\\x41``, ``\\101``)."""
-    i = 0
-    while True:
-        i = text.find('"', i)
-        if i < 0:
-            return
-        out = bytearray()
-        i += 1
-        while i < len(text) and text[i] != '"':
-            ch = text[i]
-            if ch == "\\" and i + 1 < len(text):
-                nxt = text[i + 1]
-                if nxt in _SIMPLE_ESCAPES:
-                    out.append(_SIMPLE_ESCAPES[nxt])
-                    i += 2
-                elif nxt == "x":
-                    digits = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:])
-                    out.append(int(digits.group(), 16) if digits else ord("x"))
-                    i += 2 + (len(digits.group()) if digits else 0)
-                elif nxt in "01234567":
-                    digits = re.match(r"[0-7]{1,3}", text[i + 1:])
-                    assert digits is not None
-                    out.append(int(digits.group(), 8) & 0xFF)
-                    i += 1 + len(digits.group())
-                else:
-                    out.append(ord(nxt))
-                    i += 2
-            else:
-                out.extend(ch.encode())
-                i += 1
-        # strace marks a string cut at the string limit with a trailing "..."
-        cut = text.startswith("...", i + 1)
-        yield out.decode("utf-8", "backslashreplace") + ("..." if cut else "")
-        i += 1
-
-
-def parse_argv(args: str) -> list[str]:
-    """The argv array of an ``execve`` from its rendered arguments.
-
-    ``'"/bin/ls", ["ls", "-l"], 0x7ffd /* 12 vars */'`` -> ``["ls", "-l"]``. A string strace
-    cut short keeps its ``...``; an array strace cut short ends with the element ``"..."``.
-    """
-    parts = split_args(args)
-    if len(parts) < 2 or not parts[1].startswith("["):
-        return []
-    argv = []
-    for element in split_args(parts[1][1:-1]):
-        if element == "...":
-            argv.append("...")
-        else:
-            argv.extend(_c_strings(element))
-    return argv
-
-
-# Flags that calls naming files take, in words a learner can read aloud.
-FLAG_WORDS: dict[str, str] = {
-    "O_RDONLY": "read", "O_WRONLY": "write", "O_RDWR": "read and write", "O_CREAT": "create",
-    "O_EXCL": "must not exist", "O_TRUNC": "truncate", "O_APPEND": "append", "O_CLOEXEC": "close on exec",
-    "O_DIRECTORY": "must be a directory", "O_NOFOLLOW": "do not follow a symlink",
-    "O_NONBLOCK": "non-blocking", "O_NDELAY": "non-blocking", "O_PATH": "path only",
-    "O_TMPFILE": "unnamed temporary file", "O_SYNC": "sync every write", "O_DSYNC": "sync data on write",
-    "O_NOCTTY": "not as controlling terminal", "O_LARGEFILE": "large file", "O_DIRECT": "bypass the cache",
-    "O_NOATIME": "keep access time", "O_ASYNC": "signal when ready",
-    "AT_SYMLINK_NOFOLLOW": "do not follow a symlink", "AT_SYMLINK_FOLLOW": "follow a symlink",
-    "AT_EMPTY_PATH": "the fd itself", "AT_REMOVEDIR": "remove a directory", "AT_EACCESS": "as effective user",
-    "AT_NO_AUTOMOUNT": "no automount", "AT_STATX_SYNC_AS_STAT": "", "AT_STATX_FORCE_SYNC": "force sync",
-    "AT_STATX_DONT_SYNC": "do not sync",
-    "F_OK": "exists?", "R_OK": "readable?", "W_OK": "writable?", "X_OK": "executable?",
-    "S_IFREG": "regular file", "S_IFDIR": "directory", "S_IFIFO": "named pipe", "S_IFSOCK": "socket",
-    "S_IFCHR": "character device", "S_IFBLK": "block device", "S_IFLNK": "symlink",
-    "RENAME_NOREPLACE": "do not replace", "RENAME_EXCHANGE": "swap", "RENAME_WHITEOUT": "whiteout",
-}
-_FLAG_TOKEN = re.compile(r"^(?:O|AT|RENAME|S_IF[A-Z]+$|[RWXF]_OK$)")
-_OCTAL_MODE = re.compile(r"^0[0-7]+$")
-
-
-def flags_in_words(syscall: str, args: str) -> str:
-    """The flags and mode among a file call's arguments, in words.
-
-    ``'AT_FDCWD, "/x", O_WRONLY|O_CREAT|O_TRUNC, 0644'`` -> ``"write, create, truncate; mode rw-r--r--"``.
-    Structures (such as ``stat``'s result) and strings are skipped; unknown flag names are kept.
-    """
-    words: list[str] = []
-    mode = ""
-    for arg in split_args(args):
-        if not arg or arg[0] in '"{[':
-            continue
-        for token in arg.split("|"):
-            token = token.strip()
-            if _OCTAL_MODE.match(token):
-                mode = "mode " + stat.filemode(int(token, 8))[1:]
-            elif _FLAG_TOKEN.match(token) and token != "AT_FDCWD":
-                word = FLAG_WORDS.get(token, token)
-                if word and word not in words:
-                    words.append(word)
-    if syscall in ("execve", "execveat"):
-        words.insert(0, "run")
-    text = ", ".join(words)
-    return f"{text}; {mode}" if text and mode else text or mode
 
 
 # -- start-up rows ---------------------------------------------------------------------------------
@@ -280,7 +147,8 @@ def files(df: pd.DataFrame, startup: bool = False) -> pd.DataFrame:
 
     A call names a file when it belongs to strace's %file class (open, stat, access, execve,
     unlink, mkdir, ...) and has a path (``fstat`` through ``newfstatat(fd, "")`` has none).
-    ``flags`` puts the flags and mode in words; ``ok`` is <NA> for a call that never returned.
+    ``flags`` puts the flags and mode in words (the ``flags`` column of ``df``, made from the
+    call's numeric arguments); ``ok`` is <NA> for a call that never returned.
     The index is the row's index in ``df``.
 
     Start-up lookups (the ``startup`` column: loader, locale, PATH search, the interpreter's
@@ -304,9 +172,8 @@ def files(df: pd.DataFrame, startup: bool = False) -> pd.DataFrame:
         "pid": rows["pid"],
         "syscall": rows["syscall"].astype(TEXT),
         "path": rows["path"].astype(TEXT),
-        "flags": pd.Series([flags_in_words(str(s), str(a)) for s, a in zip(rows["syscall"], rows["args"],
-                                                                            strict=True)],
-                           index=rows.index, dtype=TEXT),
+        "flags": (rows["flags"].astype(object).fillna("") if "flags" in rows.columns
+                  else pd.Series("", index=rows.index, dtype=object)).astype(TEXT),
         "ok": pd.Series(ok, index=rows.index),
         "error": rows["error"].astype(TEXT),
     })
@@ -365,7 +232,7 @@ def _missing(df: pd.DataFrame, looked: pd.Series) -> pd.DataFrame:
 # -- processes ------------------------------------------------------------------------------------
 
 PROCESS_COLUMNS = {"pid": "int64", "parent": "Int64", "argv": "object", "exe": TEXT, "status": "Int64",
-                   "signal": TEXT, "start": "float64", "end": "float64", "threads": "int64"}
+                   "signal": TEXT, "start": "float64", "end": "float64", "threads": "int64", "env": "object"}
 
 
 def _successful_execs(df: pd.DataFrame, events: pd.DataFrame, process_of: Callable[[int], int]) -> pd.DataFrame:
@@ -389,14 +256,19 @@ def _successful_execs(df: pd.DataFrame, events: pd.DataFrame, process_of: Callab
     return calls[calls.index.isin(done.index) | calls.index.isin(list(confirmed))]
 
 
-def processes(df: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def processes(df: pd.DataFrame, events: pd.DataFrame, execs: list[dict] | None = None) -> pd.DataFrame:
     """One row per process (threads folded in), in the order they started.
 
     Columns: ``pid`` (the process id), ``parent`` (the process that started it; <NA> for the
-    first), ``argv`` (a list with the argv of every successful execve, in order: ``[]`` for a
-    fork that never exec'd), ``exe`` (the last program it ran), ``status`` (exit status) or
+    first), ``argv`` (a list with the whole argv of every successful execve, in order: ``[]``
+    for a fork that never exec'd), ``exe`` (the last program it ran), ``status`` (exit status) or
     ``signal`` (the signal that killed it), ``start`` and ``end`` (seconds since the trace
-    started; ``end`` is NaN when it was still running when tracing stopped), ``threads``.
+    started; ``end`` is NaN when it was still running when tracing stopped), ``threads``, and
+    ``env`` (a dict: the environment its last exec received; None when no exec was seen).
+
+    ``execs`` holds the values the tracer read at each exec (``Trace.meta.execs``: the row of
+    the call, its ``argv`` and ``env``); an exec without them (a hand-made frame, a trace cut
+    at ``max_events``) gives an empty argv and no env, never one guessed from the ``args`` text.
 
     A thread is told from a process by the ``tgid`` column and by ``spawn`` events whose
     ``how`` is ``"thread"``; everything a thread does counts for its process.
@@ -432,12 +304,16 @@ def processes(df: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
         threads.setdefault(proc, set()).add(tid)
         first_seen[proc] = min(time, first_seen.get(proc, time))
 
-    execs = _successful_execs(df, events, process_of)
+    values = {int(e["row"]): e for e in execs or ()}
+    ran = _successful_execs(df, events, process_of).sort_values("time", kind="stable")
     argvs: dict[int, list[list[str]]] = {}
+    envs: dict[int, dict[str, str] | None] = {}
     exes: dict[int, str] = {}
-    for tgid, args, path in execs.sort_values("time", kind="stable")[["tgid", "args", "path"]].itertuples(
-            index=False):
-        argvs.setdefault(int(tgid), []).append(parse_argv(str(args)))
+    for label, tgid, path in zip(ran.index, ran["tgid"], ran["path"], strict=True):
+        value = values.get(int(label), {})
+        argvs.setdefault(int(tgid), []).append(list(value.get("argv") or []))
+        env = value.get("env")
+        envs[int(tgid)] = dict(env) if env is not None else None
         if not pd.isna(path):
             exes[int(tgid)] = str(path)
     for tid, text in events[events["kind"] == "exec"][["pid", "text"]].itertuples(index=False):
@@ -461,11 +337,11 @@ def processes(df: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
         rows.append({"pid": proc, "parent": parent.get(proc, pd.NA), "argv": argvs.get(proc, []),
                      "exe": exes.get(proc, pd.NA), "status": status, "signal": sig,
                      "start": spawned_at.get(proc, first_seen[proc]), "end": end,
-                     "threads": len(threads[proc])})
+                     "threads": len(threads[proc]), "env": envs.get(proc)})
     answer = pd.DataFrame(rows, columns=list(PROCESS_COLUMNS))
-    argv_column = pd.Series([r["argv"] for r in rows], dtype=object)
-    answer = answer.astype({c: t for c, t in PROCESS_COLUMNS.items() if c != "argv"})
-    answer["argv"] = argv_column
+    answer = answer.astype({c: t for c, t in PROCESS_COLUMNS.items() if t != "object"})
+    answer["argv"] = pd.Series([r["argv"] for r in rows], dtype=object)
+    answer["env"] = pd.Series([r["env"] for r in rows], dtype=object)
     return answer
 
 
@@ -561,7 +437,8 @@ def network(df: pd.DataFrame) -> pd.DataFrame:
     Columns: ``time``, ``pid``, ``syscall``, ``fd``, ``direction`` (``out`` for sending and
     connecting, ``in`` for receiving and accepting, empty for bind and listen), ``local`` and
     ``peer`` addresses (``ip:port``, ``[ipv6]:port``, or a UNIX path), ``bytes`` actually moved,
-    ``data`` (the payload, up to the string limit) and ``error``.
+    ``data`` (the payload, up to the trace's ``data_limit``, 4096 bytes by default: ``bytes``
+    larger than ``len(data)`` means it was cut) and ``error``.
 
     The payload is what the program handed to the kernel. Traffic the program encrypts itself
     (HTTPS, SSH, TLS to a database) therefore shows as noise: random-looking bytes, because the
@@ -622,22 +499,28 @@ WRITES_COLUMNS = {"destination": TEXT, "kind": TEXT, "calls": "int64", "bytes": 
                   "errors": "int64", "first_time": "float64", "first_bytes": "object"}
 
 
-def writes(df: pd.DataFrame, first: int = 64) -> pd.DataFrame:
+def _destinations(rows: pd.DataFrame) -> pd.Series:
+    """Where each write went: the fd's target, or ``fd N`` when it is unknown."""
+    unknown = pd.Series(["fd " + ("?" if pd.isna(f) else str(f)) for f in rows["fd"]], index=rows.index)
+    return rows["path"].astype(object).where(rows["path"].notna(), unknown)
+
+
+def writes(df: pd.DataFrame, first: int = DATA_LIMIT) -> pd.DataFrame:
     """Where the program wrote: one row per destination (file, pipe, socket, terminal), first written first.
 
     Columns: ``destination`` (the fd's target, or ``fd N`` when it is unknown), ``kind``,
     ``calls``, ``bytes`` (written successfully), ``errors``, ``first_time`` and
     ``first_bytes``: the start of what was written, up to ``first`` bytes, joined from the
-    first calls in order. The tracer keeps only the first bytes of each call (the string
-    limit), so joining stops after the first call whose bytes were cut short.
+    first calls in order. The tracer keeps each call's bytes up to the trace's ``data_limit``
+    (4096 by default), so joining stops after the first call whose bytes were cut short.
     Counts the write family (write, writev, pwrite64, ...) and the send family.
+    :func:`written` gives all the bytes of one destination.
     """
     name = df["syscall"].astype("string")
     rows = df[name.isin(WRITE_CALLS | SEND_CALLS)]
     if rows.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in WRITES_COLUMNS.items()})
-    unknown = pd.Series(["fd " + ("?" if pd.isna(f) else str(f)) for f in rows["fd"]], index=rows.index)
-    destination = rows["path"].astype(object).where(rows["path"].notna(), unknown)
+    destination = _destinations(rows)
     answer = []
     for target, group in rows.groupby(destination.to_numpy(), sort=False):
         ok = group["error"].isna() & ~group["unfinished"]
@@ -646,7 +529,7 @@ def writes(df: pd.DataFrame, first: int = 64) -> pd.DataFrame:
             if not isinstance(data, bytes | bytearray) or len(start) >= first:
                 break
             start += bytes(data)
-            if len(data) < ret:  # cut at the string limit: what follows is unknown
+            if len(data) < ret:  # cut at the data limit: what follows is unknown
                 break
         answer.append({"destination": str(target), "kind": destination_kind(str(target)), "calls": len(group),
                        "bytes": int(group.loc[ok, "ret"].fillna(0).clip(lower=0).sum()),
@@ -654,3 +537,31 @@ def writes(df: pd.DataFrame, first: int = 64) -> pd.DataFrame:
                        "first_bytes": start[:first]})
     table = pd.DataFrame(answer, columns=list(WRITES_COLUMNS)).sort_values("first_time", kind="stable")
     return table.reset_index(drop=True).astype({c: t for c, t in WRITES_COLUMNS.items() if t != "object"})
+
+
+def written(df: pd.DataFrame, destination: str) -> bytes:
+    """Every byte the program wrote to ``destination`` (a value of ``writes()["destination"]``), in order.
+
+    Raises :class:`~spykit.SpykitError` when the destination was never written to, or when some
+    of its calls kept only part of their bytes (more than the trace's ``data_limit``, or after
+    its data budget was spent): the answer would not be the whole of what was written.
+    """
+    from .errors import SpykitError
+
+    name = df["syscall"].astype("string")
+    rows = df[name.isin(WRITE_CALLS | SEND_CALLS)]
+    mine = rows[(_destinations(rows) == destination).to_numpy(dtype=bool)] if len(rows) else rows
+    if mine.empty:
+        known = sorted({str(d) for d in _destinations(rows)}) if len(rows) else []
+        raise SpykitError(f"nothing was written to {destination!r}",
+                          hint="pick a destination from trace.writes()['destination']"
+                               + (f": {', '.join(map(repr, known[:5]))}" if known else ""))
+    ok = mine[mine["error"].isna() & ~mine["unfinished"]]
+    moved = ok["ret"].fillna(0).clip(lower=0).astype("int64")
+    pieces = [bytes(d) if isinstance(d, bytes | bytearray) else b"" for d in ok["data"]]
+    cut = sum(len(p) < int(m) for p, m in zip(pieces, moved, strict=True))
+    if cut:
+        raise SpykitError(f"{cut} of the {len(ok)} writes to {destination!r} kept only part of their bytes",
+                          hint=f"trace again with a larger data_limit= (the largest write moved {int(moved.max())} "
+                               "bytes); the trace's data budget is 64 MiB")
+    return b"".join(p[:int(m)] for p, m in zip(pieces, moved, strict=True))

@@ -22,11 +22,16 @@ category    category       strace's class: file, desc, network, process, signal,
 nr          int32          the system call number on this architecture
 addr        string         socket address named by the call (``127.0.0.1:8000``, a UNIX path)
 data        object         bytes moved by the call (written, sent, read, received), up to
-                           the string limit; None when the call moves no data
+                           ``data_limit`` (default 4096) while the trace's data budget (64 MiB)
+                           lasts, then up to the string limit; None when the call moves no data
+data_complete boolean      ``data`` holds every byte the call moved; False when ``data_limit`` or the
+                           spent budget cut it; <NA> for calls that move no data or failed
 size        Int64          how many bytes the call asked to move (count argument)
 unfinished  bool           the call was still running when the process died or was detached
 tgid        int64          the process (thread group) id the thread belongs to
 note        string         what strace adds after some results: `` (flags O_RDONLY)``, `` (Timeout)``
+flags       category       a file call's flags and mode in words, from its numeric arguments
+                           (``write, create, truncate; mode rw-r--r--``); <NA> for other calls
 startup     bool           a start-up lookup: the loader, locale, SELinux, a PATH search, the Python
                            interpreter's own start-up (decided by :func:`spykit.startup.startup_mask`)
 fd_kind     string         what the row's fd points to: ``file``, ``directory``, ``pipe``, ``socket``,
@@ -83,7 +88,10 @@ class TraceMeta:
     counts: dict[str, int] = field(default_factory=dict)  # exact per-syscall counts, truncated or not
     selection: list[str] | None = None  # the syscalls= selection, as given
     string_limit: int = 32
+    data_limit: int = 4096  # bytes of each data call the data column keeps (spykit.syscalls.captures)
     decode_fds: bool = False  # args show fds as strace -y does
+    # every exec call's whole argv and environment, by its row in df: {"row": 12, "argv": [...], "env": {...}}
+    execs: list[dict[str, Any]] = field(default_factory=list)
     stdout: bytes | None = None  # captured output, when asked for
     stderr: bytes | None = None
     version: int = TRACE_FORMAT_VERSION
@@ -175,10 +183,11 @@ class Trace:
         return missing(self.df, startup=startup)
 
     def processes(self) -> pd.DataFrame:
-        """The process tree: pid, parent, every argv it exec'd, exit status or signal, start and end."""
+        """The process tree: pid, parent, every whole argv it exec'd, its environment, exit status or
+        signal, start and end."""
         from .questions import processes
 
-        return processes(self.df, self.events)
+        return processes(self.df, self.events, self.meta.execs)
 
     def network(self) -> pd.DataFrame:
         """What went over sockets: peer address, direction, bytes and payload."""
@@ -187,10 +196,21 @@ class Trace:
         return network(self.df)
 
     def writes(self) -> pd.DataFrame:
-        """Per destination (file, pipe, socket, terminal): calls, bytes, the first bytes written."""
+        """Per destination (file, pipe, socket, terminal): calls, bytes, the first bytes written (up to
+        4096); :meth:`written` gives all of them."""
         from .questions import writes
 
         return writes(self.df)
+
+    def written(self, destination: str) -> bytes:
+        """Every byte written to ``destination`` (a value of ``writes()["destination"]``), in order.
+
+        Raises :class:`~spykit.SpykitError` when some of those bytes were not kept (a write larger
+        than ``data_limit``): trace again with a larger ``data_limit=``.
+        """
+        from .questions import written
+
+        return written(self.df, destination)
 
     # -- filtering (spykit.filters): each returns a new Trace --------------------------------
     def filter(

@@ -32,6 +32,7 @@ DF_DTYPES: dict[str, str] = {
     "size": "Int64",
     "unfinished": "bool",
     "tgid": "int64",
+    "flags": "category",
     "startup": "bool",
 }
 
@@ -65,7 +66,7 @@ def call(syscall: str, args: str = "", ret: Any = 0, *, time: float = 0.0, pid: 
          error: str | None = None, duration: float | None = 1e-5, path: str | None = None,
          fd: int | None = None, addr: str | None = None, data: bytes | None = None,
          size: int | None = None, unfinished: bool = False, tgid: int | None = None,
-         startup: bool = False) -> dict[str, Any]:
+         flags: str | None = None, startup: bool = False) -> dict[str, Any]:
     """One row of ``Trace.df``. A failed call gets ``ret=-1``; an unfinished one no ret nor duration."""
     if error is not None:
         ret = -1
@@ -76,7 +77,7 @@ def call(syscall: str, args: str = "", ret: Any = 0, *, time: float = 0.0, pid: 
         "duration": float("nan") if duration is None else duration, "path": path, "fd": fd,
         "category": _CATEGORY.get(syscall, "other"), "nr": _NR.get(syscall, 999), "addr": addr,
         "data": data, "size": size, "unfinished": unfinished, "tgid": pid if tgid is None else tgid,
-        "startup": startup,
+        "flags": flags, "startup": startup,
     }
 
 

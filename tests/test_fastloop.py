@@ -95,15 +95,39 @@ def test_buffers_of_every_size_and_place_are_recorded_alike(compile_c, monkeypat
     assert efault["data"].isna().sum() >= 2
 
 
-@pytest.mark.parametrize("limit", [0, 5, 4096])
-def test_string_limit_cuts_alike(compile_c, monkeypatch, limit):
+@pytest.mark.parametrize(("limit", "data_limit"), [(0, 4096), (5, 4096), (4096, 4096), (32, 0), (32, 100),
+                                                   (32, 10000)])
+def test_string_and_data_limits_cut_alike(compile_c, monkeypatch, limit, data_limit):
     program = compile_c(BUFFERS)
-    fast, slow = _both(monkeypatch, ["setarch", "-R", program, "partial"], string_limit=limit)
+    fast, slow = _both(monkeypatch, ["setarch", "-R", program, "partial"], string_limit=limit,
+                       data_limit=data_limit)
     a, b = _comparable(fast), _comparable(slow)
     assert _values(a["data"]) == _values(b["data"])
+    assert fast.df["data_complete"].tolist() == slow.df["data_complete"].tolist()
     assert a["args"].tolist() == b["args"].tolist()
     lengths = fast.df["data"].dropna().map(len)
-    assert lengths.max() == limit  # every buffer cut at the limit (the program writes 6000 bytes at once)
+    # the data column keeps data_limit bytes whatever the string limit (the program writes 6000 at once)
+    assert lengths.max() <= data_limit and (lengths == min(data_limit, 6000)).any()
+    cut = fast.df[fast.df["data_complete"].eq(False).fillna(False).astype(bool)]
+    assert (cut["data"].map(len) == data_limit).all() and (len(cut) > 0) == (data_limit < 6000)
+
+
+def test_a_spent_data_budget_keeps_sizes_and_marks_the_rest_cut_alike(compile_c, monkeypatch):
+    from spykit.syscalls import captures
+
+    monkeypatch.setattr(captures, "DATA_BUDGET", 8_000)
+    program = compile_c(BUFFERS)
+    fast, slow = _both(monkeypatch, ["setarch", "-R", program, "partial"], string_limit=32)
+    a, b = _comparable(fast), _comparable(slow)
+    assert _values(a["data"]) == _values(b["data"])
+    assert fast.df["data_complete"].tolist() == slow.df["data_complete"].tolist()
+    kept = fast.df["data"].dropna().map(len)
+    assert kept.sum() <= 8_000 + 4096 + 32 * len(kept)  # the budget, the call that spent it, the text's bytes
+    spent = fast.df.index[fast.df["data"].map(lambda d: d is not None and len(d) > 32)].max()
+    later = fast.df.loc[spent + 1:]
+    big = later[(later["ret"].fillna(0) > 32) & later["syscall"].isin(["read", "write"]) & later["data"].notna()]
+    assert len(big) > 0 and (big["data"].map(len) == 32).all() and not big["data_complete"].any()
+    assert (big["ret"] > 32).all()  # their sizes are still whole
 
 
 def test_processes_threads_and_files_alike(compile_c, monkeypatch, tmp_path):

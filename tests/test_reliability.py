@@ -928,9 +928,11 @@ def test_row30_huge_strings_and_argv_are_cut_and_marked(faults):
     assert '"' + "a" * 32 + '"...' in execve["args"]
     assert "arg0" in execve["args"] and "arg2999" not in execve["args"]
     assert "..." in execve["args"].split("arg0", 1)[1]
+    # the values are whole: processes() has every argument, each whole
+    assert t.processes().loc[0, "argv"][0][1:] == [huge, *many]
     write = t.df[(t.df.syscall == "write")].iloc[-1]
     assert write["size"] == 1 << 20 and write["ret"] == 1 << 20
-    assert write["data"] == b"z" * 32
+    assert write["data"] == b"z" * 4096 and not write["data_complete"]  # kept up to data_limit, marked cut
     assert '"' + "z" * 32 + '"...' in write["args"]
 
 

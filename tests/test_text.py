@@ -108,12 +108,15 @@ def _tree_trace():
         event("spawn", pid=1, child=4, how="vfork", time=0.45),
         event("killed", pid=4, signal="SIGSEGV", time=0.6),
     ]
-    return make_trace(rows, events)
+    # what the tracer keeps for each exec: whole argv and environment, beside the cut text in args
+    execs = [{"row": 0, "argv": ["sh", "-c", "a 1; b 'x y'"], "env": {}}, {"row": 1, "argv": ["a", "1"], "env": {}},
+             {"row": 2, "argv": ["b", "x y"], "env": {}}]
+    return make_trace(rows, events, execs=execs)
 
 
 def test_process_tree_text_draws_branches():
     trace = _tree_trace()
-    assert text.process_tree_text(processes(trace.df, trace.events)).splitlines() == [
+    assert text.process_tree_text(trace.processes()).splitlines() == [
         "1 sh -c 'a 1; b '\"'\"'x y'\"'\"''  [still running]",
         "├── 2 a 1  [exited 1]",
         "│   └── 3 (forked, never exec'd)  [exited 0]",
@@ -123,7 +126,7 @@ def test_process_tree_text_draws_branches():
 
 def test_process_tree_html_nests_lists_and_escapes():
     trace = _tree_trace()
-    html = process_tree_html(processes(trace.df, trace.events))
+    html = process_tree_html(trace.processes())
     assert html.count("<ul") == 3  # the root list, 1's children, 2's child
     assert html.index("<b>2</b>") < html.index("<b>3</b>") < html.index("<b>4</b>")
     assert "b &#x27;x y&#x27;" in html and "'x y'" not in html

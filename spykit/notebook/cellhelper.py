@@ -43,7 +43,8 @@ def main(argv: list[str]) -> int:
         selected = numbers_of(expand_selection(config["syscalls"]))
     rec = Recorder(config.get("max_events"))
     tracer = Tracer(rec, selected=selected, seccomp=False, string_limit=int(config.get("string_limit", 32)),
-                    follow_forks=bool(config.get("follow_forks", True)), attached=True, markers=True)
+                    follow_forks=bool(config.get("follow_forks", True)), attached=True, markers=True,
+                    data_limit=int(config.get("data_limit", 4096)))
     tracer.root = tid
     try:
         L.ptrace(L.PTRACE_SEIZE, tid, 0, tracer.options())

@@ -80,7 +80,7 @@ class CellTracer:
     """
 
     def __init__(self, syscalls: str | Iterable[str] | None = None, *, follow_forks: bool = True,
-                 string_limit: int = 32, max_events: int | None = None):
+                 string_limit: int = 32, max_events: int | None = None, data_limit: int = 4096):
         if syscalls is not None and not isinstance(syscalls, str):
             syscalls = list(syscalls)
         if syscalls is not None:
@@ -88,7 +88,7 @@ class CellTracer:
 
             expand_selection(syscalls)  # a bad selection fails here, before anything starts
         self.config = {"syscalls": syscalls, "follow_forks": follow_forks, "string_limit": string_limit,
-                       "max_events": max_events}
+                       "max_events": max_events, "data_limit": data_limit}
         self.trace: Trace | None = None
         self.error: SpykitError | None = None
         self._helper: subprocess.Popen | None = None
@@ -146,7 +146,7 @@ class CellTracer:
 
         meta = TraceMeta(command=["<cell>"], start_time=self._start_time, selection=self.config["syscalls"],
                          string_limit=self.config["string_limit"], pid=self.config["tid"], attached=True,
-                         elapsed=info.get("elapsed", 0.0))
+                         elapsed=info.get("elapsed", 0.0), data_limit=self.config["data_limit"])
         return build_trace(rec, meta)
 
     def _stop_helper(self) -> None:

@@ -81,7 +81,10 @@ class SpykitMagics(Magics):
     @argument("-c", "--summary", action="store_true",
               help="show the strace -c table (calls, errors and time per system call) instead of the calls")
     @argument("-s", "--string-limit", type=int, default=32, metavar="N",
-              help="show at most N bytes of each string and buffer (default 32, like strace)")
+              help="show at most N bytes of each string and buffer in the text (default 32, like strace)")
+    @argument("--data-limit", type=int, default=4096, metavar="N",
+              help="keep at most N bytes of each read, write, send and receive in the data column "
+                   "(default 4096)")
     @argument("-o", "--output", metavar="NAME",
               help="store the Trace in the variable NAME (without -o it is kept in _strace, the last one only)")
     @argument("--timeout", type=float, default=None, metavar="SECONDS",
@@ -102,6 +105,8 @@ class SpykitMagics(Magics):
         _check_selection(selection)
         if args.string_limit < 0:
             raise UsageError("-s takes a number of bytes, 0 or more")
+        if args.data_limit < 0:
+            raise UsageError("--data-limit takes a number of bytes, 0 or more")
         if cell is None:
             return self._strace_command(args, selection)
         if args.command:
@@ -116,7 +121,8 @@ class SpykitMagics(Magics):
         command = _command(args.command, "strace")
         try:
             trace = spykit.trace(command, syscalls=selection, follow_forks=args.follow,
-                                 string_limit=args.string_limit, timeout=args.timeout)
+                                 string_limit=args.string_limit, timeout=args.timeout,
+                                 data_limit=args.data_limit)
         except spykit.TraceInterrupted as stopped:
             _say(stopped, "Showing what was recorded until then.")
             trace = stopped.trace
@@ -142,7 +148,8 @@ class SpykitMagics(Magics):
         shell = self.shell
         prepared = prepare_cell(shell, cell)  # a syntax error stops us before anything starts
         shown: list[Any] = []
-        tracer = CellTracer(syscalls=selection, follow_forks=args.follow, string_limit=args.string_limit)
+        tracer = CellTracer(syscalls=selection, follow_forks=args.follow, string_limit=args.string_limit,
+                            data_limit=args.data_limit)
         try:
             tracer.__enter__()
         except SpykitError as refused:  # TracingNotPermitted above all: say why, and run the cell anyway

@@ -25,7 +25,8 @@ BUF = 3  # buffer whose length is an argument (`size_arg`) or the return value (
 FIXED = 4  # a structure of `size` bytes
 SOCKADDR = 5  # socket address, length in argument `size_arg`
 SOCKADDR_OUT = 6  # socket address written by the kernel; argument `size_arg` points to its length
-STRARRAY = 7  # NULL-terminated array of string pointers (argv); blob: see encode_strarray
+STRARRAY = 7  # NULL-terminated array of string pointers (argv, envp), read whole up to the kernel's limits;
+#               blob: u32 count, then each string as u32 length + bytes
 STRCOUNT = 8  # NULL-terminated array of pointers, only counted (envp: strace shows /* N vars */)
 IOV = 9  # struct iovec array, count in argument `size_arg`; data up to the total (`total_arg`)
 ARRAY = 10  # `size` bytes per element, element count in argument `size_arg` (pollfd, epoll_event)
@@ -178,8 +179,9 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "getsockopt": (Capture(3, FIXED, _X, size=SOCKOPT_SIZE), Capture(4, FIXED, _X, size=4),
                    Capture(4, FIXED, _I, size=4)),
     # processes
-    "execve": (Capture(0, PATH), Capture(1, STRARRAY), Capture(2, STRCOUNT)),
-    "execveat": (Capture(1, PATH), Capture(2, STRARRAY), Capture(3, STRCOUNT)),
+    # argv and envp whole (processes() gives both); the args text still cuts them at the string limit
+    "execve": (Capture(0, PATH), Capture(1, STRARRAY), Capture(2, STRARRAY)),
+    "execveat": (Capture(1, PATH), Capture(2, STRARRAY), Capture(3, STRARRAY)),
     "wait4": (Capture(1, FIXED, _X, size=4), Capture(3, FIXED, _X, size=RUSAGE_TIMES_SIZE)),
     "clone3": (Capture(0, FIXED, _I, size=CLONE_ARGS_SIZE),),
     "uname": (Capture(0, FIXED, _X, size=UTSNAME_SIZE),),
@@ -194,6 +196,38 @@ CAPTURES: dict[str, tuple[Capture, ...]] = {
     "clock_gettime": (Capture(1, FIXED, _X, size=TIMESPEC_SIZE),),
     "futex": (Capture(3, FIXED, _I, size=TIMESPEC_SIZE),),
 }
+
+# --- the data calls ----------------------------------------------------------------------------
+# Calls that move data: their buffer (BUF), iovec (IOV) or msghdr (MSGHDR) capture keeps up to
+# the trace's data_limit bytes (while its data budget lasts), not just the string limit.
+DATA_CALLS = frozenset({"read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2",
+                        "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg"})
+DATA_LIMIT = 4096  # bytes kept per data call, by default
+DATA_BUDGET = 64 << 20  # bytes of data kept per trace, at most (beyond it, calls keep the string limit)
+
+
+def is_data_capture(name: str, cap: Capture) -> bool:
+    return name in DATA_CALLS and cap.kind in (BUF, IOV, MSGHDR)
+
+
+def iov_chunks(moved: list[int], kept: int) -> list[int]:
+    """How many bytes of each iovec an IOV blob holding ``kept`` data bytes has.
+
+    The tracer reads each iovec up to one per-element limit (the string limit, or the data limit
+    while the budget lasts): find that limit from the total kept, so the blob needs no list of
+    lengths. ``moved`` is what each iovec moved.
+    """
+    if kept >= sum(moved):
+        return list(moved)
+    low, high = 0, max(moved, default=0)
+    while low < high:  # the smallest per-element limit that accounts for every kept byte
+        mid = (low + high) // 2
+        if sum(min(m, mid) for m in moved) >= kept:
+            high = mid
+        else:
+            low = mid + 1
+    return [min(m, low) for m in moved]
+
 
 # --- what the tracer tracks per call -------------------------------------------------------
 # The argument holding the path a call names (first path when there are two).

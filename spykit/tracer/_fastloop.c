@@ -44,13 +44,15 @@
 
 enum { KIND_PYTHON = 0, KIND_SKIP = 1, KIND_FAST = 2 };
 enum { SIZE_ARG = 0, SIZE_RET = 1, SIZE_FIXED = 2 };
+enum { CUT_NONE = 0, CUT_STRING = 1, CUT_DATA = 2 };
 
 typedef struct {
     int slot;       /* argument holding the pointer */
     int key;        /* blob key in the recorder */
     int mode;       /* SIZE_ARG, SIZE_RET or SIZE_FIXED */
     long long size; /* SIZE_ARG: the argument holding the length; SIZE_FIXED: bytes */
-    int limited;    /* cut at string_limit (data buffers), or not (structures) */
+    int limited;    /* CUT_STRING: at string_limit; CUT_DATA: a data call's bytes, at data_limit while the
+                     * trace's data budget lasts (string_limit after); CUT_NONE: a structure */
 } cap_t;
 
 typedef struct {
@@ -92,7 +94,10 @@ typedef struct {
     PyObject *fd_tables, *fd_lookup, *mem_read;
     PyObject *info_owner;
     Py_buffer info_view;
-    long long max_events, string_limit;
+    long long max_events, string_limit, data_limit;
+    PyObject *data_left; /* Tracer.data_left: array('q', [bytes of data budget left]), shared with Python */
+    Py_buffer data_left_view;
+    Py_ssize_t last_blob; /* bytes the last add_blob kept */
     int vm_ok;
     /* Pages known readable: see "known pages". Only while there is one tracee, and only when
      * every thread sharing its memory is traced (not a cell's thread in a kernel; not without
@@ -176,6 +181,7 @@ static int add_blob(Loop *L, Py_ssize_t row, int key, const char *data, Py_ssize
 {
     int8_t k = (int8_t)key;
     uint64_t offset = (uint64_t)PyByteArray_GET_SIZE(L->blob_data);
+    L->last_blob = n > 0 ? n : 0;
     if (stage_i32(L, BLOB_ROW, row) < 0 || stage(&L->cols[BLOB_KEY], &k, 1) < 0 ||
         stage(&L->cols[BLOB_OFF], &offset, 8) < 0 || stage_i32(L, BLOB_LEN, n < 0 ? -1 : n) < 0)
         return -1;
@@ -248,6 +254,24 @@ static int read_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr,
         if (errno == EPERM || errno == ENOSYS)
             L->vm_ok = 0; /* refused for this tracer: Python falls back to PEEKDATA from now on */
     }
+    if (L->vm_ok && size <= (1 << 20)) {
+        /* a data call's bytes (up to data_limit) often span two pages: one process_vm_readv reads
+         * them when every page is readable; a partial read goes to Python, which splits by page */
+        char *heap = PyMem_Malloc((size_t)size);
+        if (heap == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        struct iovec local = {heap, (size_t)size};
+        struct iovec remote = {(void *)(uintptr_t)addr, (size_t)size};
+        ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        int rc = n == size ? add_blob(L, row, key, heap, n) : 1;
+        PyMem_Free(heap);
+        if (rc <= 0)
+            return rc;
+        if (n < 0 && (errno == EPERM || errno == ENOSYS))
+            L->vm_ok = 0;
+    }
     PyObject *got = PyObject_CallFunction(L->mem_read, "kKL", (unsigned long)pid, (unsigned long long)addr, size);
     if (got == NULL)
         return -1;
@@ -272,9 +296,22 @@ static long long cap_size(Loop *L, const cap_t *c, const uint64_t *args, long lo
         uint64_t value = args[c->size]; /* even a huge one: strace shows the first string_limit bytes */
         size = value > (uint64_t)LLONG_MAX ? LLONG_MAX : (long long)value;
     }
-    if (c->limited && size > L->string_limit)
-        size = L->string_limit;
+    long long limit = L->string_limit;
+    if (c->limited == CUT_DATA && L->data_limit > limit && *(long long *)L->data_left_view.buf > 0)
+        limit = L->data_limit;
+    if (c->limited != CUT_NONE && size > limit)
+        size = limit;
     return size;
+}
+
+/* Read one capture into a blob; a data call's bytes are charged to the trace's data budget. */
+static int read_cap(Loop *L, Py_ssize_t row, const cap_t *c, pid_t pid, const uint64_t *args, long long ret)
+{
+    if (read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, ret)) < 0)
+        return -1;
+    if (c->limited == CUT_DATA && L->data_limit > L->string_limit)
+        *(long long *)L->data_left_view.buf -= L->last_blob;
+    return 0;
 }
 
 /* An error inside a stop we consumed: the tracee is still stopped, so tell the Tracer, whose
@@ -338,7 +375,7 @@ static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, PyObject *tgid, con
         }
         for (int i = 0; i < s->n_entry; i++) {
             const cap_t *c = &s->entry[i];
-            if (args[c->slot] && read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, 0)) < 0)
+            if (args[c->slot] && read_cap(L, row, c, pid, args, 0) < 0)
                 goto fail;
         }
         if (s->fd_arg >= 0 && args[s->fd_arg] < (1ULL << 31)) {
@@ -422,7 +459,7 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
     if (s->n_exit && !is_error && with_args) {
         for (int i = 0; i < s->n_exit; i++) {
             const cap_t *c = &s->exit[i];
-            if (args[c->slot] && read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, rval)) < 0)
+            if (args[c->slot] && read_cap(L, row, c, pid, args, rval) < 0)
                 return -1;
         }
     }
@@ -563,12 +600,13 @@ static int parse_caps(PyObject *seq, cap_t *out, int *n)
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         cap_t *c = &out[i];
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "iiiLp", &c->slot, &c->key, &c->mode, &c->size,
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i), "iiiLi", &c->slot, &c->key, &c->mode, &c->size,
                               &c->limited)) {
             Py_DECREF(fast);
             return -1;
         }
-        if (c->slot < 0 || c->slot > 5 || c->mode < SIZE_ARG || c->mode > SIZE_FIXED ||
+        if (c->slot < 0 || c->slot > 5 || c->mode < SIZE_ARG || c->mode > SIZE_FIXED || c->limited < CUT_NONE ||
+            c->limited > CUT_DATA ||
             (c->mode == SIZE_ARG && (c->size < 0 || c->size > 5))) {
             Py_DECREF(fast);
             PyErr_SetString(PyExc_ValueError, "bad capture");
@@ -584,7 +622,8 @@ PyDoc_STRVAR(set_plan_doc,
 "set_plan(nr, kind, plan=None, fd_arg=-1, needs_args=False, entry=(), exit=(), keeps_maps=False)\n\n"
 "How to handle syscall number nr: KIND_PYTHON, KIND_SKIP (not recorded) or KIND_FAST;\n"
 "keeps_maps: the call cannot change the caller's memory map (pages known readable stay known).\n"
-"Captures are (slot, key, mode, size, limited) tuples, mode SIZE_ARG/SIZE_RET/SIZE_FIXED.");
+"Captures are (slot, key, mode, size, limit) tuples, mode SIZE_ARG/SIZE_RET/SIZE_FIXED,\n"
+"limit CUT_NONE/CUT_STRING/CUT_DATA.");
 
 static PyObject *Loop_set_plan(Loop *L, PyObject *args, PyObject *kwargs)
 {
@@ -642,10 +681,12 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
     PyObject *fds = PyObject_GetAttrString(tracer, "fds");
     PyObject *mem = PyObject_GetAttrString(tracer, "mem");
     PyObject *limit = PyObject_GetAttrString(tracer, "string_limit");
+    PyObject *data_limit = PyObject_GetAttrString(tracer, "data_limit");
     PyObject *max_events = PyObject_GetAttrString(rec, "max_events");
-    int ok = fds && mem && limit && max_events;
+    int ok = fds && mem && limit && data_limit && max_events;
     if (ok) {
         L->string_limit = PyLong_AsLongLong(limit);
+        L->data_limit = PyLong_AsLongLong(data_limit);
         L->max_events = PyLong_AsLongLong(max_events);
         ok = !PyErr_Occurred();
     }
@@ -654,10 +695,12 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
          (L->tid_col = bound(rec, "tid", NULL)) && (L->entry_raw = bound(rec, "entry_raw", NULL)) &&
          (L->exit_raw = bound(rec, "exit_raw", NULL)) && (L->blob_data = bound(rec, "blob_data", NULL)) &&
          (L->counts = bound(rec, "counts", NULL)) && (L->fd_tables = bound(fds, "_tables", NULL)) &&
-         (L->fd_lookup = bound(fds, "lookup", NULL)) && (L->mem_read = bound(mem, "read", NULL));
+         (L->fd_lookup = bound(fds, "lookup", NULL)) && (L->mem_read = bound(mem, "read", NULL)) &&
+         (L->data_left = bound(tracer, "data_left", NULL));
     Py_XDECREF(fds);
     Py_XDECREF(mem);
     Py_XDECREF(limit);
+    Py_XDECREF(data_limit);
     Py_XDECREF(max_events);
     if (!ok)
         return -1;
@@ -691,6 +734,12 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_ValueError, "Loop: the counts array must hold 64-bit counters");
         return -1;
     }
+    if (PyObject_GetBuffer(L->data_left, &L->data_left_view, PyBUF_WRITABLE) < 0)
+        return -1;
+    if (L->data_left_view.itemsize != 8 || L->data_left_view.len < 8) {
+        PyErr_SetString(PyExc_ValueError, "Loop: data_left must be one 64-bit counter");
+        return -1;
+    }
     /* Calls numbered past the counts array are counted by Python (Recorder.extra_counts). */
     int table_size = (int)(L->counts_view.len / 8);
     if (PyObject_GetBuffer(L->info_owner, &L->info_view, PyBUF_WRITABLE) < 0)
@@ -719,7 +768,7 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
 #define LOOP_REFS(L)                                                                                       \
     {&(L)->tracer, &(L)->tgids, &(L)->pending, &(L)->skipped, &(L)->tid_col, &(L)->rec, &(L)->entry_raw, \
      &(L)->exit_raw, &(L)->blob_data, &(L)->counts, &(L)->fd_tables, &(L)->fd_lookup, &(L)->mem_read,      \
-     &(L)->info_owner}
+     &(L)->info_owner, &(L)->data_left}
 
 static int Loop_traverse(Loop *L, visitproc visit, void *arg)
 {
@@ -739,6 +788,8 @@ static int Loop_clear(Loop *L)
         PyBuffer_Release(&L->counts_view);
     if (L->info_view.obj != NULL)
         PyBuffer_Release(&L->info_view);
+    if (L->data_left_view.obj != NULL)
+        PyBuffer_Release(&L->data_left_view);
     PyObject **refs[] = LOOP_REFS(L);
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
         Py_CLEAR(*refs[i]);
@@ -806,7 +857,9 @@ PyMODINIT_FUNC PyInit__fastloop(void)
         PyModule_AddIntConstant(m, "KIND_SKIP", KIND_SKIP) < 0 ||
         PyModule_AddIntConstant(m, "KIND_FAST", KIND_FAST) < 0 ||
         PyModule_AddIntConstant(m, "SIZE_ARG", SIZE_ARG) < 0 || PyModule_AddIntConstant(m, "SIZE_RET", SIZE_RET) < 0 ||
-        PyModule_AddIntConstant(m, "SIZE_FIXED", SIZE_FIXED) < 0) {
+        PyModule_AddIntConstant(m, "SIZE_FIXED", SIZE_FIXED) < 0 ||
+        PyModule_AddIntConstant(m, "CUT_NONE", CUT_NONE) < 0 || PyModule_AddIntConstant(m, "CUT_STRING", CUT_STRING) < 0 ||
+        PyModule_AddIntConstant(m, "CUT_DATA", CUT_DATA) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -16,6 +16,7 @@ import time as _time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
+from ..syscalls.captures import DATA_LIMIT
 from ..syscalls.table import expand_selection, numbers_of
 from ..trace import Trace, TraceMeta
 from . import linux as L
@@ -129,6 +130,7 @@ def trace(
     decode_fds: bool = False,
     seccomp: bool = True,
     pin_cpu: bool = True,
+    data_limit: int = DATA_LIMIT,
 ) -> Trace:
     """Run ``cmd`` to the end under ptrace and return its system calls as a :class:`Trace`.
 
@@ -151,10 +153,16 @@ def trace(
     (``3</etc/hostname>``); the ``path`` column always says what an fd points to. ``pin_cpu``
     keeps tracer and program on one CPU while the program is single-threaded, which makes tracing
     several times faster on virtual machines (the program sees one CPU until it starts a thread).
+
+    ``string_limit`` cuts strings and buffers in the strace-style ``args`` text only (strace's
+    ``-s``). ``data_limit`` is how many bytes of each data call (read, write, send*, recv* and
+    their vector forms) the ``data`` column keeps, up to a budget of 64 MiB per trace; beyond it
+    calls keep their sizes and ``data_complete`` says their bytes were cut.
     """
     argv = split_command(cmd)
     if string_limit < 0:
         raise ValueError("string_limit must be 0 or more (strace's -s)")
+    _check_data_limit(data_limit)
     path = resolve_executable(argv[0], env)
     if cwd is not None and not os.path.isdir(cwd):
         raise FileNotFoundError(f"cwd={os.fspath(cwd)!r} is not a directory: the program cannot start there")
@@ -182,10 +190,10 @@ def trace(
 
     rec = Recorder(max_events)
     tracer = Tracer(rec, selected=selected, seccomp=use_filter, string_limit=string_limit,
-                    follow_forks=follow_forks)
+                    follow_forks=follow_forks, data_limit=data_limit)
     prepared = PreparedFilter(tracer.stopped_numbers()) if use_filter else None
     meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit,
-                     decode_fds=decode_fds)
+                     decode_fds=decode_fds, data_limit=data_limit)
 
     def stop() -> None:
         kill_to_stop(tracer)
@@ -337,6 +345,13 @@ def _is_kernel_thread(pid: int) -> bool:
         return False
 
 
+def _check_data_limit(data_limit: int) -> None:
+    if not isinstance(data_limit, int) or isinstance(data_limit, bool) or data_limit < 0:
+        raise SpykitError(f"data_limit must be a whole number of bytes, 0 or more (got {data_limit!r})",
+                          hint="data_limit=4096 keeps the first 4 KiB of each read, write, send and receive; "
+                               "0 keeps none")
+
+
 def _tasks(pid: int) -> list[int]:
     try:
         return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
@@ -355,6 +370,7 @@ def attach(
     max_events: int | None = None,
     decode_fds: bool = False,
     seccomp: bool = False,
+    data_limit: int = DATA_LIMIT,
 ) -> Trace:
     """Trace a running process (all its threads), like ``strace -p``, then detach.
 
@@ -362,8 +378,9 @@ def attach(
     until Ctrl-C; then every thread is detached and keeps running exactly as before (a stopped
     one stays stopped). The selection is applied in the tracer: a seccomp filter cannot be
     removed, and after detaching it would break every call it selected, so ``seccomp=True`` is
-    refused here.
+    refused here. ``string_limit`` and ``data_limit`` are as for :func:`trace`.
     """
+    _check_data_limit(data_limit)
     if seccomp:
         raise SpykitError("a seccomp filter cannot be used when attaching",
                           hint="it would stay in the process after detaching and make its calls fail with "
@@ -372,14 +389,15 @@ def attach(
     selected, spec = _selection(syscalls)
     rec = Recorder(max_events)
     tracer = Tracer(rec, selected=selected, seccomp=False, string_limit=string_limit,
-                    follow_forks=follow_forks, attached=True)
+                    follow_forks=follow_forks, attached=True, data_limit=data_limit)
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             command = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
     except OSError:
         command = []
     meta = TraceMeta(command=command or [f"<pid {pid}>"], start_time=_time.time(), selection=spec,
-                     string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds)
+                     string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds,
+                     data_limit=data_limit)
     tracer.root = pid
 
     bell = Bell(tracer)

@@ -16,15 +16,14 @@ from ..fdkinds import with_fd_kind
 from ..startup import startup_mask
 from ..syscalls import captures as C
 from ..syscalls.errnos import errno_name
+from ..syscalls.flags.words import WORD_CALLS, flag_words
 from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of, syscall_name
 from ..trace import Trace, TraceMeta
 from .recorder import NO_FD, NO_STR, Recorder
 
 # Calls that move data, and where their bytes are: the capture holding them.
-_DATA_CALLS = ("read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2",
-               "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg")
 _DATA_CAPTURE: dict[str, C.Capture] = {
-    name: next(c for c in C.CAPTURES[name] if c.kind in (C.BUF, C.IOV, C.MSGHDR)) for name in _DATA_CALLS
+    name: next(c for c in C.CAPTURES[name] if C.is_data_capture(name, c)) for name in sorted(C.DATA_CALLS)
 }
 _ADDR_CAPTURE: dict[str, C.Capture] = {
     name: next(c for c in caps if c.kind in (C.SOCKADDR, C.SOCKADDR_OUT))
@@ -39,19 +38,36 @@ TEXT = pd.StringDtype("python")
 EVENT_COLUMNS = ["time", "pid", "kind", "signal", "status", "child", "how", "text"]
 
 
-def _iov_data(blob: bytes) -> tuple[bytes, int]:
-    """(the data bytes, the total of the iovec lengths) from an IOV blob."""
+def _iov_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
+    """(the data bytes, the total of the iovec lengths) from an IOV blob.
+
+    The data is what the iovecs held, in order, up to the first one the tracer cut: each iovec
+    is kept up to a per-element limit, so the bytes after a cut one do not follow on from it.
+    ``moved_total`` is how many bytes the call moved (None: every iovec whole, as for writev).
+    """
     (count,) = struct.unpack_from("<I", blob, 0)
     head = 4 + 16 * count
-    total = sum(struct.unpack_from("<Q", blob, 4 + 16 * i + 8)[0] for i in range(count))
-    return blob[head:], total
+    lengths = [struct.unpack_from("<Q", blob, 4 + 16 * i + 8)[0] for i in range(count)]
+    left = sum(lengths) if moved_total is None else max(moved_total, 0)
+    moved = []
+    for length in lengths:
+        moved.append(min(length, left))
+        left -= moved[-1]
+    data = blob[head:]
+    kept = C.iov_chunks(moved, len(data))
+    end = 0
+    for went, have in zip(moved, kept, strict=True):
+        end += have
+        if have < went:
+            break
+    return data[:end], sum(lengths)
 
 
-def _msghdr_data(blob: bytes) -> tuple[bytes, int]:
+def _msghdr_data(blob: bytes, moved_total: int | None) -> tuple[bytes, int]:
     namelen = struct.unpack_from("<I", blob, 8)[0]
     head = struct.calcsize("<QIQQQi")
     rest = blob[head + min(namelen, 128):]
-    return _iov_data(rest) if len(rest) >= 4 else (b"", 0)
+    return _iov_data(rest, moved_total) if len(rest) >= 4 else (b"", 0)
 
 
 _ENTRY_DTYPE = np.dtype([("nr", "<u8"), ("args", "<u8", (6,))])
@@ -181,7 +197,8 @@ def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
     return first
 
 
-def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -> pd.DataFrame:
+def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
+                data_limit: int = C.DATA_LIMIT) -> pd.DataFrame:
     """The ``Trace.df`` of a recording.
 
     Programs repeat themselves (a loop reads into the same buffer again and again), so the rows
@@ -223,6 +240,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     first = _first_of_each(codes, k)
     rendered_args: list[str] = []
     rendered_notes: list[str | None] = []
+    group_flags: list[str | None] = []  # a file call's flags in words, from its numbers
     strings = rec.strings
     blobs_of = blobs.for_rows(first)
     for i in first.tolist():
@@ -238,8 +256,12 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
                                          fd_path=fd_path, decode_fds=decode_fds))
         note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) if finished and not err else ""
         rendered_notes.append(note or None)
+        group_flags.append(flag_words(name, args) if name in WORD_CALLS else None)
     args_col = np.array(rendered_args, dtype=object)[codes] if n else np.empty(0, dtype=object)
     note_col = np.array(rendered_notes, dtype=object)[codes] if n else np.empty(0, dtype=object)
+    flag_codes, flag_texts = pd.factorize(np.array(group_flags, dtype=object), use_na_sentinel=True)
+    flags_col = pd.Categorical.from_codes(flag_codes[codes] if n else np.empty(0, dtype=np.int64),
+                                          categories=pd.CategoricalDtype(list(flag_texts)).categories)
 
     # Names, classes, and the data and addresses some calls carry, by lookup tables over numbers.
     present = np.unique(nrs)
@@ -253,9 +275,14 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     category_col = pd.Categorical.from_codes(class_codes[np.searchsorted(present, nrs)], dtype=classes)
 
     data_col = np.full(n, None, dtype=object)
+    data_len = np.full(n, -1, dtype=np.int64)  # bytes kept in `data`; -1: none
     size_col = np.full(n, -1, dtype=np.int64)
     addr_col = np.full(n, None, dtype=object)
-    objects = np.array(blobs.objects + [None], dtype=object)  # index -1: unreadable
+    # A data blob is read up to the string limit at least (the args text shows that much): the
+    # data column keeps at most data_limit of it.
+    kept = [o if len(o) <= data_limit else o[:data_limit] for o in blobs.objects]
+    data_objects = np.array(kept + [None], dtype=object)  # index -1: unreadable
+    data_lengths = np.array([len(o) for o in kept] + [-1], dtype=np.int64)
     for nr in present.tolist():
         name = names_by_nr[nr]
         data_cap = _DATA_CAPTURE.get(name)
@@ -269,16 +296,21 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
             mine = (blobs.keys == C.blob_key(data_cap)) & (nrs[blobs.rows] == nr)
             rows, cids = blobs.rows[mine], blobs.content[mine]
             if data_cap.kind == C.BUF:
-                data_col[rows] = objects[cids]
+                data_col[rows] = data_objects[cids]
+                data_len[rows] = data_lengths[cids]
             else:  # iovec and msghdr blobs carry a header before the data: parse each distinct one
                 parse = _iov_data if data_cap.kind == C.IOV else _msghdr_data
-                parsed: dict[int, tuple[bytes, int]] = {}
+                by_ret = data_cap.total_arg == C.RET  # a receiving call: its result says how much came
+                parsed: dict[tuple[int, int], tuple[bytes, int]] = {}
                 for row, cid in zip(rows.tolist(), cids.tolist(), strict=True):
                     if cid < 0:
                         continue
-                    if cid not in parsed:
-                        parsed[cid] = parse(blobs.objects[cid])
-                    data_col[row], size_col[row] = parsed[cid]
+                    moved = int(rets[row]) if by_ret else -1
+                    if (cid, moved) not in parsed:
+                        data, size = parse(blobs.objects[cid], moved if by_ret else None)
+                        parsed[(cid, moved)] = (data[:data_limit], size)
+                    data_col[row], size_col[row] = parsed[(cid, moved)]
+                    data_len[row] = len(data_col[row])
         if addr_cap is not None:
             mine = (blobs.keys == C.blob_key(addr_cap)) & (nrs[blobs.rows] == nr)
             shown: dict[int, str | None] = {}
@@ -298,6 +330,9 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
     ret_col = _nullable_ints(rets, ~done)
     fd_col = _nullable_ints(fds, fds == NO_FD)
     size_arr = _nullable_ints(size_col, size_col < 0)
+    # whole when every byte the call moved is kept; unknown where no data was kept or it failed
+    complete = pd.arrays.BooleanArray(data_len >= rets, (data_len < 0) | ~done | (errs != 0))
+    del data_len
     # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
     # add a transient third of the frame's size to the peak memory of a big build.
     frame = pd.DataFrame({
@@ -314,10 +349,12 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -
         "nr": nrs.astype(np.int32),
         "addr": _text(addr_col),
         "data": pd.Series(data_col, dtype=object, copy=False),
+        "data_complete": complete,
         "size": size_arr,
         "unfinished": ~done,
         "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
         "note": _text(note_col),
+        "flags": flags_col,
     }, copy=False)
     frame["startup"] = startup_mask(frame)
     return frame
@@ -346,9 +383,64 @@ def build_events(rec: Recorder) -> pd.DataFrame:
     })
 
 
+# The argv and envp captures of the exec calls: (blob key of argv, blob key of envp)
+_EXEC_ARRAYS = {name: tuple(C.blob_key(c) for c in C.CAPTURES[name] if c.kind == C.STRARRAY)
+                for name in ("execve", "execveat")}
+
+
+def _string_list(blob: bytes) -> list[str]:
+    """The strings of a STRARRAY blob; names that are not UTF-8 keep their bytes as surrogate escapes."""
+    out = []
+    offset = 4
+    while offset + 4 <= len(blob):
+        (n,) = struct.unpack_from("<I", blob, offset)
+        out.append(blob[offset + 4:offset + 4 + n].decode("utf-8", "surrogateescape"))
+        offset += 4 + n
+    return out
+
+
+def exec_values(rec: Recorder) -> list[dict]:
+    """Each recorded exec call's whole argv and environment: ``{"row", "argv", "env"}``, by row.
+
+    ``env`` maps each variable to its value (an entry without ``=`` maps to ``""``; a name given
+    twice keeps its last value, as getenv would not, but as a shell shows it); None when unreadable.
+    """
+    n = len(rec)
+    if not n or not len(rec.blob_row):
+        return []
+    nrs = np.frombuffer(rec.entry_raw, dtype=_ENTRY_DTYPE, count=n)["nr"].astype(np.int64)
+    keys_of_nr = {int(nr): _EXEC_ARRAYS[syscall_name(int(nr))] for nr in np.unique(nrs).tolist()
+                  if syscall_name(int(nr)) in _EXEC_ARRAYS}
+    if not keys_of_nr:
+        return []
+    m = len(rec.blob_row)
+    blob_rows = np.frombuffer(rec.blob_row, dtype=np.int32, count=m)
+    blob_keys = np.frombuffer(rec.blob_key, dtype=np.int8, count=m)
+    offsets = np.frombuffer(rec.blob_off, dtype=np.uint64, count=m)
+    lengths = np.frombuffer(rec.blob_len, dtype=np.int32, count=m)
+    found: dict[int, dict] = {}
+    view = memoryview(rec.blob_data)
+    for j in np.flatnonzero(np.isin(blob_rows, np.flatnonzero(np.isin(nrs, list(keys_of_nr))))).tolist():
+        row = int(blob_rows[j])
+        argv_key, env_key = keys_of_nr[int(nrs[row])]
+        key = int(blob_keys[j])
+        if key not in (argv_key, env_key):
+            continue
+        entry = found.setdefault(row, {"row": row, "argv": None, "env": None})
+        if lengths[j] < 0:
+            continue
+        strings = _string_list(bytes(view[int(offsets[j]):int(offsets[j]) + int(lengths[j])]))
+        if key == argv_key:
+            entry["argv"] = strings
+        else:
+            entry["env"] = dict(item.partition("=")[::2] for item in strings)
+    return [found[row] for row in sorted(found)]
+
+
 def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
     meta.truncated = rec.truncated
+    meta.execs = exec_values(rec)
     meta.counts = {syscall_name(nr): c for nr, c in sorted(rec.all_counts().items(), key=lambda kv: -kv[1])}
-    return Trace(with_fd_kind(build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds)),
-                 build_events(rec), meta)
+    df = build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds, data_limit=meta.data_limit)
+    return Trace(with_fd_kind(df), build_events(rec), meta)
 

@@ -7,12 +7,18 @@ the decoders; this module only reads, it does not interpret.
 from __future__ import annotations
 
 import struct
+from array import array
 
 from ..syscalls import captures as C
 from .memory import MemoryReader
 
 PATH_MAX = 4096
 MAX_ELEMENTS = 1024
+# execve's argv and envp are kept whole, up to what the kernel itself accepts: one string of at
+# most MAX_ARG_STRLEN (32 pages, include/uapi/linux/binfmts.h); their number is bounded only by
+# the total size (a quarter of the stack limit), so we stop at a generous count.
+MAX_ARG_STRLEN = 32 * 4096
+MAX_ARG_STRINGS = 1 << 16
 MAX_SOCKADDR = 128
 
 
@@ -43,9 +49,30 @@ def _read_iov(mem: MemoryReader, pid: int, addr: int, count: int, total: int, li
     return b"".join(out)
 
 
+class DataLimit:
+    """How many bytes a data call keeps: ``limit`` per call while ``left[0]`` (the per-trace budget,
+    in an array the C loop reads and charges too) is above 0, the string limit after that."""
+
+    __slots__ = ("limit", "left")
+
+    def __init__(self, limit: int = C.DATA_LIMIT, budget: int = C.DATA_BUDGET):
+        self.limit = limit
+        self.left = array("q", [budget])
+
+    def now(self, string_limit: int) -> int:
+        """The per-call limit for the next data call."""
+        return self.limit if self.limit > string_limit and self.left[0] > 0 else string_limit
+
+    def charge(self, blob: bytes | None) -> bytes | None:
+        if blob:
+            self.left[0] -= len(blob)
+        return blob
+
+
 def capture(mem: MemoryReader, pid: int, cap: C.Capture, args, ret: int | None, string_limit: int,
             before: int | None = None) -> bytes | None:
-    """Read one capture's blob. ``before`` is SOCKADDR_OUT's length read at entry."""
+    """Read one capture's blob. ``before`` is SOCKADDR_OUT's length read at entry. For a data
+    call's IOV or MSGHDR, ``string_limit`` is the per-element limit its caller chose."""
     addr = args[cap.slot]
     kind = cap.kind
     if kind == C.PATH:
@@ -72,10 +99,10 @@ def capture(mem: MemoryReader, pid: int, cap: C.Capture, args, ret: int | None, 
         data = mem.read(pid, addr, min(max(after, 0), MAX_SOCKADDR)) if after > 0 else b""
         return struct.pack("<ii", before if before is not None else after, after) + (data or b"")
     if kind == C.STRARRAY:
-        ptrs, total = mem.read_pointers(pid, addr, MAX_ELEMENTS)
+        ptrs, total = mem.read_pointers(pid, addr, MAX_ARG_STRINGS)
         out = [struct.pack("<I", total)]
         for p in ptrs:
-            s = mem.read_string(pid, p, PATH_MAX) or b""
+            s = mem.read_string(pid, p, MAX_ARG_STRLEN) or b""
             out.append(struct.pack("<I", len(s)) + s)
         return b"".join(out)
     if kind == C.SIGSET_PAIR:
@@ -133,13 +160,16 @@ def sockaddr_len_before(mem: MemoryReader, pid: int, cap: C.Capture, args) -> in
     return struct.unpack("<i", raw)[0] if raw and len(raw) == 4 else None
 
 
-def make_reader(cap: C.Capture, mem: MemoryReader, string_limit: int):
+def make_reader(cap: C.Capture, mem: MemoryReader, string_limit: int, data: DataLimit | None = None):
     """A function ``(tid, args, ret, before) -> blob`` for one capture, specialised ahead of time.
 
     The common kinds (a path, a data buffer) get a direct closure, which keeps the generic
-    dispatch of ``capture`` off the hot path.
+    dispatch of ``capture`` off the hot path. ``data`` is given for a data call's capture: it
+    then keeps up to the data limit (string_limit at least, for the strace-style text).
     """
     slot = cap.slot
+    if data is not None and data.limit > string_limit:
+        return _data_reader(cap, mem, string_limit, data)
     if cap.kind == C.PATH:
         read_string = mem.read_string
 
@@ -166,3 +196,40 @@ def make_reader(cap: C.Capture, mem: MemoryReader, string_limit: int):
         return capture(mem, tid, cap, args, ret, string_limit, before)
 
     return read_other
+
+
+def _data_reader(cap: C.Capture, mem: MemoryReader, string_limit: int, data: DataLimit):
+    """A data call's reader: up to the data limit while the trace's data budget lasts."""
+    slot = cap.slot
+    read, left, limit = mem.read, data.left, data.limit
+    if cap.kind == C.BUF and cap.size_arg == C.RET:
+        def read_received(tid, args, ret, before):
+            if not ret or ret <= 0:
+                return b""
+            cut = limit if left[0] > 0 else string_limit
+            blob = read(tid, args[slot], ret if ret < cut else cut)
+            if blob:
+                left[0] -= len(blob)
+            return blob
+
+        return read_received
+    if cap.kind == C.BUF:
+        size_arg = cap.size_arg
+
+        def read_sent(tid, args, ret, before):
+            size = args[size_arg]
+            cut = limit if left[0] > 0 else string_limit
+            blob = read(tid, args[slot], size if size < cut else cut)
+            if blob:
+                left[0] -= len(blob)
+            return blob
+
+        return read_sent
+
+    def read_vector(tid, args, ret, before):
+        blob = capture(mem, tid, cap, args, ret, data.now(string_limit), before)
+        if blob:  # (the charge counts the iovec headers too: a few bytes more, never fewer)
+            left[0] -= len(blob)
+        return blob
+
+    return read_vector

@@ -32,7 +32,7 @@ from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
 from . import native
-from .capture import make_reader, sockaddr_len_before
+from .capture import DataLimit, make_reader, sockaddr_len_before
 from .fdtable import FdTable
 from .memory import MemoryReader
 from .recorder import ENTRY_SLICE, EXIT_SLICE, Recorder
@@ -85,14 +85,16 @@ class _CallPlan:
     __slots__ = ("nr", "entry_caps", "exit_caps", "path_arg", "fd_arg", "returns_fd", "fd_pair", "closes",
                  "redescribes", "sockaddr_out", "needs_args", "exit_work", "closes_range", "fast")
 
-    def __init__(self, nr: int, name: str, mem: MemoryReader, string_limit: int):
+    def __init__(self, nr: int, name: str, mem: MemoryReader, string_limit: int, data: DataLimit | None = None):
         self.nr = nr
         caps = C.CAPTURES.get(name, ())
+
+        def reader(c: C.Capture):
+            return make_reader(c, mem, string_limit, data if C.is_data_capture(name, c) else None)
+
         # (slot, blob key, reader) for each capture, the reader specialised for its kind
-        self.entry_caps = tuple((c.slot, C.blob_key(c), make_reader(c, mem, string_limit))
-                                for c in caps if not c.at_exit)
-        self.exit_caps = tuple((c.slot, C.blob_key(c), make_reader(c, mem, string_limit))
-                               for c in caps if c.at_exit)
+        self.entry_caps = tuple((c.slot, C.blob_key(c), reader(c)) for c in caps if not c.at_exit)
+        self.exit_caps = tuple((c.slot, C.blob_key(c), reader(c)) for c in caps if c.at_exit)
         self.sockaddr_out = tuple(c for c in caps if c.at_exit and c.kind == C.SOCKADDR_OUT)
         self.path_arg = C.PATH_ARG.get(name)
         self.fd_arg = C.FD_ARG.get(name)
@@ -105,21 +107,24 @@ class _CallPlan:
                               or self.fd_pair is not None or self.closes_range)
         self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None)
         # What the C loop needs to record this call itself, or None when only Python can.
-        self.fast = _fast_plan(self, caps)
+        self.fast = _fast_plan(self, caps, name)
 
 
-def _fast_capture(cap: C.Capture) -> tuple | None:
-    """A capture as the C loop takes it, (slot, key, size mode, size, cut at string_limit), or None."""
+def _fast_capture(cap: C.Capture, name: str) -> tuple | None:
+    """A capture as the C loop takes it, (slot, key, size mode, size, limit), or None. The limit is
+    _fastloop.CUT_STRING (cut at string_limit), CUT_DATA (at the data limit while the budget lasts)
+    or 0 (a structure: never cut)."""
     if cap.kind == C.BUF and cap.size_arg is not None:
+        cut = _fastloop.CUT_DATA if C.is_data_capture(name, cap) else _fastloop.CUT_STRING
         if cap.size_arg == C.RET:
-            return (cap.slot, C.blob_key(cap), _fastloop.SIZE_RET, 0, True)
-        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_ARG, cap.size_arg, True)
+            return (cap.slot, C.blob_key(cap), _fastloop.SIZE_RET, 0, cut)
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_ARG, cap.size_arg, cut)
     if cap.kind == C.FIXED:
-        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_FIXED, cap.size, False)
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_FIXED, cap.size, 0)
     return None
 
 
-def _fast_plan(plan: _CallPlan, caps) -> dict | None:
+def _fast_plan(plan: _CallPlan, caps, name: str) -> dict | None:
     """The keyword arguments of ``Loop.set_plan`` for a call the C loop can record on its own:
     a row, an fd lookup, buffers of known size. Paths, socket addresses and calls that change
     the fd table stay in Python."""
@@ -128,8 +133,8 @@ def _fast_plan(plan: _CallPlan, caps) -> dict | None:
     if (plan.path_arg is not None or plan.sockaddr_out or plan.returns_fd or plan.closes or plan.closes_range
             or plan.redescribes or plan.fd_pair is not None):
         return None
-    entry = [_fast_capture(c) for c in caps if not c.at_exit]
-    exit_ = [_fast_capture(c) for c in caps if c.at_exit]
+    entry = [_fast_capture(c, name) for c in caps if not c.at_exit]
+    exit_ = [_fast_capture(c, name) for c in caps if c.at_exit]
     if None in entry or None in exit_ or len(entry) > 4 or len(exit_) > 4:
         return None
     return {"fd_arg": -1 if plan.fd_arg is None else plan.fd_arg, "needs_args": plan.needs_args,
@@ -140,11 +145,17 @@ class Tracer:
     """Runs the loop over a set of tracees and fills a Recorder."""
 
     def __init__(self, recorder: Recorder, *, selected: set[int] | None, seccomp: bool, string_limit: int,
-                 follow_forks: bool = True, attached: bool = False, markers: bool = False):
+                 follow_forks: bool = True, attached: bool = False, markers: bool = False,
+                 data_limit: int = C.DATA_LIMIT, data_budget: int | None = None):
         self.rec = recorder
         self.mem = MemoryReader()
         self.fds = FdTable(recorder.intern)
         self.string_limit = string_limit
+        # bytes a data call keeps; the budget left is one array both loops charge (the C loop reads
+        # `data_limit` and `data_left` when it is made)
+        self.data = DataLimit(data_limit, C.DATA_BUDGET if data_budget is None else data_budget)
+        self.data_limit = data_limit
+        self.data_left = self.data.left
         self.follow_forks = follow_forks
         self.seccomp = seccomp
         self.attached = attached
@@ -304,7 +315,7 @@ class Tracer:
 
     # -- syscall stops ---------------------------------------------------------------------------
     def _plan(self, nr: int) -> _CallPlan:
-        plan = _CallPlan(nr, syscall_name(nr), self.mem, self.string_limit)
+        plan = _CallPlan(nr, syscall_name(nr), self.mem, self.string_limit, self.data)
         if 0 <= nr < _TABLE_SIZE:
             self.plans[nr] = plan
             if self._fast is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
+from ..captures import iov_chunks
 from ..flags import files as F
 from ..flags import ioctl as I
 from ..strings import quote_buffer
@@ -49,14 +50,16 @@ def iovec_array(blob: bytes | None, fallback: str, limit: int, total: int | None
         return fallback
     data = blob[offset:]
     left = total if total is not None else 1 << 62
-    items = []
+    lengths, moved = [], []
     for k in range(n):
         base, length = struct.unpack_from("<QQ", blob, 4 + 16 * k)
-        moved = min(length, max(left, 0))
-        left -= moved
-        shown = min(moved, limit)
-        chunk, data = data[:shown], data[shown:]
-        items.append(f"{{iov_base={quote_buffer(chunk, moved, limit)}, iov_len={length}}}")
+        lengths.append(length)
+        moved.append(min(length, max(left, 0)))
+        left -= moved[-1]
+    items = []
+    for length, went, kept in zip(lengths, moved, iov_chunks(moved, len(data)), strict=True):
+        chunk, data = data[:kept], data[kept:]
+        items.append(f"{{iov_base={quote_buffer(chunk, went, limit)}, iov_len={length}}}")
     return "[" + ", ".join(items) + "]"
 
 
