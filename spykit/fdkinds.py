@@ -74,12 +74,16 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
     (``getdents64``) makes its path a directory in every row, and makes the fd a directory in
     its process from the open that returned it to its close.
     """
+    import numpy as np
     import pandas as pd
 
     from .syscalls.captures import RETURNS_FD
 
     has_target = df["fd"].notna().to_numpy(dtype=bool) & df["path"].notna().to_numpy(dtype=bool)
-    kinds = [kind_of_target(p) if ok else None for p, ok in zip(df["path"], has_target, strict=True)]
+    # Each distinct target once: a trace has many rows and few targets.
+    codes, targets = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
+    kind_by_code = np.array([kind_of_target(t) for t in targets] + [None], dtype=object)
+    kinds = np.where(has_target, kind_by_code[codes], None)
     names = df["syscall"].astype("string")
     listed = (names.isin(DIRECTORY_CALLS).fillna(False) & df["error"].isna()).to_numpy(dtype=bool)
     if listed.any():
@@ -92,7 +96,9 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
         life_of = [-1] * len(df)
         opens = (names.isin(RETURNS_FD).fillna(False) & df["error"].isna()).to_numpy(dtype=bool)
         closes = names.isin(("close", "close_range")).fillna(False).to_numpy(dtype=bool)
-        for i, (tgid, fd, path, ok) in enumerate(zip(df["tgid"], df["fd"], df["path"], has_target, strict=True)):
+        listing_processes = set(df["tgid"].to_numpy()[listed].tolist())
+        in_scope = has_target & df["tgid"].isin(listing_processes).to_numpy(dtype=bool)
+        for i, (tgid, fd, path, ok) in enumerate(zip(df["tgid"], df["fd"], df["path"], in_scope, strict=True)):
             if not ok:
                 continue
             key = (int(tgid), int(fd))
@@ -104,8 +110,8 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
             if closes[i]:
                 del lifetime[key]
         directory_lives = {life_of[i] for i in range(len(df)) if listed[i] and life_of[i] >= 0}
-        for i, ok in enumerate(has_target):
-            if ok and (life_of[i] in directory_lives or df["path"].iat[i] in directories):
+        for i in np.flatnonzero(has_target).tolist():
+            if life_of[i] in directory_lives or df["path"].iat[i] in directories:
                 kinds[i] = "directory"
     return pd.Series(kinds, index=df.index, dtype=pd.StringDtype("python"), name="fd_kind")
 

@@ -175,6 +175,40 @@ def test_a_real_trace_of_a_file_a_directory_a_pipe_a_socket_and_a_device(tmp_pat
     assert df[df["syscall"].astype(str).eq("openat") & df["error"].notna()]["fd_kind"].isna().all()
 
 
+def test_kinds_agree_with_the_targets_strace_shows(tmp_path):
+    # strace -yy prints each fd's target after it (read(4<pipe:[123]>, ...)): the same calls, the same kinds
+    import re
+    import subprocess
+
+    from conftest import need_tool
+
+    strace = need_tool("strace")
+    data = tmp_path / "data.txt"
+    data.write_text("some text")
+    (tmp_path / "folder").mkdir()
+    program = tmp_path / "reader.py"
+    program.write_text(READER)
+    log = tmp_path / "strace.log"
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = str(server.getsockname()[1])
+        command = [sys.executable, str(program), str(data), str(tmp_path / "folder"), port]
+        subprocess.run([strace, "-f", "-yy", "-e", "trace=read,recvfrom,sendto,getdents64", "-o", str(log),
+                        *command], check=True, capture_output=True, timeout=60)
+        trace = spykit.trace(command, syscalls=["read", "recvfrom", "sendto", "getdents64"], capture_output=True,
+                             timeout=60)
+    theirs: dict[str, int] = {}
+    for line in log.read_text().splitlines():
+        target = re.search(r"\b(read|recvfrom|sendto|getdents64)\(\d+<([^>]*)>", line)
+        if target and " = -1 " not in line:
+            # a listed fd is a directory (strace shows its path, as for a file)
+            kind = "directory" if target.group(1) == "getdents64" else kind_of_target(target.group(2)) or "?"
+            theirs[kind] = theirs.get(kind, 0) + 1
+    ours = trace.df[trace.df["error"].isna()]["fd_kind"].value_counts().to_dict()
+    for kind in ("pipe", "socket", "directory", "device", "file"):
+        assert ours.get(kind, 0) == theirs.get(kind, 0), (kind, ours, theirs)
+    assert ours["pipe"] == 1 and ours["socket"] == 3 and ours["device"] == 1 and ours["directory"] >= 2
+
+
 def test_a_loaded_trace_has_the_column_even_when_saved_without_it(tmp_path):
     trace = pipe_and_file_trace()
     with_fd_kind(trace.df)
@@ -188,3 +222,22 @@ def test_a_loaded_trace_has_the_column_even_when_saved_without_it(tmp_path):
     trace.save(new)
     assert spykit.load(new).df["fd_kind"].tolist() == loaded.df["fd_kind"].tolist()
     assert os.stat(new).st_mode & 0o777 == 0o600
+
+
+def test_a_cell_trace_has_the_column(tmp_path):
+    from spykit.notebook.celltrace import CellTracer  # what %%strace runs a cell under
+
+    source = tmp_path / "notes.txt"
+    source.write_text("a file")
+    with CellTracer() as ct:
+        r, w = os.pipe()
+        os.write(w, b"x")
+        os.read(r, 1)
+        os.close(r)
+        os.close(w)
+        with open(source) as f:
+            f.read()
+    df = ct.trace.df
+    assert set(df.loc[df["syscall"].astype(str).isin(["read", "write"]) & df["path"].str.startswith("pipe:"),
+                      "fd_kind"]) == {"pipe"}
+    assert set(df.loc[df["path"] == str(source), "fd_kind"].dropna()) == {"file"}

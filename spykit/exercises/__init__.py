@@ -9,6 +9,11 @@ Chapters: ``ch00`` (reading a trace), ``ch01`` (the missing config file and frie
 (the slow programs), ``ch03`` (the wizard exercises: a hang, a config hunt, three more slow
 programs). Where it can, a check runs the program in question to see whether the answer holds,
 rather than comparing with a stored string.
+
+Every check reads answers the same way (``_answers``): a path with ``~``, ``$HOME``, quotes, shell
+escapes or the notebook's pretend home; ``--opt value`` or ``--opt=value``; a ``*`` or ``XXXX`` for
+a random part of a name; a number with its unit. When a check rejects an answer that names something
+the program really did, it says what that thing is.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ learner will give it. The forms live here, once, so that every check treats them
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -37,14 +38,20 @@ _PRETEND_HOME = re.compile(r"^(?P<home>/(?:[^/]+/)*" + re.escape(PRETEND_HOME_PR
 
 
 def text_of(answer: Any) -> str | None:
-    """The answer as text (a str, a path object, or UTF-8 bytes), stripped; None when it is not text."""
+    """The answer as text (a str, a path object, UTF-8 bytes or their ``b'...'`` repr), stripped; None if no text."""
     if isinstance(answer, bytes | bytearray):
         answer = bytes(answer).decode("utf-8", "replace")
     elif isinstance(answer, os.PathLike):
         answer = os.fspath(answer)
     if not isinstance(answer, str):
         return None
-    return answer.strip()
+    answer = answer.strip()
+    if re.fullmatch(r"""b(['"]).*\1""", answer, re.DOTALL):  # bytes as Python prints them: b'...\n'
+        try:
+            return ast.literal_eval(answer).decode("utf-8", "replace").strip()
+        except (ValueError, SyntaxError, AttributeError):
+            pass
+    return answer
 
 
 def unquoted(text: str) -> str:
@@ -54,7 +61,7 @@ def unquoted(text: str) -> str:
     as it is, only without quotes around the whole of it.
     """
     text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES and text[0] not in text[1:-1]:
         return text[1:-1]
     if "\\" in text or "'" in text or '"' in text:
         try:

@@ -21,13 +21,13 @@ def traced(name: str, *args: str):  # -> spykit.Trace
     """A trace of one mystery run, in this environment (each check runs it afresh: it takes a second)."""
     import spykit
 
-    # A large string limit, so that argv and the data of each call are whole (until values are kept apart).
-    return spykit.trace(mystery(name, *args), capture_output=True, timeout=60, string_limit=4096)
+    return spykit.trace(mystery(name, *args), capture_output=True, timeout=60)
 
 
 def command_lines(trace) -> list[list[str]]:
     """Every command line exec'd anywhere in the traced process tree, as lists of words, in order.
 
-    The one place checks read command lines: from processes()' argv values, never the ``args`` text.
+    The one place checks read command lines: from processes()' argv, whole values the tracer kept at
+    each exec (not the ``args`` text, which the string limit cuts).
     """
     return [list(argv) for runs in trace.processes()["argv"] for argv in runs]

@@ -23,6 +23,26 @@ class LsCounts:
     opened: int
     attempts: int
     calls: int
+    paths: tuple[str, ...] = ()  # what it opened, in order
+    kinds: tuple[str, ...] = ()  # the fd_kind of each
+
+    def opened_in_words(self) -> str:
+        """What the opened files were, counted by kind: "3 libraries, 1 directory and 2 other files"."""
+        counts = {"library": 0, "locale": 0, "directory": 0, "other": 0}
+        for path, kind in zip(self.paths, self.kinds, strict=True):
+            name = os.path.basename(path)
+            if (".so." in name or name.endswith(".so")) and name != "ld.so.cache":  # (the loader's list of them)
+                counts["library"] += 1
+            elif "/locale" in path or "/gconv/" in path:
+                counts["locale"] += 1
+            elif kind == "directory":
+                counts["directory"] += 1
+            else:
+                counts["other"] += 1
+        words = {"library": ("library", "libraries"), "locale": ("locale file", "locale files"),
+                 "directory": ("directory", "directories"), "other": ("other file", "other files")}
+        said = [f"{n} {words[k][n != 1]}" for k, n in counts.items() if n]
+        return ", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else "".join(said)
 
 
 def ls_counts(cwd: str | None = None) -> LsCounts:
@@ -31,7 +51,9 @@ def ls_counts(cwd: str | None = None) -> LsCounts:
 
     trace = spykit.trace(["ls"], capture_output=True, cwd=cwd, timeout=30)
     opens = trace.filter("open").df
-    return LsCounts(int(opens["error"].isna().sum()), len(opens), len(trace.df))
+    opened = opens[opens["error"].isna()]
+    return LsCounts(len(opened), len(opens), len(trace.df), tuple(str(p) for p in opened["path"]),
+                    tuple(str(k) for k in opened["fd_kind"]))
 
 
 def check_ls_opens(answer: Any, cwd: str | None = None) -> Verdict:
@@ -45,8 +67,9 @@ def check_ls_opens(answer: Any, cwd: str | None = None) -> Verdict:
     except spykit.TracingNotPermitted as refused:
         return unchecked(f"Tracing is not allowed here, so `ls` could not be traced to check: {refused.message}")
     if count == ls.opened:
-        return correct(f"A fresh trace of `ls` here also opened {ls.opened} files: its libraries, locale data and "
-                       "the directory itself. Every one of them is a system call you can see.")
+        what = f" ({ls.opened_in_words()})" if len(ls.paths) == ls.opened else ""
+        return correct(f"A fresh trace of `ls` here also opened {ls.opened} files{what}. Every one of them is a "
+                       "system call you can see.")
     failed = ls.attempts - ls.opened
     if count == ls.attempts and failed:
         return incorrect(f"That is how many times it tried to open something, {failed} of which failed "

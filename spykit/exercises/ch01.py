@@ -27,6 +27,7 @@ from ._answers import (
     text_of,
     unquoted,
     words,
+    words_of,
 )
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
 from ._live import command_lines, mystery, traced
@@ -58,8 +59,9 @@ def _relocate(path: str, env: dict[str, str], scratch: Path) -> tuple[str | None
     return moved, {**env, **fake}
 
 
-def _consent_run(env: dict[str, str]) -> tuple[str, list[str] | None]:
-    """The browser's output, and the paths it (or Python under it) looked for and did not find.
+def _consent_run(env: dict[str, str]) -> tuple[str, dict[str, bool] | None]:
+    """The browser's output, and the paths it (or Python under it) looked for and did not find,
+    each with whether it was a start-up lookup (the ``startup`` column).
 
     The paths are None where tracing is not allowed: then the browser is only run.
     """
@@ -68,10 +70,11 @@ def _consent_run(env: dict[str, str]) -> tuple[str, list[str] | None]:
     try:
         trace = spykit.trace(mystery("consent"), env=env, capture_output=True, timeout=30)
     except spykit.TracingNotPermitted:
-        run = subprocess.run(mystery("consent"), env=env, capture_output=True, text=True, timeout=30, check=False)
-        return run.stdout, None
+        return _consent_output(env), None
     output = (trace.stdout or b"").decode("utf-8", "replace")
-    return output, [os.path.normpath(p) for p in trace.missing()["path"]]
+    own = {os.path.normpath(p) for p in trace.missing()["path"]}
+    return output, {os.path.normpath(p): os.path.normpath(p) not in own
+                    for p in trace.missing(startup=True)["path"]}
 
 
 def _consent_output(env: dict[str, str]) -> str:
@@ -79,9 +82,16 @@ def _consent_output(env: dict[str, str]) -> str:
     return run.stdout
 
 
-_NOT_THE_BROWSERS = ("The program did look for that path, but not for your consent: it is one of Python's own "
-                     "start-up lookups, made before the browser's code runs. Which of the paths trace.missing() "
-                     "lists has the browser's name in it?")
+def _not_the_browsers(at_startup: bool) -> Verdict:
+    """For a path the traced run did look for, but a file at which changes nothing."""
+    if at_startup:
+        return incorrect("The program did look for that path, but not for your consent: it is a start-up lookup "
+                         "(trace.missing(startup=True) shows those), made by the Python interpreter or the "
+                         "system's loader before the browser's own code runs. Which path does trace.missing() "
+                         "list with the browser's name in it?")
+    return incorrect("The program did look for that path, but a file there changes nothing: the browser still "
+                     "says 'Usage statistics: OFF'. Which path does trace.missing() list with the browser's name "
+                     "in it?")
 
 
 def check_consent_path(answer: Any) -> Verdict:
@@ -100,12 +110,12 @@ def check_consent_path(answer: Any) -> Verdict:
             if moved is None:
                 _, looked = _consent_run(env)
                 if looked is not None and path in looked:
-                    return incorrect(_NOT_THE_BROWSERS)
+                    return _not_the_browsers(looked[path])
                 return incorrect("The browser only looks under your home directory (and the XDG directories). "
                                  "Look again at what trace.missing() lists.")
             before, looked = _consent_run(env)
             os.makedirs(os.path.dirname(moved), exist_ok=True)
-            if os.path.isdir(moved):
+            if os.path.isdir(moved) or any(p.startswith(moved + os.sep) for p in looked or ()):
                 return incorrect("That is a directory the browser passes through; it wants a file inside it.")
             with open(moved, "w", encoding="utf-8") as consent:
                 consent.write("APPRENTICE-CHECK\n")
@@ -116,7 +126,7 @@ def check_consent_path(answer: Any) -> Verdict:
         return correct("With a file there, Wizard Browser changed its mind: 'Usage statistics: ON'. "
                        "(It reads the first line as your install id.)")
     if looked is not None and moved in looked:
-        return incorrect(_NOT_THE_BROWSERS)
+        return _not_the_browsers(looked[moved])
     return incorrect("With a file at that path the browser still says 'Usage statistics: OFF'. "
                      "Look at the paths it tried and did not find: trace.missing().")
 
@@ -126,7 +136,8 @@ q1 = Exercise(
     check_consent_path,
     hints=[
         "Trace it: t = spykit.trace(workshop.mystery('consent')). What did it look for?",
-        "t.missing() lists the files it looked for and did not find. Most are Python's own business.",
+        "t.missing() lists the files it looked for and did not find (the start-up lookups every Python program "
+        "makes are left out; t.missing(startup=True) shows them too).",
         "One of the missing paths has 'wizard-browser' in it. Create that file (any content) and run it again.",
     ],
     solution="~/.config/wizard-browser/Consent To Send Stats (or $XDG_CONFIG_HOME/wizard-browser/...). "
@@ -154,7 +165,8 @@ def check_secret(answer: Any) -> Verdict:
     lines = command_lines(trace)
     secrets = {argv[i + 1]: option for argv in lines for i, option in enumerate(argv[:-1])
                if option in _SECRET_OPTIONS}
-    for option, value in option_values(text):
+    # "--password VALUE", "--password=VALUE", "VALUE", and the value anywhere in a sentence ("the id is VALUE")
+    for option, value in [*option_values(text), *((None, word.strip(".,;:!")) for word in words_of(text))]:
         if value in secrets:
             real = secrets[value]
             if option is not None and option != real:
@@ -210,7 +222,7 @@ def check_message(answer: Any) -> Verdict:
     text = text_of(answer)
     if text is None:
         return incorrect("Give the message as a string.")
-    given = _normal(text.removeprefix("b").strip() if text[:2] in ("b'", 'b"') else text)
+    given = _normal(text)
     if not given:
         return incorrect("That message is empty.")
     import spykit
@@ -221,7 +233,8 @@ def check_message(answer: Any) -> Verdict:
         return unchecked(f"Tracing is not allowed here, so the answer cannot be checked: {refused.message}")
     said = [(_normal(line), mine) for line, mine in _sent_lines(trace)]
     mine = [line for line, by_program in said if by_program]
-    if given in mine[1:2]:
+    # the message alone, or within a sentence ("it says MEET THE OWL AT NOON")
+    if given in mine[1:2] or any(len(line) > 4 and line in given for line in mine[1:2]):
         return correct("That is what it sent, and what its own server received: everything a program "
                        "sends goes through sendto (or write) and shows in a trace.")
     if given in mine[:1]:
@@ -229,7 +242,7 @@ def check_message(answer: Any) -> Verdict:
                          "server asks for it.")
     if any(given == line for line, by_program in said if not by_program):
         return incorrect("That is what the server said (its server thread sent it), not the message passed on.")
-    return incorrect("It sent nothing like that. trace.network() shows each send with its data.")
+    return incorrect("It sent no such message. trace.network() shows each send with its data.")
 
 
 q3 = Exercise(

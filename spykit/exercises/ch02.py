@@ -147,7 +147,7 @@ def traced_write_rate(seconds: float = 1.0) -> float:
 def check_write_rate(answer: Any) -> Verdict:
     found = as_number(answer)
     if found is None or found[0] <= 0:
-        return incorrect("Give a number of writes per second, e.g. 1500.")
+        return incorrect("Give the number of writes per second as a number (or as text: 'N per second').")
     number, unit = found
     import spykit
 
@@ -181,7 +181,7 @@ q3 = Exercise(
     ],
     solution="len(t.filter('write', path='journal').df) / t.meta.elapsed - on a fast disk a few thousand; every "
              "write is followed by an fsync, which is why it is slow.",
-    example="q3.check(1000)",
+    example="q3.check(writes_per_second), with the number you measured",
 )
 
 __all__ = ["q1", "q2", "q3"]

@@ -208,7 +208,7 @@ class _Mirror:
         trace = spykit.trace([os.path.realpath(sys.executable), self.program], env=self.env, cwd=self.cwd,
                              syscalls="%file", capture_output=True, timeout=30)
         places = []
-        for path in trace.missing()["path"]:
+        for path in trace.missing(startup=True)["path"]:
             full = os.path.normpath(os.path.join(self.cwd, path))
             if full.startswith(self.root + os.sep) and full not in places:
                 places.append(full)
@@ -237,7 +237,7 @@ def _looked_there(path: str) -> bool:
     import spykit
 
     trace = spykit.trace(mystery("toolconf"), syscalls="%file", capture_output=True, timeout=30)
-    tried = trace.files()
+    tried = trace.files(startup=True)
     return any(os.path.normpath(os.path.join(os.getcwd(), p)) == path for p in tried["path"].dropna())
 
 
@@ -321,13 +321,11 @@ def check_include_place(answer: Any) -> Verdict:
                 return incorrect("That is a place for its config file (question q2). Once a config file is "
                                  "there, it looks for one more file: trace it again.")
             # Put a config file in each place it tries, one at a time: with which does it read the answer?
-            seen_then: list[str] = []
-            for place in places:
-                beside = os.path.commonpath([target, os.path.dirname(place)]) == os.path.dirname(place)
-                if not beside or not _create(place, "width = 40\n"):
+            beside = [place for place in places
+                      if os.path.commonpath([target, os.path.dirname(place)]) == os.path.dirname(place)]
+            for place in beside:
+                if not _create(place, "width = 40\n"):
                     continue  # a config file there could not point at the answer's place
-                if not seen_then:  # once: the places it looks in once a config file exists
-                    seen_then = [p for p in mirror.places_tried() if p not in places]
                 if _create(target, "owls => ravens\n"):
                     output = mirror.run()
                     os.unlink(target)
@@ -338,9 +336,14 @@ def check_include_place(answer: Any) -> Verdict:
                     return correct(f"With a config file at {mirror.outside(place)}, it reads that file too: its "
                                    "house rules, kept in wizfmt.d/house.rules next to whichever config file it "
                                    "found. You only see it looking there once a config file exists.")
-            if any(p.startswith(target + os.sep) for p in seen_then):
-                return incorrect("That is a directory it looks in once it has a config file; it wants a file in "
-                                 "it. Which one?")
+            # Not read: is it a directory it looks in, once it has a config file? (a trace per place)
+            for place in beside:
+                if _create(place, "width = 40\n"):
+                    seen_then = mirror.places_tried()
+                    os.unlink(place)
+                    if any(p.startswith(target + os.sep) for p in seen_then):
+                        return incorrect("That is a directory it looks in once it has a config file; it "
+                                         "wants a file in it. Which one?")
     except spykit.TracingNotPermitted as refused:
         return unchecked(_TRACING_REFUSED.format(refused.message))
     except (OSError, subprocess.SubprocessError) as problem:
@@ -353,8 +356,8 @@ q2 = Exercise(
     "ch03.q2", "mysteries/toolconf.py (wizfmt) finds no configuration. Where can you put a config file it "
     "reads? Give a path (or the environment variable that names one).", check_config_place,
     hints=[
-        "Trace it: t = spykit.trace(workshop.mystery('toolconf')), then t.missing(). Most of what is "
-        "missing is Python's own business; look for the tool's name.",
+        "Trace it: t = spykit.trace(workshop.mystery('toolconf')), then t.missing(): the files it looked for "
+        "and did not find (start-up lookups left out). Look for the tool's name.",
         "It tries several places, first match wins: one relative to the current directory, one under your "
         "home, one relative to the program itself, one in /etc. `python mysteries/toolconf.py --help` tells "
         "of one more.",
@@ -546,6 +549,9 @@ def check_lock_holder(answer: Any) -> Verdict:
         return correct(f"/proc/locks showed a clerk of pid {program} blocked on a lock held by pid {holder} "
                        f"({who}): the indexer, a child process it started, which keeps the catalogue's file "
                        "lock for long stretches while it naps. The clerks queue behind it.")
+    if named == "process" and re.search(r"\d{2,}", text):
+        return incorrect("Another process, yes; but pids change from run to run: say what that process is "
+                         "(/proc/PID/cmdline tells), not its number.")
     if named == "process":
         return incorrect("Another process, yes: which one? /proc/locks gives the holder's pid; compare it with "
                          "the program's children and read its command line (/proc/PID/cmdline).")
@@ -603,7 +609,7 @@ def reading_gaps(trace) -> list[float]:
 def check_reading_gap(answer: Any) -> Verdict:
     seconds = as_seconds(answer)
     if seconds is None or seconds <= 0:
-        return incorrect("Give a number of seconds, e.g. 0.5 (or '500 ms').")
+        return incorrect("Give the seconds as a number (or as text with a unit: 'N s', 'N ms').")
     import spykit
 
     try:
@@ -645,7 +651,7 @@ q6 = Exercise(
              "steady pace and the program's read on the pipe waits for each. "
              f"{Q6_SOLUTION_CODE}  (fd_kind='pipe', not path='pipe': the program's own file slow_6_pipe.py "
              "has 'pipe' in its name).",
-    example="q6.check(0.5)",
+    example="q6.check(seconds), with the number you measured",
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "q5", "q6"]

@@ -3,8 +3,8 @@
 Controls on top (calls with their counts, class, process, what the fd points to, failed only, hide
 start-up (on at first: the loader, locale and interpreter start-up lookups every program makes), a
 regular expression on the path or the arguments, a duration range), a paged table of the rows that
-match, and under it the details of one row with what its call and its error mean. The filtering itself lives in
-:mod:`spykit.notebook.explorer_filters`, as pure functions; this module only wires widgets to it.
+match, and under it the details of one row with what its call and its error mean. The filtering
+itself lives in :mod:`spykit.notebook.explorer_filters`, as pure functions; this module only wires widgets to it.
 """
 
 from __future__ import annotations
@@ -76,8 +76,7 @@ class Explorer:
         self.detail = w.HTML()
 
         for control in (self.syscalls, self.category, self.pid, self.fd_kind, self.failed_only, self.hide_startup,
-                        self.pattern,
-                        self.duration):
+                        self.pattern, self.duration):
             control.observe(self._filters_changed, names="value")
         self.previous.on_click(lambda _: self.go_to(self.page_number - 1))
         self.next.on_click(lambda _: self.go_to(self.page_number + 1))

@@ -32,8 +32,8 @@ class Selection:
     failed_only: bool = False
     pattern: str = ""  # regular expression searched in the path and the arguments
     duration: tuple[float, float] | None = None  # seconds, both ends included; None: any
-    hide_startup: bool = False  # leave out start-up rows (the ``startup`` column: loader, locale, ...)
     fd_kind: str = ""  # what the call's fd points to ("pipe", "socket", "file"...); empty: any row
+    hide_startup: bool = False  # leave out start-up rows (the ``startup`` column: loader, locale, ...)
 
 
 def counted_options(values: pd.Series) -> list[tuple[str, str]]:
