@@ -543,8 +543,8 @@ launcher.processes()[["pid", "parent", "argv", "status"]]
 """),
         md("""
 The `parent` column shows the tree: the launcher started two helpers, and one of them, a shell
-(`/bin/sh`), started another Python. Each `argv` is whole, every argument of every program it ran;
-pandas only shortens long lists on screen. `print(launcher.processes().to_string())`, or a look at
+(`/bin/sh`), started another Python. Each `argv` is whole, every argument of every program it ran
+(and `env` is the environment each one received); pandas only shortens long lists on screen. `print(launcher.processes().to_string())`, or a look at
 one row's `argv`, shows what each helper was given (that is exercise 2). Anything on a command line
 can be seen by every user of the machine (try `ps aux` in a terminal), which is why secrets should
 never travel that way. In a terminal: `strace -f -e trace=execve python3 mysteries/secret_helpers.py`.
@@ -565,9 +565,9 @@ chat.network()[["syscall", "direction", "peer", "bytes"]]
         md("""
 A `connect` to a port on 127.0.0.1, then messages back and forth. Each one shows twice: sent by
 the program, received by its server (both live in the same process). The `data` column holds the
-bytes themselves: look at it to find the message (exercise 3). (`strace` shows only the first 32
-bytes of each buffer unless you give it `-s 200`; in a terminal:
-`strace -f -s 200 -e trace=%network python3 mysteries/chatty.py`.)
+bytes themselves, up to 4096 of each call (`data_limit=` changes that): look at it to find the
+message (exercise 3). `strace` shows only the first 32 bytes of each buffer unless you give it a
+bigger `-s`; in a terminal: `strace -f -s 200 -e trace=%network python3 mysteries/chatty.py`.
 
 ## What does it write in its diary?
 
@@ -583,7 +583,8 @@ Several files. One is where its output went (the notebook collected it in a temp
 one is a few bytes Python writes to test the temporary folder. The columns `destination` and
 `first_bytes` say which is which, and where the diary is (exercise 4). The program deletes its
 diary when it ends, so you would never find it by looking around afterwards; the trace saw every
-line as it was written.
+line as it was written, and `diary.written(destination)` gives back all the bytes written to one
+destination, in order: the whole diary.
 
 ## Explore on your own
 
