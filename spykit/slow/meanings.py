@@ -320,7 +320,7 @@ def _fifo_meaning(s: Sample) -> Meaning:
     pipe = f"the named pipe {s.target}" if s.target else "a named pipe (FIFO)"
     if writing:
         return Meaning(f"waiting for a program to open {pipe} for reading", "other")
-    return Meaning(f"waiting for input: for a program to open {pipe} and write to it", "input")
+    return Meaning(f"waiting for a program to open {pipe} and write to it", "input")
 
 
 # Wait channels and kernel stack functions, for when the system call is unknown.
