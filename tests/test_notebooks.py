@@ -334,18 +334,30 @@ def test_a_recording_is_rebased_on_this_runs_pretend_home(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="already unprivileged: nbval above ran as this user")
-def test_notebooks_run_under_nbval_as_an_unprivileged_user(tmp_path_factory):
+def test_notebooks_run_under_nbval_as_an_unprivileged_user():
     """Learners are not root: the notebooks as ``nobody`` (no capabilities), in a copy every user can read."""
+    import shutil
+    import tempfile
+
     from conftest import need_tool
-    from test_unprivileged import NOBODY, _copy_tree
 
     setpriv = need_tool("setpriv")
-    base = Path(tmp_path_factory.mktemp("unprivileged-notebooks"))
-    for parent in [base, *base.parents]:
-        if str(parent).startswith("/tmp/") and parent != Path("/tmp"):
-            os.chmod(parent, 0o755 if parent != base else 0o777)
-    _copy_tree(base)
+    # Not under pytest's own temporary folder: every new pytest session of root makes that 0700 again,
+    # which would lock nobody out halfway through (seen with several sessions on one machine).
+    base = Path(tempfile.mkdtemp(prefix="spykit-nobody-"))
+    try:
+        _run_notebooks_as_nobody(base, setpriv)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _run_notebooks_as_nobody(base: Path, setpriv: str) -> None:
     import shutil
+
+    from test_unprivileged import NOBODY, _copy_tree
+
+    os.chmod(base, 0o777)
+    _copy_tree(base)
 
     shutil.copytree(NOTEBOOKS, base / "notebooks", ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     for dirpath, _dirs, files in os.walk(base / "notebooks"):

@@ -51,7 +51,7 @@ answer = {
 }
 """,
     "ch02.q2": 'answer = functions["function"].iloc[0]',
-    "ch02.q3": 'answer = len(journal.filter("write").df) / journal.meta.elapsed',
+    "ch02.q3": 'answer = len(journal.filter("write", fd_kind="file").df) / journal.meta.elapsed',
     "ch03.q1": """
 helpers = workshop.family(sync.pid)
 daemon = int(helpers["pid"].iloc[1])
