@@ -188,8 +188,12 @@ def _verdict_notes(d: Diagnosis) -> list[str]:
     return [n for n in d.evidence.notes if n.startswith("It was stopped")]
 
 
-def diagnosis_text(d: Diagnosis) -> str:
-    """The verdict, then the evidence for it; every other number is in :func:`diagnosis_details`."""
+def diagnosis_text(d: Diagnosis, more: str | None = ".details()") -> str:
+    """The verdict, then the evidence for it; every other number is in :func:`diagnosis_details`.
+
+    ``more`` is how the reader asks for those numbers where the text is shown (``.details()`` in
+    Python, ``--details`` on the command line); None leaves the pointer out.
+    """
     e = d.evidence
     lines = [_headline(d), "", _wrap(d.explanation), "", _wrap(f"Next step: {d.next_step}"), "",
              f"Evidence for {d.kind!r}:", f"  time    {time_words(e.timing)}"]
@@ -208,7 +212,8 @@ def diagnosis_text(d: Diagnosis) -> str:
         lines += _function_lines(e.functions, 3)
     for note in _verdict_notes(d):
         lines.append(_wrap(note, "  note: ").replace("\n  note: ", "\n        "))
-    lines += ["", "Every other number spykit gathered (peak memory, counters, every system call): .details()"]
+    if more:
+        lines += ["", f"Every other number spykit gathered (peak memory, counters, every system call): {more}"]
     return "\n".join(lines)
 
 
