@@ -86,6 +86,7 @@ def modes(cmd: list[str], strace: str, cpu: int) -> dict[str, Callable[[], objec
         "strace --seccomp-bpf -e openat": quiet([strace, "-f", "--seccomp-bpf", "-e", "trace=openat", "-o",
                                                  "/dev/null", *cmd]),
         "spykit full": lambda: spykit.trace(cmd, capture_output=True),
+        "spykit full, data_limit=0": lambda: spykit.trace(cmd, capture_output=True, data_limit=0),
         "spykit openat": lambda: spykit.trace(cmd, syscalls=["openat"], capture_output=True),
         "spykit full, pure Python": lambda: pure_python(lambda: spykit.trace(cmd, capture_output=True)),
     }
@@ -170,11 +171,41 @@ def dataframe_build(rows: int) -> tuple[float, float]:
     return seconds, (after - before) / 1024
 
 
+MEMORY_PROBE = """
+import sys
+import spykit, spykit.tracer.build  # noqa: F401
+def status(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field)) / 1024
+base = status("VmRSS")
+kw = {"max_events": int(sys.argv[2])} if len(sys.argv) > 2 else {}
+spykit.trace(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=" + sys.argv[1]], capture_output=True, **kw)
+print(status("VmHWM") - base)
+"""
+
+
+def trace_memory(calls: int, max_events: int | None = None) -> float:
+    """MB of peak memory a trace of ``calls`` calls adds, from start to the finished Trace, measured in a
+    fresh interpreter (VmHWM: a child's ru_maxrss would start at this process's size)."""
+    extra = [] if max_events is None else [str(max_events)]
+    out = subprocess.run([PYTHON, "-c", MEMORY_PROBE, str(calls // 2), *extra], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return float(out.stdout.split()[-1])
+
+
+def data_capture_cost(cmd: list[str], runs: int) -> tuple[float, float]:
+    """Median seconds with the default data_limit and with data_limit=0, taking turns, ``runs`` rounds."""
+    results = interleaved({"default": lambda: spykit.trace(cmd, capture_output=True),
+                           "0": lambda: spykit.trace(cmd, capture_output=True, data_limit=0)}, runs)
+    return results["default"], results["0"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is quoted")
     parser.add_argument("--only", help="only workloads whose name starts with this (e.g. W1)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for the DataFrame build measurement")
+    parser.add_argument("--calls", type=int, default=2_000_000, help="calls for the trace memory measurement")
     args = parser.parse_args(argv)
     strace = shutil.which("strace")
     if strace is None:
@@ -200,9 +231,15 @@ def main(argv: list[str] | None = None) -> int:
             for mode, seconds in results.items():
                 print(f"{name:28} {mode:32} {seconds:8.3f} {seconds / results['strace -f']:9.2f} "
                       f"{seconds / results['strace -f, one CPU']:9.2f} {seconds / results['untraced']:10.1f}")
+            if name.startswith(("W1", "W4")):  # keeping each call's data must cost next to nothing
+                kept, none = data_capture_cost(cmd, 3 * args.runs)
+                print(f"{name:28} data_limit=4096 against 0, {3 * args.runs} rounds taking turns: {kept:.3f} s "
+                      f"against {none:.3f} s ({(kept / none - 1) * 100:+.1f}%)")
             print()
     seconds, mb = dataframe_build(args.rows)
     print(f"building the DataFrame of {args.rows:,} recorded calls: {seconds:.2f} s, {mb:.0f} MB added peak memory")
+    print(f"tracing {args.calls:,} calls (dd bs=1) to a finished Trace: {trace_memory(args.calls):.0f} MB added peak "
+          f"memory; with max_events=10000: {trace_memory(args.calls, 10_000):.0f} MB")
     return 0
 
 

@@ -5,7 +5,8 @@ one a program's runtime makes on its own behalf rather than one its code asked f
 
 - the dynamic loader: everything between a successful ``execve`` and the program's first call
   that is not the loader's (``/etc/ld.so.preload``, ``ld.so.cache``, the library search along
-  ``glibc-hwcaps``/``tls``/RPATH directories, reading and mapping each library);
+  ``glibc-hwcaps``/``tls``/RPATH directories, reading and mapping each library), and its library
+  searches and ``ld.so.*`` files later on (``dlopen``);
 - locale data and message catalogues (``.../locale/...``, ``locale-archive``, ``*.mo``, gconv);
 - SELinux probes (``/sys/fs/selinux``, ``/selinux``, ``/etc/selinux/``, and ``/proc/filesystems``
   in a process that made one of those probes: libselinux reads it to see if selinuxfs exists);
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,9 @@ _PYTHON_BINARY = re.compile(r"^python[0-9.]*[dmu]*$")
 # lib/python3.11, lib64/python3, local/lib/python3.11 below an interpreter's prefix; pythonXY.zip
 _PYTHON_TREE = re.compile(r"^/(?:local/)?lib(?:64)?/(?:python[0-9.]*(?:/|$)|python[0-9]+\.zip$)")
 _PACKAGE_PROBE = re.compile(r"^__init__\.")
+# site-packages directories anywhere (the user's ~/.local ones too), looked at by the site module
+_SITE_DIR = re.compile(r"/lib(?:64)?/python[0-9.]*/(?:site|dist)-packages(?:/|$)")
+_PYTHON_ZIP = re.compile(r"^python[0-9]+\.zip$")  # the zipped standard library getpath looks for
 
 
 def _is_locale(path: str) -> bool:
@@ -76,38 +80,62 @@ def _is_python_own(path: str) -> bool:
             or base.startswith("__editable__") or "/__pycache__/" in path or path.startswith("__pycache__/"))
 
 
-def startup_mask(df: pd.DataFrame) -> np.ndarray:
+def _rows_after(rows: np.ndarray, start: int) -> Iterator[int]:
+    """``rows[start:]`` one by one, a few at a time: the loader's phase is short, the rest may be millions."""
+    for at in range(start, len(rows), 256):
+        yield from rows[at:at + 256].tolist()
+
+
+def startup_mask(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = None) -> np.ndarray:
     """A boolean per row of ``df``: True for the start-up lookups described in this module.
 
     Needs the columns ``pid``, ``syscall``, ``path`` and ``error`` (``tgid`` when there are
     threads); the rows must be in the order the calls were entered, as ``Trace.df`` keeps them.
+    ``paths`` may give the ``path`` column already factorized, ``(codes, values)`` with -1 for
+    no path, as the tracer has it: a million-row frame then needs no hashing of its paths.
     """
     n = len(df)
     mask = np.zeros(n, dtype=bool)
     if n == 0:
         return mask
-    names = df["syscall"].astype(object).to_numpy()
+    syscall = df["syscall"]
+    if isinstance(syscall.dtype, pd.CategoricalDtype):
+        name_codes = syscall.cat.codes.to_numpy()
+        name_list = [str(c) for c in syscall.cat.categories]
+    else:
+        name_codes, found_names = pd.factorize(syscall.astype(object))
+        name_list = [str(c) for c in found_names]
+
+    def calls(wanted) -> np.ndarray:
+        return np.isin(name_codes, [i for i, name in enumerate(name_list) if name in wanted])
+
     failed = df["error"].notna().to_numpy(dtype=bool)
     not_there = df["error"].isin(_NOT_THERE).fillna(False).to_numpy(dtype=bool)
     pids = df["pid"].to_numpy(dtype=np.int64)
     tgids = df["tgid"].to_numpy(dtype=np.int64) if "tgid" in df else pids
-    codes, uniques = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
-    paths = [str(p) for p in uniques]
-    k = len(paths)
+    if paths is None:
+        codes, uniques = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
+        path_list = [str(p) for p in uniques]
+    else:
+        codes, path_list = paths
+    k = len(path_list)
     has_path = codes >= 0
 
     def by_code(rule: Callable[[str], bool]) -> np.ndarray:
         """A per-row mask from a rule on each distinct path (rows without a path: False)."""
-        table = np.array([rule(p) for p in paths] + [False], dtype=bool)
+        table = np.array([rule(p) for p in path_list] + [False], dtype=bool)
         return table[np.where(has_path, codes, k)]
 
-    # 1. Locale, message catalogues, SELinux, and the files only Python's start-up reads.
+    # 1. Locale, message catalogues, SELinux, the files only Python's start-up reads, and the dynamic
+    #    loader's own files and library searches whenever they happen (dlopen at run time searches
+    #    the same way: Python's extension modules, NSS modules).
     selinux = by_code(lambda p: bool(_SELINUX.match(p)))
-    mask |= selinux | by_code(lambda p: _is_locale(p) or _is_python_own(p))
+    loader_path = by_code(_is_loader_path)
+    mask |= selinux | loader_path | by_code(lambda p: _is_locale(p) or _is_python_own(p))
     if selinux.any():
         mask |= by_code(lambda p: p == "/proc/filesystems") & np.isin(tgids, np.unique(tgids[selinux]))
 
-    is_exec = np.isin(names, ["execve", "execveat"])
+    is_exec = calls({"execve", "execveat"})
     exec_ok = is_exec & ~failed
     exec_rows = np.flatnonzero(exec_ok)
 
@@ -115,34 +143,38 @@ def startup_mask(df: pd.DataFrame) -> np.ndarray:
     if len(exec_rows):
         order = np.argsort(pids, kind="stable")
         sorted_pids = pids[order]
-        loader_path = by_code(_is_loader_path)
         for row in exec_rows.tolist():
             pid = int(pids[row])
             lo, hi = np.searchsorted(sorted_pids, [pid, pid + 1])
             mine = order[lo:hi]  # this thread's rows, in order
-            for later in mine[np.searchsorted(mine, row) + 1:].tolist():
-                name = names[later]
+            searched = ""  # the directory of the library the loader just looked for
+            for later in _rows_after(mine, int(np.searchsorted(mine, row)) + 1):
+                name = name_list[name_codes[later]]
                 if name not in LOADER_CALLS:
                     break
-                # a call naming a file that is not a library ends the loader's work
-                if (has_path[later] and not loader_path[later] and name not in _LOADER_FD_CALLS
-                        and paths[codes[later]] != ""):
+                path = path_list[codes[later]] if has_path[later] else ""
+                if loader_path[later]:
+                    searched = posixpath.dirname(path)
+                # A call naming a file that is not a library ends the loader's work, except the
+                # loader's stat of the directory it has just searched (older glibc does that for
+                # each hardware-capability subdirectory of an RPATH: .../lib/haswell/x86_64).
+                elif path and name not in _LOADER_FD_CALLS and path != searched:
                     break
                 mask[later] = True
 
     # 3. A PATH search: failed probes of a name that a later successful exec of that name runs.
     if len(exec_rows):
-        is_probe = np.isin(names, _PROBES) & has_path
+        is_probe = calls(_PROBES) & has_path
         execs_by_base: dict[str, list[tuple[int, int, str]]] = {}
         for row in exec_rows.tolist():
             if has_path[row]:
-                target = paths[codes[row]]
+                target = path_list[codes[row]]
                 execs_by_base.setdefault(posixpath.basename(target), []).append((row, int(tgids[row]), target))
         found_at: dict[tuple[int, str], int] = {}  # (process, path) -> first row that found it there
         for row in np.flatnonzero(is_probe & ~failed).tolist():
-            found_at.setdefault((int(tgids[row]), paths[codes[row]]), row)
+            found_at.setdefault((int(tgids[row]), path_list[codes[row]]), row)
         for row in np.flatnonzero(is_probe & not_there).tolist():
-            path = paths[codes[row]]
+            path = path_list[codes[row]]
             if "/" not in path:
                 continue
             tgid = int(tgids[row])
@@ -163,19 +195,29 @@ def startup_mask(df: pd.DataFrame) -> np.ndarray:
     for tgid in np.unique(tgids[pth | python_exec]).tolist():
         in_process = tgids == tgid
         # the executable as the interpreter names it: the exec'd path, and X for its "X._pth" probe
-        executables = {paths[c] for c in np.unique(codes[in_process & python_exec]).tolist()}
-        executables |= {paths[c][:-len("._pth")] for c in np.unique(codes[in_process & pth]).tolist()}
+        executables = {path_list[c] for c in np.unique(codes[in_process & python_exec]).tolist()}
+        executables |= {path_list[c][:-len("._pth")] for c in np.unique(codes[in_process & pth]).tolist()}
         bindirs = {posixpath.dirname(p) for p in executables} - {""}
-        prefixes = {posixpath.dirname(d) for d in bindirs}
+        # getpath looks for its landmarks (lib/python3.X/os.py, pythonXY.zip) in each directory
+        # above the executable's, until it finds them
+        homes = {posixpath.dirname(d) for d in bindirs}
+        prefixes: set[str] = set()
+        for directory in bindirs:
+            while directory not in ("", "/"):
+                directory = posixpath.dirname(directory)
+                prefixes.add("" if directory == "/" else directory)
 
-        def interpreter_path(p: str, bindirs: set[str] = bindirs, prefixes: set[str] = prefixes) -> bool:
-            if p in bindirs or p in prefixes or any(p in (pre + "/lib", pre + "/lib64") for pre in prefixes):
+        def interpreter_path(p: str, bindirs: set[str] = bindirs, homes: set[str] = homes,
+                             prefixes: set[str] = prefixes) -> bool:
+            if p in bindirs or p in homes or any(p in (home + "/lib", home + "/lib64") for home in homes):
                 return True  # getpath's look at its own directories
             if any(p.startswith(d + "/") for d in bindirs):
                 return True
+            if _SITE_DIR.search(p) or _PYTHON_ZIP.match(posixpath.basename(p)):
+                return True
             return any(p.startswith(pre + "/") and bool(_PYTHON_TREE.match(p[len(pre):])) for pre in prefixes)
 
-        chosen = [c for c in np.unique(codes[in_process & has_path]).tolist() if interpreter_path(paths[c])]
+        chosen = [c for c in np.unique(codes[in_process & has_path]).tolist() if interpreter_path(path_list[c])]
         if chosen:
             mask |= in_process & np.isin(codes, chosen) & ~is_exec
         # sys.path's '' entry (the current directory), probed by the import system

@@ -131,6 +131,22 @@ def test_cell_that_starts_a_program_is_followed(shell):
     assert (trace.df["tgid"] != os.getpid()).any()  # the child's own calls are recorded too
 
 
+def test_data_limit_keeps_whole_payloads_in_a_cell_and_a_command(shell, tmp_path):
+    log = tmp_path / "cell.log"
+    shell.user_ns["log"] = str(log)
+    line = "x" * 150 + "\n"
+    result = run(shell, f"%%strace -o t\nwith open(log, 'w') as f:\n    f.write({line!r})\n")
+    assert result.success, result.error_in_exec
+    assert shell.user_ns["t"].written(str(log)) == line.encode()  # whole, though -s is 32
+    result = run(shell, f"%%strace --data-limit 10 -o t\nwith open(log, 'w') as f:\n    f.write({line!r})\n")
+    assert result.success, result.error_in_exec
+    assert shell.user_ns["t"].writes().set_index("destination").loc[str(log), "first_bytes"] == b"x" * 10
+    result = run(shell, "t4 = %strace --data-limit 3 -o t5 echo hello")
+    assert result.success, result.error_in_exec
+    writes = shell.user_ns["t4"].df.query("syscall == 'write'")
+    assert writes["data"].tolist() == [b"hel"] and writes["ret"].tolist() == [6]
+
+
 def test_no_follow_stays_on_the_cells_thread(shell):
     result = run(shell, "%%strace --no-follow -o t\nimport subprocess\nsubprocess.run(['/bin/true'])\n")
     assert result.success, result.error_in_exec
@@ -268,7 +284,7 @@ def test_help_lists_every_option(shell):
     from spykit.notebook.magics import SpykitMagics
 
     doc = SpykitMagics.strace.__doc__
-    for option in ("-e SPEC", "--no-follow", "-c", "-s N", "-o NAME"):
+    for option in ("-e SPEC", "--no-follow", "-c", "-s N", "--data-limit N", "-o NAME"):
         assert option in doc
 
 

@@ -39,16 +39,19 @@ def test_loader_runs_from_exec_to_the_programs_first_call():
         call("arch_prctl"),
         call("getrandom"),  # glibc's malloc, after the loader: the loader's work has ended
         call("openat", error="ENOENT", path="/etc/app.conf"),
-        call("openat", error="ENOENT", path="/etc/ld.so.preload.d/other.so"),  # late: the program's own
+        call("openat", error="ENOENT", path="/etc/app.d/extra.conf"),  # later: the program's own
+        # dlopen at run time searches as the loader did: still the loader's work
+        call("openat", error="ENOENT", path="/usr/lib/x86_64-linux-gnu/tls/libz.so.1"),
+        call("openat", ret=4, path="/etc/ld.so.cache", fd=4),
     ]
-    assert _mask(rows) == [False] + [True] * 9 + [False, False, False]
+    assert _mask(rows) == [False] + [True] * 9 + [False, False, False, True, True]
 
 
 def test_a_file_that_is_not_a_library_ends_the_loaders_work():
     # a static program: its first call already names its own file
     rows = [call("execve", path="/usr/bin/static"), call("openat", error="ENOENT", path="/etc/app.conf"),
-            call("openat", ret=3, path="/lib/libc.so.6")]
-    assert _mask(rows) == [False, False, False]
+            call("mmap", ret=0x7f0000), call("read", ret=1, fd=0)]
+    assert _mask(rows) == [False, False, False, False]
 
 
 def test_locale_and_message_catalogues():
@@ -119,6 +122,32 @@ def test_python_interpreter_start_up():
         call("openat", error="ENOENT", path="/srv/data/lib/python3.11/x.csv"),
     ]
     assert _mask(rows) == [False] + [True] * 11 + [False, False]
+
+
+def test_python_landmarks_above_the_executable_and_the_users_site_packages():
+    rows = [
+        call("execve", path="/home/u/.pyenv/versions/3.11.7/bin/python3.11"),
+        call("newfstatat", error="ENOENT", path="/home/u/.pyenv/versions/lib/python311.zip"),
+        call("newfstatat", error="ENOENT", path="/home/u/lib/python3.11/os.py"),
+        call("newfstatat", error="ENOENT", path="/home/u/.local/lib/python3.11/site-packages"),
+        call("newfstatat", path="/home/u"),  # the program's own look at a directory above
+        call("openat", error="ENOENT", path="/etc/app.conf"),
+    ]
+    assert _mask(rows) == [False, True, True, True, False, False]
+
+
+def test_the_loaders_search_of_hardware_capability_directories():
+    # older glibc: for each RPATH directory, try lib/haswell/x86_64/libx.so, then stat that directory
+    rows = [
+        call("execve", path="/opt/py/bin/python"),
+        call("openat", error="ENOENT", path="/opt/py/lib/haswell/x86_64/libpython3.11.so.1.0"),
+        call("newfstatat", error="ENOENT", path="/opt/py/lib/haswell/x86_64"),
+        call("openat", ret=3, path="/opt/py/lib/libpython3.11.so.1.0", fd=3),
+        call("close", path="/opt/py/lib/libpython3.11.so.1.0", fd=3),
+        call("newfstatat", error="ENOENT", path="/opt/py/lib/haswell"),  # not the directory just searched
+        call("openat", error="ENOENT", path="/etc/app.conf"),
+    ]
+    assert startup_mask(make_df(rows)).tolist()[:5] == [False, True, True, True, True]
 
 
 def test_python_rules_need_a_python_process():

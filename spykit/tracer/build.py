@@ -197,9 +197,22 @@ def _first_of_each(codes: np.ndarray, k: int) -> np.ndarray:
     return first
 
 
+def _release(*buffers) -> None:
+    """Empty recorder buffers that are no longer needed, giving their memory back at once.
+
+    (A buffer something still views cannot be resized: it is left as it is.)
+    """
+    for buffer in buffers:
+        try:
+            del buffer[:]
+        except BufferError:
+            pass
+
+
 def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
                 data_limit: int = C.DATA_LIMIT) -> pd.DataFrame:
-    """The ``Trace.df`` of a recording.
+    """The ``Trace.df`` of a recording. The recorder is used up: its buffers are emptied as soon
+    as what they hold is in the frame's columns, so that a big trace does not need both at once.
 
     Programs repeat themselves (a loop reads into the same buffer again and again), so the rows
     are grouped by everything the decoders look at, with a hash over the numeric columns, and
@@ -208,14 +221,26 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     from ..syscalls.decode import render_args, result_note, short_address  # only needed here
 
     n = len(rec)
+    # The raw entries first (56 bytes a row, the biggest buffer): the call numbers, the count
+    # arguments, and the rows grouped by their arguments, whose first rows' arguments are kept.
     entries = np.frombuffer(rec.entry_raw, dtype=_ENTRY_DTYPE, count=n)
     nrs = entries["nr"].astype(np.int64)
     argv = entries["args"]
+    size_col = np.full(n, -1, dtype=np.int64)
+    for nr in np.unique(nrs).tolist():
+        name = syscall_name(int(nr))
+        if name in _COUNT_ARG:
+            rows_of_call = np.flatnonzero(nrs == nr)
+            size_col[rows_of_call] = argv[rows_of_call, _COUNT_ARG[name]].astype(np.int64)
+    arg_codes, arg_uniques = pd.factorize(_row_hashes([nrs, *(argv[:, a] for a in range(6))]))
+    args_of = argv[_first_of_each(arg_codes, len(arg_uniques))].copy()  # by arg_codes
+    del entries, argv, arg_uniques
+    _release(rec.entry_raw)
+
     exits = np.frombuffer(rec.exit_raw, dtype=_EXIT_DTYPE, count=len(rec.x_row))
     x_rows = np.frombuffer(rec.x_row, dtype=np.int32)
     done = np.zeros(n, dtype=bool)
     done[x_rows] = True
-    t_entry = np.frombuffer(rec.t_entry, dtype=np.float64, count=n).copy()
     t_exit = np.full(n, np.nan)
     t_exit[x_rows] = np.frombuffer(rec.t_exit, dtype=np.float64)
     errs = np.zeros(n, dtype=np.int32)
@@ -224,28 +249,31 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     rvals = exits["rval"]
     rets[x_rows] = np.where(is_error, -1, rvals)
     errs[x_rows] = np.where(is_error, -rvals, 0)
-    del exits, is_error, rvals
+    del exits, is_error, rvals, x_rows
+    _release(rec.exit_raw, rec.x_row, rec.t_exit)
     desc_ids = _sparse(n, rec.fd_row, rec.fd_desc, NO_STR)
     # `path`: the string a call names; for calls on an fd, what the fd points to (strace -y)
     path_ids = _sparse(n, rec.path_row, rec.path_id, NO_STR)
     path_ids = np.where(path_ids == NO_STR, desc_ids, path_ids)
     fds = _sparse(n, rec.fd_row, rec.fd_val, NO_FD)
+    _release(rec.fd_row, rec.fd_desc, rec.fd_val, rec.path_row, rec.path_id)
     blobs = _Blobs(rec, n)
 
     # Group the rows that decode the same, and decode one row of each group.
-    codes, uniques = pd.factorize(_row_hashes([nrs, *(argv[:, a] for a in range(6)), done, rets, errs, desc_ids,
-                                               blobs.row_sig]))
+    codes, uniques = pd.factorize(_row_hashes([arg_codes, done, rets, errs, desc_ids, blobs.row_sig]))
     blobs.row_sig = None  # 8 bytes a row, no longer needed
     k = len(uniques)
     first = _first_of_each(codes, k)
+    group_argv = args_of[arg_codes[first]]
+    del arg_codes, args_of, uniques
     rendered_args: list[str] = []
     rendered_notes: list[str | None] = []
     group_flags: list[str | None] = []  # a file call's flags in words, from its numbers
     strings = rec.strings
     blobs_of = blobs.for_rows(first)
-    for i in first.tolist():
+    for g, i in enumerate(first.tolist()):
         name = syscall_name(int(nrs[i]))
-        args = tuple(int(a) for a in argv[i])
+        args = tuple(int(a) for a in group_argv[g])
         row_blobs = blobs_of[i]
         finished = bool(done[i])
         err = int(errs[i]) if finished and errs[i] else None
@@ -276,7 +304,6 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
 
     data_col = np.full(n, None, dtype=object)
     data_len = np.full(n, -1, dtype=np.int64)  # bytes kept in `data`; -1: none
-    size_col = np.full(n, -1, dtype=np.int64)
     addr_col = np.full(n, None, dtype=object)
     # A data blob is read up to the string limit at least (the args text shows that much): the
     # data column keeps at most data_limit of it.
@@ -289,9 +316,6 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
         addr_cap = _ADDR_CAPTURE.get(name)
         if data_cap is None and addr_cap is None:
             continue
-        rows_of_call = np.flatnonzero(nrs == nr)
-        if name in _COUNT_ARG:
-            size_col[rows_of_call] = argv[rows_of_call, _COUNT_ARG[name]].astype(np.int64)
         if data_cap is not None:
             mine = (blobs.keys == C.blob_key(data_cap)) & (nrs[blobs.rows] == nr)
             rows, cids = blobs.rows[mine], blobs.content[mine]
@@ -324,6 +348,8 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
                     shown[cid] = short_address(blob) if blob else None
                 addr_col[row] = shown[cid]
 
+    del blobs, blobs_of
+    _release(rec.blob_row, rec.blob_key, rec.blob_off, rec.blob_len, rec.blob_data)
     string_col = np.array([*strings, None], dtype=object)
     path_col = string_col[np.where(path_ids == NO_STR, len(strings), path_ids)]
     error_col = _error_names()[np.clip(errs, 0, 4095)]
@@ -333,15 +359,26 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     # whole when every byte the call moved is kept; unknown where no data was kept or it failed
     complete = pd.arrays.BooleanArray(data_len >= rets, (data_len < 0) | ~done | (errs != 0))
     del data_len
+    error_text = _text(error_col)
+    # widened to int64 only now, after the grouping's transient peak
+    pid_col = np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64)
+    tgid_col = np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64)
+    t_entry = np.frombuffer(rec.t_entry, dtype=np.float64, count=n).copy()
+    _release(rec.tid, rec.tgid, rec.t_entry)
+    # start-up lookups, from the columns they are decided on and the paths as the tracer interned them
+    # (a frame of its own: adding a column to the finished frame would make pandas copy its blocks)
+    startup = startup_mask(pd.DataFrame({"pid": pid_col, "tgid": tgid_col, "syscall": syscall_col,
+                                         "error": error_text}, copy=False), paths=(path_ids, strings))
+    del path_ids
     # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
     # add a transient third of the frame's size to the peak memory of a big build.
     frame = pd.DataFrame({
         "time": t_entry,
-        "pid": np.frombuffer(rec.tid, dtype=np.int32, count=n).astype(np.int64),
+        "pid": pid_col,
         "syscall": syscall_col,
         "args": _text(args_col),
         "ret": ret_col,
-        "error": _text(error_col),
+        "error": error_text,
         "duration": t_exit - t_entry,
         "path": _text(path_col),
         "fd": fd_col,
@@ -352,11 +389,11 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
         "data_complete": complete,
         "size": size_arr,
         "unfinished": ~done,
-        "tgid": np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64),
+        "tgid": tgid_col,
         "note": _text(note_col),
         "flags": flags_col,
+        "startup": startup,
     }, copy=False)
-    frame["startup"] = startup_mask(frame)
     return frame
 
 
