@@ -1110,6 +1110,7 @@ def execute(nb: nbformat.NotebookNode) -> float:
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
     took = time.monotonic() - started
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # when it ran, on which clock: churn in every rebuild's diff
         if cell.cell_type == "code" and IGNORE in cell.metadata.get("tags", []):
             cell.outputs, cell.execution_count = [], None
     return took
