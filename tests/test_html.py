@@ -79,7 +79,9 @@ def test_a_huge_trace_shows_only_its_first_rows():
     trace = make_trace(rows)
     bundle = trace_mimebundle(trace)
     assert bundle["text/html"].count("<tr") == FIRST_ROWS + 1  # header + first rows
-    assert f"{5000 - FIRST_ROWS:,} more calls: all of them are in <code>the Trace.df</code>" in bundle["text/html"]
+    more = f"{5000 - FIRST_ROWS:,} more calls: all of them are in the trace&#x27;s <code>.df</code>"
+    assert more in bundle["text/html"]
+    assert f"{5000 - FIRST_ROWS:,} more calls: all of them are in the trace's .df" in bundle["text/plain"]
     assert len(bundle["text/plain"].splitlines()) < FIRST_ROWS + 5
     assert "0, 4999" not in bundle["text/plain"]
 

@@ -165,9 +165,12 @@ def _counts_html(title: str, counts: pd.Series) -> str:
     return f"<div><span style=\"{_MUTED}\">{title}:</span> {items or '<i>none</i>'}</div>"
 
 
-def _where(name: str | None) -> str:
-    """How to reach the whole trace: through the variable it is in, when there is one."""
-    return name if name else "the Trace"
+def _where(name: str | None) -> tuple[str, str]:
+    """How to reach the whole trace: (the words before ``.df``, the prefix of its methods).
+
+    Through the variable it is in when there is one (``ls.df``); else the trace's own ``.df``.
+    """
+    return (name, name) if name else ("the trace's ", "")
 
 
 def trace_html(trace: Trace, rows: int = FIRST_ROWS, name: str | None = None) -> str:
@@ -185,9 +188,10 @@ def trace_html(trace: Trace, rows: int = FIRST_ROWS, name: str | None = None) ->
     table = table_html(shown, max_rows=rows, failed=failed, code_columns=("args", "result"))
     more = ""
     if len(df) > rows:
-        where = html.escape(_where(name))
+        lead, where = (html.escape(part) for part in _where(name))
+        lead = f"<code>{lead}.df</code>" if name else f"{lead}<code>.df</code>"
         more = (f'<div style="{_MUTED}">{plural(len(df) - rows, "more call")}: all of them are in '
-                f"<code>{where}.df</code>; try <code>{where}.summary()</code>, <code>{where}.files()</code>, "
+                f"{lead}; try <code>{where}.summary()</code>, <code>{where}.files()</code>, "
                 f"<code>{where}.filter(...)</code> or <code>{where}.explore()</code></div>")
     return (f'<div class="spykit-trace"><div><b>Trace</b> of <code>{html.escape(facts["command"])}</code></div>'
             f"<div>{html.escape(_summary_line(facts))}</div>"
@@ -204,7 +208,7 @@ def trace_text(trace: Trace, rows: int = FIRST_ROWS, name: str | None = None) ->
         head = trace._derive(df.head(rows), trace.events.iloc[0:0])
         lines.append(head.to_text(pids=df["pid"].nunique() > 1, events=False))
         if len(df) > rows:
-            lines.append(f"... {plural(len(df) - rows, 'more call')}: all of them are in {_where(name)}.df")
+            lines.append(f"... {plural(len(df) - rows, 'more call')}: all of them are in {_where(name)[0]}.df")
     return "\n".join(lines)
 
 
