@@ -73,6 +73,19 @@ if TYPE_CHECKING:  # pandas is imported where it is used, so helper processes st
 
 TRACE_FORMAT_VERSION = 1
 
+# The columns of Trace.df and Trace.events, in order, with their dtypes (the tables above, as data:
+# the tracer builds them, storage checks them, tests compare with them).
+DF_COLUMNS: dict[str, str] = {
+    "time": "float64", "pid": "int64", "syscall": "category", "args": "string", "ret": "Int64",
+    "error": "string", "duration": "float64", "path": "string", "fd": "Int64", "category": "category",
+    "nr": "int32", "addr": "string", "data": "object", "data_complete": "boolean", "size": "Int64",
+    "unfinished": "bool", "tgid": "int64", "note": "string", "flags": "category", "startup": "bool",
+}
+EVENT_COLUMNS: dict[str, str] = {
+    "time": "float64", "pid": "int64", "kind": "string", "signal": "string", "status": "Int64",
+    "child": "Int64", "how": "string", "text": "string",
+}
+
 
 @dataclass
 class TraceMeta:
