@@ -384,3 +384,36 @@ def _run_notebooks_as_nobody(base: Path, setpriv: str) -> None:
         cwd=base, env=env, capture_output=True, text=True, timeout=BUDGET * 8, check=False)
     assert run.returncode == 0, f"nbval failed as uid {NOBODY}:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
     assert not _nothing_left_in(temp), f"left in the temporary directory: {_nothing_left_in(temp)}"
+
+
+# -- what the notebooks teach (issue 17) --------------------------------------------------------------------
+
+def _sources(name: str) -> list[tuple[str, str]]:
+    return [(cell.cell_type, cell.source) for cell in build_notebooks.build(name).cells]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_chapter_ends_in_a_terminal_and_every_strace_cell_is_guarded(name: str):
+    cells = _sources(name)
+    assert any(kind == "markdown" and "## Now do it in a terminal" in text for kind, text in cells)
+    for kind, text in cells:
+        for line in text.splitlines():
+            if kind == "code" and line.startswith("!") and "strace " in line and "spykit" not in line:
+                assert line.startswith("!command -v strace >/dev/null && "), line  # Binder has no strace
+
+
+def test_wizard_school_teaches_the_magics_options_on_real_cells():
+    code = [text for kind, text in _sources("00-wizard-school.ipynb") if kind == "code"]
+    first_lines = [text.splitlines()[0] for text in code]
+    assert any(line.startswith("%%strace") and " -o " in line and " -e " in line for line in first_lines)
+    assert "%%strace -c" in first_lines and "%strace?" in first_lines
+    assert any(line.startswith("%strace -e") for line in first_lines)
+    assert "print(ls.to_text())" in code  # the raw wall, before any filtering
+    assert any("EACCES" in text for kind, text in _sources("00-wizard-school.ipynb") if kind == "markdown")
+
+
+def test_the_slow_chapter_asks_for_the_verdict_before_diagnose_reveals_it():
+    code = [text for kind, text in _sources("02-slow-program.ipynb") if kind == "code"]
+    asked = next(i for i, text in enumerate(code) if "ch02.q1.check(" in text)
+    revealed = next(i for i, text in enumerate(code) if "spykit.diagnose(" in text)
+    assert asked < revealed
