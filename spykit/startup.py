@@ -61,9 +61,13 @@ _PYTHON_ZIP = re.compile(r"^python[0-9]+\.zip$")  # the zipped standard library 
 
 
 def _is_locale(path: str) -> bool:
+    """glibc's locale data (locale-archive, .../locale/C.utf8/LC_CTYPE), gettext's catalogues
+    (.../LC_MESSAGES/coreutils.mo) and iconv's modules. A program's own "locale" folder of, say,
+    JSON files is its own business."""
     parts = path.split("/")
     base = parts[-1]
-    return ("locale" in parts[:-1] or base in ("locale-archive", "locale.alias") or base.endswith(".mo")
+    return (base in ("locale-archive", "locale.alias") or base.endswith(".mo")
+            or ("locale" in parts and any(part.startswith("LC_") for part in parts))
             or "gconv" in parts[:-1] or base.startswith("gconv-modules"))
 
 

@@ -84,6 +84,18 @@ EVENT_COLUMNS: dict[str, str] = {
     "time": "float", "pid": "int", "kind": "string", "signal": "string", "status": "int", "child": "int",
     "how": "string", "text": "string",
 }
+# The columns of Trace.df and Trace.events, in order, with their dtypes (the tables above, as data:
+# the tracer builds them, tests compare with them; storage checks the kinds above).
+DF_DTYPES: dict[str, str] = {
+    "time": "float64", "pid": "int64", "syscall": "category", "args": "string", "ret": "Int64",
+    "error": "string", "duration": "float64", "path": "string", "fd": "Int64", "category": "category",
+    "nr": "int32", "addr": "string", "data": "object", "data_complete": "boolean", "size": "Int64",
+    "unfinished": "bool", "tgid": "int64", "note": "string", "flags": "category", "startup": "bool",
+}
+EVENT_DTYPES: dict[str, str] = {
+    "time": "float64", "pid": "int64", "kind": "string", "signal": "string", "status": "Int64",
+    "child": "Int64", "how": "string", "text": "string",
+}
 
 
 @dataclass

@@ -143,3 +143,12 @@ def test_a_big_trace_stays_within_its_memory_budget():
 
     assert added("250000") <= 150
     assert added("250000", "10000") <= 40  # rows past max_events cost nothing
+
+
+def test_the_frames_columns_are_the_ones_trace_py_lists():
+    from spykit.trace import DF_DTYPES, EVENT_DTYPES
+
+    trace = spykit.trace(["sh", "-c", "echo hi >/dev/null"])
+    assert {c: str(d) for c, d in trace.df.dtypes.items()} == DF_DTYPES
+    assert list(trace.df.columns) == list(DF_DTYPES)
+    assert {c: str(d) for c, d in trace.events.dtypes.items()} == EVENT_DTYPES
