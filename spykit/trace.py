@@ -91,6 +91,7 @@ DF_DTYPES: dict[str, str] = {
     "error": "string", "duration": "float64", "path": "string", "fd": "Int64", "category": "category",
     "nr": "int32", "addr": "string", "data": "object", "data_complete": "boolean", "size": "Int64",
     "unfinished": "bool", "tgid": "int64", "note": "string", "flags": "category", "startup": "bool",
+    "abi": "category",
 }
 EVENT_DTYPES: dict[str, str] = {
     "time": "float64", "pid": "int64", "kind": "string", "signal": "string", "status": "Int64",
