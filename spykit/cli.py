@@ -27,6 +27,7 @@ environment strings and payloads.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import stat
@@ -219,8 +220,6 @@ def _finish(trace: Any, args: argparse.Namespace, stopped: int | None) -> int:
 # -- spykit trace ---------------------------------------------------------------------------------
 
 def _run_trace(args: argparse.Namespace) -> int:
-    import spykit
-
     from .questions import summary
     from .render.text import format_summary
 
@@ -231,26 +230,38 @@ def _run_trace(args: argparse.Namespace) -> int:
     # like strace, the trace goes to stderr unless -o names a file, opened before the program runs
     _check_save(args.save)
     stream = _open_output(args.output) if args.output else sys.stderr
+    # Lines are written as the calls happen, as strace does (-c prints its table at the end).
+    watch: Any = contextlib.nullcontext()
+    if not args.summary:
+        from .render.stream import TextStream
+        from .tracer import live
+
+        watch = live.watching(TextStream(stream, string_limit=args.string_limit, decode_fds=args.decode_fds,
+                                         timestamps=args.wall_clock, durations=args.durations))
     try:
-        if cmd is None:
-            try:
-                trace, stopped = spykit.attach(args.pid, syscalls=syscalls, follow_forks=args.follow,
-                                               string_limit=args.string_limit, decode_fds=args.decode_fds,
-                                               duration=args.duration), None
-            except TraceInterrupted as interruption:
-                trace, stopped = _stopped(interruption)
-        else:
-            trace, stopped = _record(cmd, args, syscalls=syscalls, follow_forks=args.follow,
-                                     decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants)
+        with watch:
+            trace, stopped = _trace_or_attach(cmd, syscalls, args)
         if args.summary:
-            text = format_summary(summary(trace.df, wall=args.wall))
-        else:
-            text = trace.to_text(timestamps=args.wall_clock, durations=args.durations)
-        _emit(text, stream)
+            _emit(format_summary(summary(trace.df, wall=args.wall)), stream)
     finally:
         if stream is not sys.stderr:
             stream.close()
     return _finish(trace, args, stopped)
+
+
+def _trace_or_attach(cmd: list[str] | None, syscalls: list[str] | None,
+                     args: argparse.Namespace) -> tuple[Any, int | None]:
+    import spykit
+
+    if cmd is None:
+        try:
+            return spykit.attach(args.pid, syscalls=syscalls, follow_forks=args.follow,
+                                 string_limit=args.string_limit, decode_fds=args.decode_fds,
+                                 duration=args.duration), None
+        except TraceInterrupted as interruption:
+            return _stopped(interruption)
+    return _record(cmd, args, syscalls=syscalls, follow_forks=args.follow,
+                   decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants)
 
 
 # -- one question each ----------------------------------------------------------------------------

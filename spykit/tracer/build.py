@@ -234,6 +234,23 @@ def _call_keys(nrs: np.ndarray, abis: np.ndarray):
     return keys, pairs.__getitem__
 
 
+def decode_row(name: str, args: tuple[int, ...], ret: int | None, err: int | None,
+               blobs: dict[int, bytes | None], *, string_limit: int, fd_path: str | None = None,
+               decode_fds: bool = False, abi: int = A.X86_64) -> tuple[str, str | None]:
+    """One call's ``args`` text and ``note`` (what strace adds after the result; None if nothing),
+    from its numbers and memory captures: ``ret`` None while the call is unfinished, ``err`` the
+    errno when it failed. The frame is built with this, once per group of like rows; a live
+    stream (spykit.render.stream) decodes each call with it as it finishes."""
+    from ..syscalls.decode import render_args, result_note
+
+    text = render_args(name, args, ret, err, blobs, string_limit=string_limit, fd_path=fd_path,
+                       decode_fds=decode_fds, abi=abi)
+    portable = not abi or name in A.PORTABLE_DECODERS
+    note = result_note(name, args, ret, err, blobs, string_limit=string_limit) \
+        if ret is not None and not err and portable else ""
+    return text, note or None
+
+
 def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
                 data_limit: int = C.DATA_LIMIT) -> pd.DataFrame:
     """The ``Trace.df`` of a recording. The recorder is used up: its buffers are emptied as soon
@@ -243,7 +260,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     are grouped by everything the decoders look at, with a hash over the numeric columns, and
     each group is decoded once: a million-row trace of a loop costs a handful of decodes.
     """
-    from ..syscalls.decode import render_args, result_note, short_address  # only needed here
+    from ..syscalls.decode import short_address  # only needed here
 
     n = len(rec)
     # The raw entries first (56 bytes a row, the biggest buffer): the call numbers, the count
@@ -312,12 +329,11 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
         ret = int(rets[i]) if finished else None
         desc_id = int(desc_ids[i])
         fd_path = strings[desc_id] if desc_id != NO_STR else None
-        rendered_args.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit,
-                                         fd_path=fd_path, decode_fds=decode_fds, abi=abi))
+        text, note = decode_row(name, args, ret, err, row_blobs, string_limit=string_limit, fd_path=fd_path,
+                                decode_fds=decode_fds, abi=abi)
+        rendered_args.append(text)
+        rendered_notes.append(note)
         portable = not abi or name in A.PORTABLE_DECODERS
-        note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) \
-            if finished and not err and portable else ""
-        rendered_notes.append(note or None)
         group_flags.append(flag_words(name, args) if name in WORD_CALLS and portable else None)
     args_col = np.array(rendered_args, dtype=object)[codes] if n else np.empty(0, dtype=object)
     note_col = np.array(rendered_notes, dtype=object)[codes] if n else np.empty(0, dtype=object)

@@ -35,7 +35,7 @@ from ..syscalls import abi as A
 from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
-from . import native
+from . import live, native
 from .capture import DataLimit, make_reader, sockaddr_len_before
 from .fdtable import FdTable
 from .memory import MemoryReader
@@ -229,6 +229,7 @@ class Tracer:
         self.doorbells: set[int] = set()
         self.t0 = time.monotonic()
         self.clock = time.monotonic
+        self.idle = False  # the Python loop is in waitpid (see settled)
         # Called once when the program starts its first thread (used to stop sharing one CPU).
         self.on_first_thread: Callable[[], None] | None = None
         self._info = L.SyscallInfo()
@@ -236,6 +237,8 @@ class Tracer:
         self._view = view
         self._entry_bytes = view[ENTRY_SLICE]
         self._exit_bytes = view[EXIT_SLICE]
+        if live.watched():
+            live.adopt(self)
 
     # -- options ------------------------------------------------------------------------------
     def stopped_numbers(self) -> set[int]:
@@ -259,6 +262,15 @@ class Tracer:
         if self.parent_pid is not None:
             opts |= L.PTRACE_O_TRACEEXIT
         return opts
+
+    def settled(self) -> bool:
+        """Called from another thread, holding the GIL: True when the loop is waiting for the next
+        stop, so that the Recorder's columns hold every stop so far, the C loop's staged rows
+        included (it hands them over here). Readers of a live trace look only then."""
+        fast = self._fast
+        if fast is not None:
+            return fast.flush_idle()
+        return self.idle
 
     def adopt(self, tid: int, tgid: int | None = None) -> None:
         self.tgid[tid] = tgid if tgid is not None else read_tgid(tid)
@@ -301,10 +313,13 @@ class Tracer:
                     break
                 pid, status, fetched = got
             else:
+                self.idle = True  # (see settled: every stop so far is handled)
                 try:
                     pid, status = waitpid(-1, wall)
                 except ChildProcessError:
                     break
+                finally:
+                    self.idle = False
             if (status & 0xFF) == 0x7F:  # stopped
                 self.held = pid  # in our hands until resumed: detach_all must know
                 sig = (status >> 8) & 0xFF
