@@ -198,11 +198,26 @@ def _stopped(interruption: TraceInterrupted) -> tuple[Any, int]:
     return interruption.trace, EXIT_ERROR
 
 
-def _record(cmd: list[str], args: argparse.Namespace, **options: Any) -> tuple[Any, int | None]:
-    """Trace ``cmd``; if it stops early keep what was recorded. Returns (trace, exit status if stopped)."""
+def _record(cmd: list[str], args: argparse.Namespace, *, text_only: bool = False, streamed: bool = False,
+            **options: Any) -> tuple[Any, int | None]:
+    """Trace ``cmd``; if it stops early keep what was recorded. Returns (trace, exit status if stopped).
+
+    ``text_only``: the result only needs to print as strace's lines, so it is a
+    :class:`~spykit.tracer.rows.TextTrace` made straight from the recording, without pandas.
+    ``streamed``: a live stream printed every line already; the result only carries the exit status.
+    """
     import spykit
 
     try:
+        if text_only or streamed:
+            from .tracer.api import _trace
+            from .tracer.rows import TextTrace
+
+            def status_only(_rec: Any, meta: Any) -> TextTrace:
+                return TextTrace([], [], meta)
+
+            build = status_only if streamed else TextTrace.from_recorder
+            return _trace(build, cmd, string_limit=args.string_limit, **options), None
         return spykit.trace(cmd, string_limit=args.string_limit, **options), None
     except TraceInterrupted as interruption:
         return _stopped(interruption)
@@ -220,9 +235,6 @@ def _finish(trace: Any, args: argparse.Namespace, stopped: int | None) -> int:
 # -- spykit trace ---------------------------------------------------------------------------------
 
 def _run_trace(args: argparse.Namespace) -> int:
-    from .questions import summary
-    from .render.text import format_summary
-
     syscalls = _syscall_spec(args.expressions)
     if args.pid is not None and args.cmd and args.cmd != ["--"]:
         raise _UsageError("give either -p PID or a command, not both")
@@ -242,6 +254,9 @@ def _run_trace(args: argparse.Namespace) -> int:
         with watch:
             trace, stopped = _trace_or_attach(cmd, syscalls, args)
         if args.summary:
+            from .questions import summary
+            from .render.text import format_summary
+
             _emit(format_summary(summary(trace.df, wall=args.wall)), stream)
     finally:
         if stream is not sys.stderr:
@@ -260,8 +275,9 @@ def _trace_or_attach(cmd: list[str] | None, syscalls: list[str] | None,
                                  duration=args.duration), None
         except TraceInterrupted as interruption:
             return _stopped(interruption)
-    return _record(cmd, args, syscalls=syscalls, follow_forks=args.follow,
-                   decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants)
+    # -c and --save need the full Trace; the stream's lines need none
+    return _record(cmd, args, syscalls=syscalls, follow_forks=args.follow, decode_fds=args.decode_fds,
+                   wait_for_descendants=args.wait_for_descendants, streamed=not (args.summary or args.save))
 
 
 # -- one question each ----------------------------------------------------------------------------

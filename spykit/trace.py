@@ -84,8 +84,10 @@ EVENT_COLUMNS: dict[str, str] = {
     "time": "float", "pid": "int", "kind": "string", "signal": "string", "status": "int", "child": "int",
     "how": "string", "text": "string",
 }
+
+
 # The columns of Trace.df and Trace.events, in order, with their dtypes (the tables above, as data:
-# the tracer builds them, tests compare with them; storage checks the kinds above).
+# the tracer builds them, tests compare with them; DF_COLUMNS above is the kinds storage checks).
 DF_DTYPES: dict[str, str] = {
     "time": "float64", "pid": "int64", "syscall": "category", "args": "string", "ret": "Int64",
     "error": "string", "duration": "float64", "path": "string", "fd": "Int64", "category": "category",

@@ -39,11 +39,11 @@ def _feed(stream: TextStream, steps: list[Happening], now: float, final: bool = 
 
 
 def _entry(c: Call) -> Happening:
-    return Happening("entry", c.time, c)
+    return (c.time, "entry", c)
 
 
 def _exit(c: Call) -> Happening:
-    return Happening("exit", c.exit_time, c)
+    return (c.exit_time, "exit", c)
 
 
 def test_a_call_alone_is_one_whole_line():
@@ -77,7 +77,7 @@ def test_a_call_that_blocks_is_shown_unfinished_at_once_and_finished_later():
 def test_a_thread_that_ends_in_a_call_ends_its_line_with_a_question_mark():
     s = TextStream(io.StringIO())
     e = _call(0, 1.0, 10, EXIT_GROUP, (0,))
-    gone = Happening("event", 1.1, event=(1.1, 10, "exit", None, 0, None, None, "+++ exited with 0 +++"))
+    gone = (1.1, "event", (1.1, 10, "exit", None, 0, None, None, "+++ exited with 0 +++"))
     assert _feed(s, [_entry(e), gone], 1.2, final=True).splitlines() == [
         f"{'exit_group(0)':<40}= ?", "+++ exited with 0 +++"]
 

@@ -146,9 +146,10 @@ def test_a_big_trace_stays_within_its_memory_budget():
 
 
 def test_the_frames_columns_are_the_ones_trace_py_lists():
-    from spykit.trace import DF_DTYPES, EVENT_DTYPES
+    from spykit.trace import DF_DTYPES as DF_COLUMNS
+    from spykit.trace import EVENT_DTYPES as EVENT_COLUMNS
 
     trace = spykit.trace(["sh", "-c", "echo hi >/dev/null"])
-    assert {c: str(d) for c, d in trace.df.dtypes.items()} == DF_DTYPES
-    assert list(trace.df.columns) == list(DF_DTYPES)
-    assert {c: str(d) for c, d in trace.events.dtypes.items()} == EVENT_DTYPES
+    assert {c: str(d) for c, d in trace.df.dtypes.items()} == DF_COLUMNS
+    assert list(trace.df.columns) == list(DF_COLUMNS)
+    assert {c: str(d) for c, d in trace.events.dtypes.items()} == EVENT_COLUMNS

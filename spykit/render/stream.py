@@ -9,7 +9,7 @@ when anything else is printed, or still in progress a moment (``show_after``) af
 is shown as unfinished at once, so the call a program hangs in is on the screen while it hangs.
 
 Each call is decoded with the function the DataFrame is built with
-(:func:`spykit.tracer.build.decode_row`), so the lines, put back together, are the lines of
+(:func:`spykit.tracer.rows.decode_row`), so the lines, put back together, are the lines of
 :func:`spykit.render.text.trace_to_text` for the finished trace.
 """
 
@@ -22,9 +22,9 @@ from typing import IO
 from ..syscalls import abi as A
 from ..syscalls.errnos import errno_name
 from ..syscalls.results import format_result
-from ..tracer.build import decode_row
-from ..tracer.live import Call, Happening
-from .text import _PERSONALITY, PRINTED_EVENTS, RESULT_COLUMN, pid_prefix, syscall_line, wall_clock
+from ..tracer.live import ENTRY, EXIT, Call, Happening
+from ..tracer.rows import decode_row
+from .lines import PERSONALITY, PRINTED_EVENTS, RESULT_COLUMN, pid_prefix, syscall_line, wall_clock
 
 UNFINISHED = " <unfinished ...>"
 _PID = re.compile(r"^\[pid +(\d+)\] ")
@@ -66,31 +66,31 @@ class TextStream:
         self.seen: set[int] = set()
         self.mode: dict[int, int] = {}  # each process's table so far
         self.lines_written = 0
-        self._cache: dict[tuple, tuple[str, str | None]] = {}
+        self._cache: dict[tuple, tuple[str, str, str]] = {}
+        self._lines: dict[tuple, str] = {}  # whole lines without prefix, by call
 
     # -- the pieces of a line ----------------------------------------------------------------------
     def _head(self, pid: int, t: float) -> str:
         with_pids = len(self.seen) > 1 if self.pids is None else self.pids
+        if not (with_pids or self.timestamps):
+            return ""
         clock = wall_clock(self.start_time or 0.0, t) + " " if self.timestamps else ""
         return (pid_prefix(pid) if with_pids else "") + clock
 
-    def _decode(self, call: Call, ret: int | None, err: int | None) -> tuple[str, str | None]:
+    def _decode(self, call: Call, ret: int | None, err: int | None) -> tuple[str, str, str]:
+        """(name, args text, result text) of a call, as finished (``ret`` given) or as at its entry."""
         # (unfinished, a call's text shows its input arguments only: the decoders look at no output)
-        key = (call.abi, call.nr, call.args, ret, err, call.fd_path, tuple(sorted(call.blobs.items())))
+        key = (call.abi, call.nr, call.args, ret, err, call.fd_path, tuple(call.blobs.items()))
         got = self._cache.get(key)
         if got is None:
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
-            got = self._cache[key] = decode_row(A.call_name(call.abi, call.nr), call.args, ret, err, call.blobs,
-                                                string_limit=self.string_limit, fd_path=call.fd_path,
-                                                decode_fds=self.decode_fds, abi=call.abi)
+            name = A.call_name(call.abi, call.nr)
+            text, note = decode_row(name, call.args, ret, err, call.blobs, string_limit=self.string_limit,
+                                    fd_path=call.fd_path, decode_fds=self.decode_fds, abi=call.abi)
+            result = format_result(name, ret, errno_name(err) if err else None, text, note if ret is not None else None)
+            got = self._cache[key] = (name, text, result)
         return got
-
-    def _result(self, call: Call, text: str, note: str | None) -> str:
-        if not call.finished:
-            return format_result(A.call_name(call.abi, call.nr), None, None, text, None)
-        error = errno_name(call.err) if call.err else None
-        return format_result(A.call_name(call.abi, call.nr), call.ret, error, text, note)
 
     def _duration(self, call: Call) -> float | None:
         return call.exit_time - call.time if self.durations and call.exit_time is not None else None
@@ -102,33 +102,34 @@ class TextStream:
         if call is None:
             return
         self.partial = None
-        text, _ = self._decode(call, None, None)
+        name, text, _ = self._decode(call, None, None)
         self.shown[call.row] = (call, text)
-        name = A.call_name(call.abi, call.nr)
         lines.append(f"{self._head(call.tid, call.time)}{name}({text}{UNFINISHED}")
 
     def _whole(self, call: Call, lines: list[str]) -> None:
         ret, err = (call.ret, call.err) if call.finished else (None, None)
-        text, note = self._decode(call, ret, err)
-        lines.append(syscall_line(A.call_name(call.abi, call.nr), text, self._result(call, text, note),
-                                  prefix=self._head(call.tid, call.time), duration=self._duration(call)))
+        name, text, result = self._decode(call, ret, err)
+        lines.append(syscall_line(name, text, result, prefix=self._head(call.tid, call.time),
+                                  duration=self._duration(call)))
 
     def _resumed(self, call: Call, lines: list[str]) -> None:
         _call, shown = self.shown.pop(call.row)
         ret, err = (call.ret, call.err) if call.finished else (None, None)
-        text, note = self._decode(call, ret, err)
+        name, text, result = self._decode(call, ret, err)
         rest = text[len(shown):] if text.startswith(shown) else text
         t = call.exit_time if call.exit_time is not None else call.time
-        lines.append(resumed_line(A.call_name(call.abi, call.nr), rest, self._result(call, text, note),
-                                  prefix=self._head(call.tid, t), duration=self._duration(call)))
+        lines.append(resumed_line(name, rest, result, prefix=self._head(call.tid, t), duration=self._duration(call)))
 
     def _entry(self, call: Call, lines: list[str]) -> None:
-        self._cut_partial(lines)
-        self.seen.add(call.tid)
-        if call.abi != self.mode.get(call.tid, A.X86_64):
+        if self.partial is not None:
+            self._cut_partial(lines)
+        if call.tid not in self.seen:
+            self.seen.add(call.tid)
+            self._lines.clear()  # a second thread: lines get [pid N] from now on
+        if (call.abi or self.mode) and call.abi != self.mode.get(call.tid, A.X86_64):
             self.mode[call.tid] = call.abi
             lines.append(self._head(call.tid, call.time)
-                         + f"[ Process PID={call.tid} runs in {_PERSONALITY[A.ABI_NAMES[call.abi]]} mode. ]")
+                         + f"[ Process PID={call.tid} runs in {PERSONALITY[A.ABI_NAMES[call.abi]]} mode. ]")
         self.partial = call
 
     def _ended(self, pid: int, lines: list[str]) -> None:
@@ -146,24 +147,36 @@ class TextStream:
         if self.start_time is None:
             self.start_time = _time.time() - now
         lines: list[str] = []
-        for h in happenings:
-            if h.kind == "entry":
-                self._entry(h.call, lines)
-            elif h.kind == "exit":
-                if self.partial is h.call:
+        whole_lines = self._lines
+        for t, kind, what in happenings:
+            if kind == EXIT:
+                if self.partial is what:  # the common case: nothing happened since its entry
                     self.partial = None
-                    self._whole(h.call, lines)
-                elif h.call.row in self.shown:
+                    key = (what.abi, what.nr, what.args, what.ret, what.err, what.fd_path, tuple(what.blobs.items()))
+                    line = whole_lines.get(key)
+                    if line is None:
+                        name, text, result = self._decode(what, what.ret, what.err)
+                        line = syscall_line(name, text, result, prefix=self._head(what.tid, what.time),
+                                            duration=what.exit_time - what.time if self.durations else None)
+                        if not (self.durations or self.timestamps or (self.pids is not False and len(self.seen) > 1)):
+                            # the same line again for the same call (a loop): kept while lines have no prefix
+                            if len(whole_lines) >= _CACHE_SIZE:
+                                whole_lines.clear()
+                            whole_lines[key] = line
+                    lines.append(line)
+                elif what.row in self.shown:
                     self._cut_partial(lines)
-                    self._resumed(h.call, lines)
+                    self._resumed(what, lines)
+            elif kind == ENTRY:
+                self._entry(what, lines)
             else:
-                _t, pid, kind, *_rest, text = h.event
+                _t, pid, event, *_rest, text = what
                 self.seen.add(pid)
-                if kind in ("exit", "killed"):
+                if event in ("exit", "killed"):
                     self._ended(pid, lines)
-                if kind in PRINTED_EVENTS and text:
+                if event in PRINTED_EVENTS and text:
                     self._cut_partial(lines)
-                    lines.append(self._head(pid, h.time) + text)
+                    lines.append(self._head(pid, t) + text)
         if self.partial is not None:
             if final:  # it never finished: as the finished trace shows it
                 call, self.partial = self.partial, None

@@ -113,6 +113,7 @@ typedef struct {
     /* 1 while run() waits in waitpid without the GIL: every stop so far is handled, so another
      * thread holding the GIL may flush the staged rows (flush_idle: live output, spykit.tracer.live) */
     int idle;
+    unsigned long long waits; /* waitpid calls returned: tells one idle moment from the next */
 } Loop;
 
 static PyObject *str_held, *str_truncated, *str_nr, *str_stop_requested;
@@ -540,6 +541,7 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
         pid = waitpid(-1, &status, __WALL | __WNOTHREAD); /* as loop.py: only our tracees */
         Py_END_ALLOW_THREADS
         L->idle = 0;
+        L->waits++;
         if (pid < 0) {
             if (errno == EINTR) {
                 if (PyErr_CheckSignals() < 0)
@@ -823,18 +825,19 @@ static void Loop_dealloc(Loop *L)
 }
 
 PyDoc_STRVAR(flush_idle_doc,
-"flush_idle() -> bool\n\n"
+"flush_idle() -> int | None\n\n"
 "From another thread: if run() is waiting for the next stop, hand the rows staged so far to the\n"
-"Recorder and return True (its columns are then whole up to this moment); else return False.");
+"Recorder (its columns are then whole up to this moment) and return how many waits have ended\n"
+"so far (the same number later: still the same moment); else return None.");
 
 static PyObject *Loop_flush_idle(Loop *L, PyObject *Py_UNUSED(unused))
 {
     /* The GIL is ours, so run() cannot leave waitpid's section while we flush. */
     if (!L->idle)
-        Py_RETURN_FALSE;
+        Py_RETURN_NONE;
     if (flush(L) < 0)
         return NULL;
-    Py_RETURN_TRUE;
+    return PyLong_FromUnsignedLongLong(L->waits);
 }
 
 static PyMethodDef Loop_methods[] = {

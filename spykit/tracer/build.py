@@ -20,6 +20,7 @@ from ..syscalls.flags.words import WORD_CALLS, flag_words
 from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of, syscall_name
 from ..trace import Trace, TraceMeta
 from .recorder import NO_FD, NO_STR, Recorder
+from .rows import decode_row
 
 # Calls that move data, and where their bytes are: the capture holding them.
 _DATA_CAPTURE: dict[str, C.Capture] = {
@@ -232,23 +233,6 @@ def _call_keys(nrs: np.ndarray, abis: np.ndarray):
     _uniq, first = np.unique(keys, return_index=True)
     pairs = {int(keys[i]): (int(abis[i]), int(nrs[i])) for i in first.tolist()}
     return keys, pairs.__getitem__
-
-
-def decode_row(name: str, args: tuple[int, ...], ret: int | None, err: int | None,
-               blobs: dict[int, bytes | None], *, string_limit: int, fd_path: str | None = None,
-               decode_fds: bool = False, abi: int = A.X86_64) -> tuple[str, str | None]:
-    """One call's ``args`` text and ``note`` (what strace adds after the result; None if nothing),
-    from its numbers and memory captures: ``ret`` None while the call is unfinished, ``err`` the
-    errno when it failed. The frame is built with this, once per group of like rows; a live
-    stream (spykit.render.stream) decodes each call with it as it finishes."""
-    from ..syscalls.decode import render_args, result_note
-
-    text = render_args(name, args, ret, err, blobs, string_limit=string_limit, fd_path=fd_path,
-                       decode_fds=decode_fds, abi=abi)
-    portable = not abi or name in A.PORTABLE_DECODERS
-    note = result_note(name, args, ret, err, blobs, string_limit=string_limit) \
-        if ret is not None and not err and portable else ""
-    return text, note or None
 
 
 def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,

@@ -12,12 +12,13 @@ in the order they happened. Nothing here decodes or prints.
 from __future__ import annotations
 
 import contextlib
+import operator
 import struct
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .recorder import Recorder
 
@@ -50,14 +51,12 @@ class Call:
         return self.exit_time is not None
 
 
-@dataclass(slots=True)
-class Happening:
-    """One step of the live trace: a call's ``entry`` or ``exit``, or a process ``event``."""
+# One step of the live trace, a plain tuple (time, kind, what): kind "entry" or "exit" with the
+# Call, or "event" with the Recorder's event tuple (time, tid, kind, signal, status, child, how, text).
+Happening = tuple[float, str, Any]
+ENTRY, EXIT, EVENT = "entry", "exit", "event"
 
-    kind: str  # "entry", "exit" or "event"
-    time: float
-    call: Call | None = None
-    event: tuple | None = None  # the Recorder's event tuple (time, tid, kind, signal, status, child, how, text)
+_by_time = operator.itemgetter(0)  # (two stops never read the same clock)
 
 
 class Sink(Protocol):
@@ -74,56 +73,67 @@ class Cursor:
         self.rows = self.exits = self.paths = self.fds = self.abis = self.blobs = self.events = 0
         self.open: dict[int, Call] = {}
 
-    def read(self) -> list[Happening]:
+    def lengths(self) -> tuple[int, ...]:
+        """The lengths of the columns the reader uses, to read up to (see Tracer.settled)."""
         rec = self.rec
+        return (len(rec.tid), len(rec.x_row), len(rec.abi_row), len(rec.fd_row), len(rec.blob_row),
+                len(rec.events))
+
+    def read(self, lengths: tuple[int, ...]) -> list[Happening]:
+        """What was recorded since the last read, up to ``lengths`` (taken at a settled moment).
+
+        The tracer may append meanwhile (Python switches threads when it likes): the columns
+        only grow while tracing, and they are read by copying slices, never through a view that
+        would stop the tracer's buffers from growing."""
+        rec = self.rec
+        n, n_exits, n_abis, n_fds, n_blobs, n_events = lengths
         out: list[Happening] = []
-        n = len(rec.tid)
-        entry_raw, t_entry, tid, tgid = rec.entry_raw, rec.t_entry, rec.tid, rec.tgid
-        fresh: dict[int, Call] = {}
-        for row in range(self.rows, n):
-            nr, *args = _ENTRY.unpack_from(entry_raw, 56 * row)
-            call = Call(row, t_entry[row], tid[row], tgid[row], nr, tuple(args))
-            fresh[row] = call
-            out.append(Happening("entry", call.time, call))
-        self.rows = n
+        start = self.rows
         calls = self.open
-        calls.update(fresh)
+        if n > start:
+            entries = _ENTRY.iter_unpack(rec.entry_raw[56 * start:56 * n])
+            for row, t, tid, tgid, entry in zip(range(start, n), rec.t_entry[start:n], rec.tid[start:n],
+                                                rec.tgid[start:n], entries, strict=True):
+                call = calls[row] = Call(row, t, tid, tgid, entry[0], entry[1:])
+                out.append((t, ENTRY, call))
+        self.rows = n
         get = calls.get
-        for i in range(self.abis, len(rec.abi_row)):
-            call = get(rec.abi_row[i])
+        for row, abi in zip(rec.abi_row[self.abis:n_abis], rec.abi_val[self.abis:n_abis], strict=True):
+            call = get(row)
             if call is not None:
-                call.abi = rec.abi_val[i]
-        self.abis = len(rec.abi_row)
+                call.abi = abi
+        self.abis = n_abis
         strings = rec.strings
-        for i in range(self.fds, len(rec.fd_row)):
-            call = get(rec.fd_row[i])
-            if call is not None and rec.fd_desc[i] >= 0:
-                call.fd_path = strings[rec.fd_desc[i]]
-        self.fds = len(rec.fd_row)
+        for row, desc in zip(rec.fd_row[self.fds:n_fds], rec.fd_desc[self.fds:n_fds], strict=True):
+            call = get(row)
+            if call is not None and desc >= 0:
+                call.fd_path = strings[desc]
+        self.fds = n_fds
+        first = self.blobs
         blob_data = rec.blob_data
-        for i in range(self.blobs, len(rec.blob_row)):
-            call = get(rec.blob_row[i])
+        for row, key, off, length in zip(rec.blob_row[first:n_blobs], rec.blob_key[first:n_blobs],
+                                         rec.blob_off[first:n_blobs], rec.blob_len[first:n_blobs], strict=True):
+            call = get(row)
             if call is not None:
-                length = rec.blob_len[i]
-                off = rec.blob_off[i]
-                call.blobs[rec.blob_key[i]] = None if length < 0 else bytes(blob_data[off:off + length])
-        self.blobs = len(rec.blob_row)
-        exit_raw = rec.exit_raw
-        for i in range(self.exits, len(rec.x_row)):
-            call = calls.pop(rec.x_row[i], None)
+                call.blobs[key] = None if length < 0 else bytes(blob_data[off:off + length])
+        self.blobs = n_blobs
+        first = self.exits
+        exits = _EXIT.iter_unpack(rec.exit_raw[9 * first:9 * n_exits])
+        for row, t, (rval, is_error) in zip(rec.x_row[first:n_exits], rec.t_exit[first:n_exits], exits,
+                                            strict=True):
+            call = calls.pop(row, None)
             if call is None:
                 continue
-            rval, is_error = _EXIT.unpack_from(exit_raw, 9 * i)
-            call.exit_time = rec.t_exit[i]
+            call.exit_time = t
             call.ret, call.err = (-1, -rval) if is_error else (rval, None)
-            out.append(Happening("exit", call.exit_time, call))
-        self.exits = len(rec.x_row)
-        for event in rec.events[self.events:]:
-            out.append(Happening("event", event[0], event=event))
-        self.events = len(rec.events)
+            out.append((t, EXIT, call))
+        self.exits = n_exits
+        for event in rec.events[self.events:n_events]:
+            out.append((event[0], EVENT, event))
+        self.events = n_events
         if len(out) > 1:
-            # entries and exits are in order each; merge them (an exit before the next entry of a tie)
-            out.sort(key=lambda h: (h.time, h.kind != "exit"))
+            # entries, exits and events are in order each: merge them
+            out.sort(key=_by_time)
         return out
 
 
@@ -173,9 +183,16 @@ def tick(*, final: bool = False) -> None:
         watches = list(_watches)
     for watch in watches:
         for tracer, cursor in list(watch.tracers):
-            if not final and not tracer.settled():
-                continue
-            happenings = cursor.read()
+            if final:
+                lengths = cursor.lengths()
+            else:
+                moment = tracer.settled()
+                if moment is None:
+                    continue
+                lengths = cursor.lengths()
+                if tracer.settled() != moment:
+                    continue  # the tracer ran meanwhile: look again at the next tick
+            happenings = cursor.read(lengths)
             watch.sink.feed(happenings, time.monotonic() - tracer.t0, final=final)
             if final:
                 watch.tracers.remove((tracer, cursor))

@@ -230,6 +230,7 @@ class Tracer:
         self.t0 = time.monotonic()
         self.clock = time.monotonic
         self.idle = False  # the Python loop is in waitpid (see settled)
+        self.waits = 0
         # Called once when the program starts its first thread (used to stop sharing one CPU).
         self.on_first_thread: Callable[[], None] | None = None
         self._info = L.SyscallInfo()
@@ -263,14 +264,16 @@ class Tracer:
             opts |= L.PTRACE_O_TRACEEXIT
         return opts
 
-    def settled(self) -> bool:
-        """Called from another thread, holding the GIL: True when the loop is waiting for the next
-        stop, so that the Recorder's columns hold every stop so far, the C loop's staged rows
-        included (it hands them over here). Readers of a live trace look only then."""
+    def settled(self) -> int | None:
+        """Called from another thread, holding the GIL: while the loop waits for the next stop, a
+        number for this moment (the count of waits so far); else None. At such a moment the
+        Recorder's columns hold every stop so far, the C loop's staged rows included (it hands them
+        over here). Python may switch threads at any time, so a reader notes the columns' lengths
+        and calls again: the same number means the lengths were taken at one moment."""
         fast = self._fast
         if fast is not None:
             return fast.flush_idle()
-        return self.idle
+        return self.waits if self.idle else None
 
     def adopt(self, tid: int, tgid: int | None = None) -> None:
         self.tgid[tid] = tgid if tgid is not None else read_tgid(tid)
@@ -320,6 +323,7 @@ class Tracer:
                     break
                 finally:
                     self.idle = False
+                    self.waits += 1
             if (status & 0xFF) == 0x7F:  # stopped
                 self.held = pid  # in our hands until resumed: detach_all must know
                 sig = (status >> 8) & 0xFF
