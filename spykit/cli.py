@@ -349,7 +349,10 @@ def _writes_text(trace: Any) -> str:
 def _run_time(args: argparse.Namespace) -> int:
     import spykit
 
-    print(str(spykit.time(_command(args))))
+    from .progress import reporting
+
+    with reporting(sys.stderr):
+        print(str(spykit.time(_command(args))))
     return 0
 
 
@@ -371,14 +374,25 @@ def _run_wchan(args: argparse.Namespace) -> int:
         target: int | list[str] = int(cmd[0])
     else:
         target = _command(args)
-    print(format_wchan(spykit.wchan(target, duration=args.duration, interval=args.interval)))
+    from .slow.wchan import WaitChanges
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    # each change of what a thread does, as it is seen; the summary at the end
+    samples = spykit.wchan(target, duration=args.duration, interval=args.interval, on_sample=WaitChanges(say))
+    print(format_wchan(samples))
     return 0
 
 
 def _run_diagnose(args: argparse.Namespace) -> int:
     import spykit
 
-    print(str(spykit.diagnose(_command(args))))
+    from .progress import reporting
+
+    with reporting(sys.stderr):
+        diagnosis = spykit.diagnose(_command(args))
+    print(str(diagnosis))
     return 0
 
 
