@@ -60,6 +60,9 @@ _by_time = operator.itemgetter(0)  # (two stops never read the same clock)
 
 
 class Sink(Protocol):
+    """A reader of live traces. One with ``wants_rows = False`` gets ``glance(tracer, final=...)``
+    at each tick instead, and reads what it needs itself (Tracer.in_progress, len(tracer.rec))."""
+
     def feed(self, happenings: list[Happening], now: float, *, final: bool) -> None:
         """Take what happened since the last call (``now``: the tracer's clock; ``final``: the
         tracer has finished, calls still open will not finish)."""
@@ -183,6 +186,12 @@ def tick(*, final: bool = False) -> None:
         watches = list(_watches)
     for watch in watches:
         for tracer, cursor in list(watch.tracers):
+            if not getattr(watch.sink, "wants_rows", True):
+                # a sink that looks at the tracers themselves (a notebook's status): no rows read
+                watch.sink.glance(tracer, final=final)
+                if final:
+                    watch.tracers.remove((tracer, cursor))
+                continue
             if final:
                 lengths = cursor.lengths()
             else:

@@ -83,6 +83,16 @@ def _parent_of(pid: int) -> int | None:
     return None
 
 
+def rec_abi(rec: Recorder, row: int) -> int:
+    """The table of a recorded row's call (x86_64 unless the sparse abi column says otherwise)."""
+    for i in range(len(rec.abi_row) - 1, -1, -1):
+        if rec.abi_row[i] == row:
+            return rec.abi_val[i]
+        if rec.abi_row[i] < row:
+            break
+    return A.X86_64
+
+
 def read_tgid(tid: int) -> int:
     """The process a thread belongs to (Tgid in /proc/TID/status); ``tid`` itself when unreadable."""
     try:
@@ -274,6 +284,23 @@ class Tracer:
         if fast is not None:
             return fast.flush_idle()
         return self.waits if self.idle else None
+
+    def in_progress(self) -> dict[int, tuple[str, float]]:
+        """Each traced thread's recorded call in progress: tid -> (name, seconds so far). For a
+        live status, from any thread (a stale answer at worst)."""
+        out: dict[int, tuple[str, float]] = {}
+        now = self.clock() - self.t0
+        rec = self.rec
+        try:
+            pending = list(self.pending.items())
+        except RuntimeError:  # it changed while copied: try at the next look
+            return out
+        for tid, entry in pending:
+            row = entry[0] if isinstance(entry, tuple) else -1
+            if 0 <= row < len(rec):
+                nr = int.from_bytes(rec.entry_raw[56 * row:56 * row + 8], "little")
+                out[tid] = (A.call_name(rec_abi(rec, row), nr), now - rec.t_entry[row])
+        return out
 
     def adopt(self, tid: int, tgid: int | None = None) -> None:
         self.tgid[tid] = tgid if tgid is not None else read_tgid(tid)
