@@ -5,8 +5,14 @@ a notebook's status) registers a sink with :func:`watching`; the thread that wai
 tracer (``runner.run_in_tracer_thread``) then calls :func:`tick` every poll, and once more after
 the tracer has finished. A tick looks at the Recorder only while the tracer waits for the next
 stop (``Tracer.settled``): the columns are then whole, the C loop's staged rows included. What
-came since the last look is handed to the sink as :class:`Call` and :class:`Happening` objects,
-in the order they happened. Nothing here decodes or prints.
+came since the last look is handed to the sink as ``(time, kind, what)`` tuples (entries and
+exits of :class:`Call` objects, and process events), in the order they happened. Nothing here
+decodes or prints.
+
+Why a reader that looks, rather than callbacks from the Recorder: the C loop appends rows without
+running any Python, and a callback per call would cost the tracer at every stop. Looking every
+poll (50 ms) costs the tracer nothing between looks, and a call that blocks is seen at the next
+look, since the tracer is then waiting.
 """
 
 from __future__ import annotations
@@ -73,7 +79,7 @@ class Cursor:
 
     def __init__(self, rec: Recorder):
         self.rec = rec
-        self.rows = self.exits = self.paths = self.fds = self.abis = self.blobs = self.events = 0
+        self.rows = self.exits = self.fds = self.abis = self.blobs = self.events = 0
         self.open: dict[int, Call] = {}
 
     def lengths(self) -> tuple[int, ...]:
