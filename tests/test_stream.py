@@ -221,3 +221,18 @@ def test_the_call_an_attached_program_blocks_in_is_on_the_stream_at_once(tmp_pat
         program.wait()
         program.stdin.close()
     _same_as_the_saved_trace(out.read_text(), saved)
+
+
+def test_calls_of_several_processes_overlap_as_in_strace_and_rejoin_to_the_saved_trace(tmp_path):
+    out, saved = tmp_path / "out.txt", tmp_path / "t.parquet"
+    # the shell waits in wait4 while its children run: its wait4 is cut and resumed around their lines
+    done = subprocess.run([sys.executable, "-m", "spykit.cli", "trace", "-f", "-o", str(out), "--save", str(saved),
+                           "--", "sh", "-c", "sleep 0.3 & cat /etc/hostname >/dev/null; wait"],
+                          capture_output=True, text=True, env=_env(), timeout=60)
+    assert done.returncode == 0, done.stderr
+    streamed = out.read_text()
+    lines = streamed.splitlines()
+    assert any(line.endswith("<unfinished ...>") for line in lines)
+    assert any("<... wait4 resumed>" in line for line in lines)
+    assert any(line.startswith("[pid ") for line in lines)  # from the second process on
+    _same_as_the_saved_trace(streamed, saved)
