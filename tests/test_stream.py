@@ -236,3 +236,28 @@ def test_calls_of_several_processes_overlap_as_in_strace_and_rejoin_to_the_saved
     assert any("<... wait4 resumed>" in line for line in lines)
     assert any(line.startswith("[pid ") for line in lines)  # from the second process on
     _same_as_the_saved_trace(streamed, saved)
+
+
+def test_with_a_selection_the_python_loop_streams_too(tmp_path):
+    # -e selects calls with a seccomp filter, and then the loop is Python's, not the C one
+    out = tmp_path / "out.txt"
+    spy = subprocess.Popen([sys.executable, "-m", "spykit.cli", "trace", "-e", "trace=read", "-o", str(out), "--",
+                            "cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=_env(), preexec_fn=default_signals)
+    try:
+        _wait_for(lambda: _children(spy.pid), 30, "the program never started")
+        program = _children(spy.pid)[0]
+        blocked = _wait_for(lambda: _in_call(program, READ), 30, "cat never reached read")
+        shown = _wait_for(lambda: _unfinished_line(out, "read"), 10, "no unfinished read line")
+        assert shown - blocked < 1.0
+        spy.stdin.write(b"hi\n")
+        spy.stdin.close()  # cat reads "hi", then end of file, and exits
+        spy.wait(timeout=30)
+    finally:
+        if spy.poll() is None:
+            spy.kill()
+            spy.wait()
+    assert spy.returncode == 0
+    lines = out.read_text().splitlines()
+    resumed = [line for line in lines if line.startswith("<... read resumed>")]
+    assert resumed and resumed[0].startswith('<... read resumed>"hi\\n", ') and resumed[0].endswith("= 3")
