@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -261,3 +262,33 @@ def test_with_a_selection_the_python_loop_streams_too(tmp_path):
     lines = out.read_text().splitlines()
     resumed = [line for line in lines if line.startswith("<... read resumed>")]
     assert resumed and resumed[0].startswith('<... read resumed>"hi\\n", ') and resumed[0].endswith("= 3")
+
+
+def test_the_cursor_reads_a_recorder_up_to_the_lengths_it_is_given():
+    from spykit.tracer.live import Cursor
+    from spykit.tracer.recorder import Recorder
+
+    def info(nr: int, *args: int) -> bytes:
+        return struct.pack("<Q6Q", nr, *args, *(0,) * (6 - len(args)))
+
+    rec = Recorder()
+    cursor = Cursor(rec)
+    r0 = rec.start_row(0.1, 10, 10, READ, info(READ, 0, 0x1000, 10))
+    r1 = rec.start_row(0.2, 11, 10, WRITE, info(WRITE, 1, 0x2000, 1))
+    rec.add_blob(r1, BUF[WRITE], b"x")
+    rec.finish_row(r1, 0.3, struct.pack("<qB", 1, 0))
+    moment = cursor.lengths()
+    rec.add_blob(r0, BUF[READ], b"ok")  # after the moment: not read yet
+    rec.finish_row(r0, 0.4, struct.pack("<qB", 2, 0))
+    first = cursor.read(moment)
+    assert [(t, kind, what.row) for t, kind, what in first] == [(0.1, "entry", r0), (0.2, "entry", r1),
+                                                                 (0.3, "exit", r1)]
+    assert first[1][2].blobs == {BUF[WRITE]: b"x"} and first[2][2].ret == 1
+    second = cursor.read(cursor.lengths())
+    assert [(t, kind, what.row) for t, kind, what in second] == [(0.4, "exit", r0)]
+    call = second[0][2]
+    assert call.blobs == {BUF[READ]: b"ok"} and (call.ret, call.err) == (2, None) and cursor.open == {}
+    rec.start_row(0.5, 10, 10, READ, info(READ, 9, 0x1000, 10))
+    rec.finish_row(2, 0.6, struct.pack("<qB", -9, 1))  # failed: EBADF
+    (_, _, entered), (_, _, failed) = cursor.read(cursor.lengths())
+    assert entered is failed and (failed.ret, failed.err) == (-1, 9)
