@@ -175,3 +175,14 @@ def test_a_quick_cell_shows_no_status(kernel):
     reply, messages = execute(client, "import spykit\nlen(spykit.trace(['true']).df) > 0")
     assert reply["status"] == "ok"
     assert not [m for m in messages if m["msg_type"] in ("comm_open", "display_data")]
+
+
+def test_a_long_strace_cell_shows_what_the_cells_thread_is_doing(kernel):
+    _, client = kernel
+    # the cell is traced from a helper process: the status says what the cell's own thread waits on
+    reply, messages = execute(client, "%%strace -e trace=clock_nanosleep\nimport time\ntime.sleep(2.5)")
+    assert reply["status"] == "ok", reply
+    values = [m["content"]["data"]["state"]["value"] for m in messages
+              if m["msg_type"] in ("comm_open", "comm_msg") and "value" in m["content"]["data"].get("state", {})]
+    assert values and any("this kernel&#x27;s cell: in clock_nanosleep" in v for v in values), values
+    assert "comm_close" in [m["msg_type"] for m in messages]
