@@ -77,7 +77,10 @@ def __getattr__(name: str) -> Any:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext spykit``: register the magics. IPython is imported only here."""
+    """``%load_ext spykit``: register the magics and the live status of long cells. IPython is
+    imported only here."""
     from .notebook.magics import load_ipython_extension as _load
+    from .notebook.status import activate
 
     _load(ipython)
+    activate(ipython)  # a live status for long cells, in a Jupyter kernel only

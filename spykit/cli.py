@@ -28,6 +28,7 @@ environment strings and payloads.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import stat
@@ -199,21 +200,26 @@ def _stopped(interruption: TraceInterrupted) -> tuple[Any, int]:
     return interruption.trace, EXIT_ERROR
 
 
-def _record(cmd: list[str], args: argparse.Namespace, *, text_only: bool = False,
+def _record(cmd: list[str], args: argparse.Namespace, *, text_only: bool = False, streamed: bool = False,
             **options: Any) -> tuple[Any, int | None]:
     """Trace ``cmd``; if it stops early keep what was recorded. Returns (trace, exit status if stopped).
 
     ``text_only``: the result only needs to print as strace's lines, so it is a
     :class:`~spykit.tracer.rows.TextTrace` made straight from the recording, without pandas.
+    ``streamed``: a live stream printed every line already; the result only carries the exit status.
     """
     import spykit
 
     try:
-        if text_only:
+        if text_only or streamed:
             from .tracer.api import _trace
             from .tracer.rows import TextTrace
 
-            return _trace(TextTrace.from_recorder, cmd, string_limit=args.string_limit, **options), None
+            def status_only(_rec: Any, meta: Any) -> TextTrace:
+                return TextTrace([], [], meta)
+
+            build = status_only if streamed else TextTrace.from_recorder
+            return _trace(build, cmd, string_limit=args.string_limit, **options), None
         return spykit.trace(cmd, string_limit=args.string_limit, **options), None
     except TraceInterrupted as interruption:
         return _stopped(interruption)
@@ -231,8 +237,6 @@ def _finish(trace: Any, args: argparse.Namespace, stopped: int | None) -> int:
 # -- spykit trace ---------------------------------------------------------------------------------
 
 def _run_trace(args: argparse.Namespace) -> int:
-    import spykit
-
     syscalls = _syscall_spec(args.expressions)
     if args.pid is not None and args.cmd and args.cmd != ["--"]:
         raise _UsageError("give either -p PID or a command, not both")
@@ -241,33 +245,45 @@ def _run_trace(args: argparse.Namespace) -> int:
     _check_save(args.save)
     _check_save(args.perfetto, "--perfetto")
     stream = _open_output(args.output) if args.output else sys.stderr
+    # Lines are written as the calls happen, as strace does (-c prints its table at the end).
+    watch: Any = contextlib.nullcontext()
+    if not args.summary:
+        from .render.stream import TextStream
+        from .tracer import live
+
+        watch = live.watching(TextStream(stream, string_limit=args.string_limit, decode_fds=args.decode_fds,
+                                         timestamps=args.wall_clock, durations=args.durations))
     try:
-        if cmd is None:
-            try:
-                trace, stopped = spykit.attach(args.pid, syscalls=syscalls, follow_forks=args.follow,
-                                               string_limit=args.string_limit, decode_fds=args.decode_fds,
-                                               duration=args.duration), None
-            except TraceInterrupted as interruption:
-                trace, stopped = _stopped(interruption)
-        else:
-            # strace's lines need no DataFrame: only -c, --save and --perfetto read the full Trace
-            trace, stopped = _record(cmd, args, syscalls=syscalls, follow_forks=args.follow,
-                                     decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants,
-                                     text_only=not (args.summary or args.save or args.perfetto))
+        with watch:
+            trace, stopped = _trace_or_attach(cmd, syscalls, args)
         if args.summary:
             from .questions import summary
             from .render.text import format_summary
 
-            text = format_summary(summary(trace.df, wall=args.wall))
-        else:
-            text = trace.to_text(timestamps=args.wall_clock, durations=args.durations)
-        _emit(text, stream)
+            _emit(format_summary(summary(trace.df, wall=args.wall)), stream)
     finally:
         if stream is not sys.stderr:
             stream.close()
     if args.perfetto:
         trace.to_perfetto(args.perfetto)
     return _finish(trace, args, stopped)
+
+
+def _trace_or_attach(cmd: list[str] | None, syscalls: list[str] | None,
+                     args: argparse.Namespace) -> tuple[Any, int | None]:
+    import spykit
+
+    if cmd is None:
+        try:
+            return spykit.attach(args.pid, syscalls=syscalls, follow_forks=args.follow,
+                                 string_limit=args.string_limit, decode_fds=args.decode_fds,
+                                 duration=args.duration), None
+        except TraceInterrupted as interruption:
+            return _stopped(interruption)
+    # -c, --save and --perfetto need the full Trace; the stream's lines need none
+    return _record(cmd, args, syscalls=syscalls, follow_forks=args.follow, decode_fds=args.decode_fds,
+                   wait_for_descendants=args.wait_for_descendants,
+                   streamed=not (args.summary or args.save or args.perfetto))
 
 
 # -- one question each ----------------------------------------------------------------------------
@@ -349,7 +365,10 @@ def _writes_text(trace: Any) -> str:
 def _run_time(args: argparse.Namespace) -> int:
     import spykit
 
-    print(str(spykit.time(_command(args))))
+    from .progress import reporting
+
+    with reporting(sys.stderr):
+        print(str(spykit.time(_command(args))))
     return 0
 
 
@@ -371,16 +390,25 @@ def _run_wchan(args: argparse.Namespace) -> int:
         target: int | list[str] = int(cmd[0])
     else:
         target = _command(args)
-    print(format_wchan(spykit.wchan(target, duration=args.duration, interval=args.interval)))
+    from .slow.wchan import WaitChanges
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    # each change of what a thread does, as it is seen; the summary at the end
+    samples = spykit.wchan(target, duration=args.duration, interval=args.interval, on_sample=WaitChanges(say))
+    print(format_wchan(samples))
     return 0
 
 
 def _run_diagnose(args: argparse.Namespace) -> int:
     import spykit
 
+    from .progress import reporting
     from .slow.render import diagnosis_text
 
-    found = spykit.diagnose(_command(args))
+    with reporting(sys.stderr):
+        found = spykit.diagnose(_command(args))
     print(diagnosis_text(found, more="--details") if not args.details
           else f"{diagnosis_text(found, more=None)}\n\n{found.details()}")
     return 0

@@ -142,3 +142,47 @@ def test_killed_helper_leaves_a_working_kernel(kernel):
     tid_free = ("import threading; open(f'/proc/self/task/{threading.get_native_id()}/status').read()"
                 ".split('TracerPid:')[1].split()[0]")
     assert value_of(client, tid_free) == "'0'"
+
+
+def test_a_long_cell_shows_a_live_status_that_goes_at_the_end(kernel):
+    _, client = kernel
+    # a traced program that sleeps: the status shows the time, the calls so far and the sleep
+    msg_id = client.execute("import spykit, time\n"
+                            "t = spykit.trace(['sh', '-c', 'sleep 3; echo done'])\n"
+                            "len(t.df) > 0")
+    reply, messages = collect(client, msg_id)
+    assert reply["status"] == "ok", reply
+    opened = [m for m in messages if m["msg_type"] == "comm_open"
+              and m["content"]["data"]["state"].get("_model_name") == "HTMLModel"]
+    assert len(opened) == 1, [m["msg_type"] for m in messages]
+    comm = opened[0]["content"]["comm_id"]
+    values = [opened[0]["content"]["data"]["state"]["value"]]
+    values += [m["content"]["data"]["state"]["value"] for m in messages
+               if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == comm
+               and "value" in m["content"]["data"].get("state", {})]
+    assert len(values) >= 3, values  # shown, then updated at least twice during the cell
+    assert any("calls traced" in v for v in values) and any("clock_nanosleep" in v or "wait4" in v for v in values)
+    # at the end: its output emptied and its widget closed; the cell's result is what stays
+    kinds = [m["msg_type"] for m in messages]
+    assert "update_display_data" in kinds and "comm_close" in kinds
+    emptied = [m["content"] for m in messages if m["msg_type"] == "update_display_data"][-1]
+    assert emptied["data"] == {"text/plain": ""}
+    assert of_type(messages, "execute_result")[0]["data"]["text/plain"] == "True"
+
+
+def test_a_quick_cell_shows_no_status(kernel):
+    _, client = kernel
+    reply, messages = execute(client, "import spykit\nlen(spykit.trace(['true']).df) > 0")
+    assert reply["status"] == "ok"
+    assert not [m for m in messages if m["msg_type"] in ("comm_open", "display_data")]
+
+
+def test_a_long_strace_cell_shows_what_the_cells_thread_is_doing(kernel):
+    _, client = kernel
+    # the cell is traced from a helper process: the status says what the cell's own thread waits on
+    reply, messages = execute(client, "%%strace -e trace=clock_nanosleep\nimport time\ntime.sleep(2.5)")
+    assert reply["status"] == "ok", reply
+    values = [m["content"]["data"]["state"]["value"] for m in messages
+              if m["msg_type"] in ("comm_open", "comm_msg") and "value" in m["content"]["data"].get("state", {})]
+    assert values and any("this kernel&#x27;s cell: in clock_nanosleep" in v for v in values), values
+    assert "comm_close" in [m["msg_type"] for m in messages]

@@ -25,6 +25,7 @@ import pandas as pd
 
 from spykit.errors import SpykitError
 
+from ..progress import phase
 from .profile import profile_command, python_command
 from .render import ended_sentence
 from .run import Command, Redirect, run_watched, split_command
@@ -352,8 +353,9 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     """
     argv = split_command(cmd)
     sampler = WaitSampler()
-    done = run_watched(argv, timeout=timeout, interval=interval, on_tick=sampler, stdin=stdin, stdout=stdout,
-                       stderr=stderr, env=env, cwd=cwd)
+    with phase(f"diagnose, run 1: {argv[0]} untraced, timed and sampled"):
+        done = run_watched(argv, timeout=timeout, interval=interval, on_tick=sampler, stdin=stdin, stdout=stdout,
+                           stderr=stderr, env=env, cwd=cwd)
     timing = Timing.from_finished(argv, done)
     samples = sampler.frame()
     root = done.pid
@@ -389,7 +391,8 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     reads_our_input = bool(((own["reason"] == "input") & (own["fd"] == 0)).fillna(False).any())
     replayable = stdin is None and not reads_our_input
     if count_syscalls and replayable:
-        counts, note = _count_syscalls(argv, extra, env, cwd, timing.elapsed)
+        with phase(f"diagnose, run 2: {argv[0]} traced, counting its system calls"):
+            counts, note = _count_syscalls(argv, extra, env, cwd, timing.elapsed)
         evidence.syscalls = counts
         evidence.notes.append(note)
     elif count_syscalls:
@@ -397,8 +400,9 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     if profile_python is not False and stdin is None and python_command(argv) is not None:
         try:
             quiet = subprocess.DEVNULL
-            functions = profile_command(argv, timeout=extra, stdin=quiet, stdout=quiet, stderr=quiet,
-                                        env=env, cwd=cwd)
+            with phase(f"diagnose, last run: {argv[0]} under cProfile"):
+                functions = profile_command(argv, timeout=extra, stdin=quiet, stdout=quiet, stderr=quiet,
+                                            env=env, cwd=cwd)
         except SpykitError as e:
             functions = None
             evidence.notes.append(f"It could not be profiled: {e.message}")

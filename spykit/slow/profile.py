@@ -27,6 +27,7 @@ import pandas as pd
 
 from spykit.errors import CommandNotFound
 
+from ..progress import phase
 from .procfs import ProcessTree
 from .run import Command, Redirect, _ExitWatcher, end_tree, launch, split_command
 
@@ -172,8 +173,9 @@ def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redire
             what = _private_file(workdir, "code.py", py.what)
         argv = [*py.interpreter, "-m", "cProfile", "-o", out]
         argv += ["-m", what] if py.kind == "module" else [what]
-        truncated, ended = _run_with_grace(argv + py.args, timeout, stdin=stdin, stdout=stdout, stderr=stderr,
-                                    env=env, cwd=cwd)
+        with phase(f"profile: {split_command(cmd)[0]} under cProfile"):
+            truncated, ended = _run_with_grace(argv + py.args, timeout, stdin=stdin, stdout=stdout, stderr=stderr,
+                                               env=env, cwd=cwd)
         if os.path.getsize(out) == 0:
             return None  # killed before cProfile could write
         df = stats_frame(pstats.Stats(out))

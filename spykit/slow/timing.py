@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..progress import phase
 from .run import Command, Finished, Redirect, run_watched, split_command
 
 ON_CPU, IN_KERNEL, WAITING = "on the CPU", "in the kernel", "waiting"
@@ -108,6 +109,7 @@ def time(cmd: Command, *, timeout: float | None = None, stdin: Redirect = None, 
     0.00user 0.00system 0:00.20elapsed 0%CPU (1792maxresident)k
     """
     argv = split_command(cmd)
-    done = run_watched(argv, timeout=timeout, interval=0.02, stdin=stdin, stdout=stdout, stderr=stderr,
-                       env=env, cwd=cwd)
+    with phase(f"time: {argv[0]} running"):
+        done = run_watched(argv, timeout=timeout, interval=0.02, stdin=stdin, stdout=stdout, stderr=stderr,
+                           env=env, cwd=cwd)
     return Timing.from_finished(argv, done)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -76,6 +77,7 @@ class WaitSampler:
         self._commands: dict[tuple[int, str], str] = {}
         # /proc/PID/stack needs CAP_SYS_ADMIN; after a few refusals stop asking.
         self._stack_tries = 3 if kernel_stacks else 0
+        self.on_row: Callable[[tuple], None] | None = None  # each row as it is taken (a live reader)
 
     def __call__(self, pids: list[int], seconds: float) -> None:
         self.sample(pids, seconds)
@@ -96,7 +98,10 @@ class WaitSampler:
                     continue  # it ended (between listing and reading, or is a zombie): not waiting
                 if command is None:
                     command = self._command(pid, st.comm)
-                self.rows.append(self._row(seconds, pid, tid, st, command))
+                row = self._row(seconds, pid, tid, st, command)
+                self.rows.append(row)
+                if self.on_row is not None:
+                    self.on_row(row)
                 if pid == pids[0]:
                     sched = procfs.read_scheduling(pid, tid)
                     if sched is not None:
@@ -172,9 +177,32 @@ class WaitSampler:
         return df.astype(_DTYPES)
 
 
+class WaitChanges:
+    """A live reader of samples: says a thread's state each time it changes (``on_row`` of a
+    :class:`WaitSampler`, or ``on_sample`` of :func:`wchan`), through ``say(line)``.
+
+    ``  0.52 s  pid 4242 tid 4242  S  pipe_read  read(0, ...)  waiting for input from a pipe``
+    """
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say = say
+        self.last: dict[int, tuple] = {}  # tid -> what it was doing at its last change
+
+    def __call__(self, row: tuple) -> None:
+        seconds, pid, tid, state, wchan, syscall, args, _fd, target, meaning = row[:10]
+        now = (state, wchan, syscall, args, target, meaning)
+        if self.last.get(tid) == now:
+            return
+        self.last[tid] = now
+        call = f"{syscall}({args})" if syscall else "-"
+        shown = call if len(call) <= 40 else call[:37] + "..."
+        self.say(f"{seconds:7.2f} s  pid {pid} tid {tid}  {state}  {wchan or '-'}  {shown}  {meaning}")
+
+
 def wchan(target: Command | int, *, interval: float = 0.01, duration: float | None = None,
           stdin: Redirect = None, stdout: Redirect = None, stderr: Redirect = None,
-          env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+          env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
+          on_sample: Callable[[tuple], None] | None = None) -> pd.DataFrame:
     """Sample the wait channels of a program and its descendants, one row per thread per tick.
 
     ``target`` is a command (a list, or a string split like a shell), launched and sampled
@@ -182,11 +210,14 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
     process, sampled until it exits or ``duration`` passes (Ctrl-C stops early and keeps the
     samples). Use :func:`summarize` or :func:`format_wchan` for the short story. A command's
     descendants still running when it exits are killed; ``df.attrs["ended"]`` counts them.
+    ``on_sample``, if given, is called with each row (a tuple in the order of :data:`COLUMNS`)
+    as it is taken: :class:`WaitChanges` prints each change live.
     """
     if interval <= 0:
         raise ValueError("interval must be a positive number of seconds")
     if isinstance(target, int) and not isinstance(target, bool):
         sampler = WaitSampler()
+        sampler.on_row = on_sample
         elapsed = watch_pid(target, duration=duration, interval=interval, on_tick=sampler)
         df = sampler.frame()
         df.attrs.update(command=procfs.cmdline(target) or [f"<pid {target}>"], pid=target,
@@ -194,6 +225,7 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
         return df
     argv = split_command(target)
     sampler = WaitSampler()
+    sampler.on_row = on_sample
     done = run_watched(argv, timeout=duration, interval=interval, on_tick=sampler, stdin=stdin, stdout=stdout,
                        stderr=stderr, env=env, cwd=cwd)
     df = sampler.frame()

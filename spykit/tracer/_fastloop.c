@@ -110,6 +110,10 @@ typedef struct {
     uint64_t known_page[KNOWN_PAGES];
     int n_specs;
     spec_t *specs;
+    /* 1 while run() waits in waitpid without the GIL: every stop so far is handled, so another
+     * thread holding the GIL may flush the staged rows (flush_idle: live output, spykit.tracer.live) */
+    int idle;
+    unsigned long long waits; /* waitpid calls returned: tells one idle moment from the next */
 } Loop;
 
 static PyObject *str_held, *str_truncated, *str_nr, *str_stop_requested;
@@ -532,9 +536,12 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
             Py_RETURN_NONE;
         int status;
         pid_t pid;
+        L->idle = 1;
         Py_BEGIN_ALLOW_THREADS
         pid = waitpid(-1, &status, __WALL | __WNOTHREAD); /* as loop.py: only our tracees */
         Py_END_ALLOW_THREADS
+        L->idle = 0;
+        L->waits++;
         if (pid < 0) {
             if (errno == EINTR) {
                 if (PyErr_CheckSignals() < 0)
@@ -817,7 +824,24 @@ static void Loop_dealloc(Loop *L)
     Py_TYPE(L)->tp_free((PyObject *)L);
 }
 
+PyDoc_STRVAR(flush_idle_doc,
+"flush_idle() -> int | None\n\n"
+"From another thread: if run() is waiting for the next stop, hand the rows staged so far to the\n"
+"Recorder (its columns are then whole up to this moment) and return how many waits have ended\n"
+"so far (the same number later: still the same moment); else return None.");
+
+static PyObject *Loop_flush_idle(Loop *L, PyObject *Py_UNUSED(unused))
+{
+    /* The GIL is ours, so run() cannot leave waitpid's section while we flush. */
+    if (!L->idle)
+        Py_RETURN_NONE;
+    if (flush(L) < 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong(L->waits);
+}
+
 static PyMethodDef Loop_methods[] = {
+    {"flush_idle", (PyCFunction)Loop_flush_idle, METH_NOARGS, flush_idle_doc},
     {"run", (PyCFunction)(void (*)(void))Loop_run, METH_FASTCALL, run_doc},
     {"set_plan", (PyCFunction)(void (*)(void))Loop_set_plan, METH_VARARGS | METH_KEYWORDS, set_plan_doc},
     {NULL, NULL, 0, NULL},

@@ -220,7 +220,8 @@ def trace(
     ``counts`` stay exact). ``decode_fds`` shows fds in ``args`` as ``strace -y`` does
     (``3</etc/hostname>``); the ``path`` column always says what an fd points to. ``pin_cpu``
     keeps tracer and program on one CPU while the program is single-threaded, which makes tracing
-    several times faster on virtual machines (the program sees one CPU until it starts a thread).
+    several times faster on virtual machines; the program does not see it (asked for its CPUs, or at
+    its first thread, every tracee gets them back).
 
     When the program exits, the children it leaves running (a daemon that double-forked, a
     background job) get a quarter of a second to end, and are then killed by spykit: the trace

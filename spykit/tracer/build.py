@@ -21,6 +21,7 @@ from ..syscalls.flags.words import WORD_CALLS, flag_words
 from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of, syscall_name
 from ..trace import Trace, TraceMeta
 from .recorder import NO_FD, NO_STR, Recorder
+from .rows import decode_row
 
 # Calls that move data, and where their bytes are: the capture holding them.
 _DATA_CAPTURE: dict[str, C.Capture] = {
@@ -244,7 +245,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     are grouped by everything the decoders look at, with a hash over the numeric columns, and
     each group is decoded once: a million-row trace of a loop costs a handful of decodes.
     """
-    from ..syscalls.decode import render_args, result_note, short_address  # only needed here
+    from ..syscalls.decode import short_address  # only needed here
 
     n = len(rec)
     # The raw entries first (56 bytes a row, the biggest buffer): the call numbers, the count
@@ -313,12 +314,11 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
         ret = int(rets[i]) if finished else None
         desc_id = int(desc_ids[i])
         fd_path = strings[desc_id] if desc_id != NO_STR else None
-        rendered_args.append(render_args(name, args, ret, err, row_blobs, string_limit=string_limit,
-                                         fd_path=fd_path, decode_fds=decode_fds, abi=abi))
+        text, note = decode_row(name, args, ret, err, row_blobs, string_limit=string_limit, fd_path=fd_path,
+                                decode_fds=decode_fds, abi=abi)
+        rendered_args.append(text)
+        rendered_notes.append(note)
         portable = not abi or name in A.PORTABLE_DECODERS
-        note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) \
-            if finished and not err and portable else ""
-        rendered_notes.append(note or None)
         group_flags.append(flag_words(name, args) if name in WORD_CALLS and portable else None)
     args_col = np.array(rendered_args, dtype=object)[codes] if n else np.empty(0, dtype=object)
     note_col = np.array(rendered_notes, dtype=object)[codes] if n else np.empty(0, dtype=object)

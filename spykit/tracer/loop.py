@@ -35,7 +35,7 @@ from ..syscalls import abi as A
 from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
-from . import native
+from . import live, native
 from .capture import DataLimit, make_reader, sockaddr_len_before
 from .fdtable import FdTable
 from .memory import MemoryReader
@@ -81,6 +81,16 @@ def _parent_of(pid: int) -> int | None:
     except (OSError, ValueError):
         pass
     return None
+
+
+def rec_abi(rec: Recorder, row: int) -> int:
+    """The table of a recorded row's call (x86_64 unless the sparse abi column says otherwise)."""
+    for i in range(len(rec.abi_row) - 1, -1, -1):
+        if rec.abi_row[i] == row:
+            return rec.abi_val[i]
+        if rec.abi_row[i] < row:
+            break
+    return A.X86_64
 
 
 def read_tgid(tid: int) -> int:
@@ -232,6 +242,8 @@ class Tracer:
         self.doorbells: set[int] = set()
         self.t0 = time.monotonic()
         self.clock = time.monotonic
+        self.idle = False  # the Python loop is in waitpid (see settled)
+        self.waits = 0
         # Called once when the program starts its first thread (used to stop sharing one CPU).
         self.on_first_thread: Callable[[], None] | None = None
         self._info = L.SyscallInfo()
@@ -239,6 +251,8 @@ class Tracer:
         self._view = view
         self._entry_bytes = view[ENTRY_SLICE]
         self._exit_bytes = view[EXIT_SLICE]
+        if live.watched():
+            live.adopt(self)
 
     # -- options ------------------------------------------------------------------------------
     def follow_affinity_calls(self) -> None:
@@ -273,6 +287,34 @@ class Tracer:
         if self.parent_pid is not None:
             opts |= L.PTRACE_O_TRACEEXIT
         return opts
+
+    def settled(self) -> int | None:
+        """Called from another thread, holding the GIL: while the loop waits for the next stop, a
+        number for this moment (the count of waits so far); else None. At such a moment the
+        Recorder's columns hold every stop so far, the C loop's staged rows included (it hands them
+        over here). Python may switch threads at any time, so a reader notes the columns' lengths
+        and calls again: the same number means the lengths were taken at one moment."""
+        fast = self._fast
+        if fast is not None:
+            return fast.flush_idle()
+        return self.waits if self.idle else None
+
+    def in_progress(self) -> dict[int, tuple[str, float]]:
+        """Each traced thread's recorded call in progress: tid -> (name, seconds so far). For a
+        live status, from any thread (a stale answer at worst)."""
+        out: dict[int, tuple[str, float]] = {}
+        now = self.clock() - self.t0
+        rec = self.rec
+        try:
+            pending = list(self.pending.items())
+        except RuntimeError:  # it changed while copied: try at the next look
+            return out
+        for tid, entry in pending:
+            row = entry[0] if isinstance(entry, tuple) else -1
+            if 0 <= row < len(rec):
+                nr = int.from_bytes(rec.entry_raw[56 * row:56 * row + 8], "little")
+                out[tid] = (A.call_name(rec_abi(rec, row), nr), now - rec.t_entry[row])
+        return out
 
     def adopt(self, tid: int, tgid: int | None = None) -> None:
         self.tgid[tid] = tgid if tgid is not None else read_tgid(tid)
@@ -315,10 +357,14 @@ class Tracer:
                     break
                 pid, status, fetched = got
             else:
+                self.idle = True  # (see settled: every stop so far is handled)
                 try:
                     pid, status = waitpid(-1, wall)
                 except ChildProcessError:
                     break
+                finally:
+                    self.idle = False
+                    self.waits += 1
             if (status & 0xFF) == 0x7F:  # stopped
                 self.held = pid  # in our hands until resumed: detach_all must know
                 sig = (status >> 8) & 0xFF

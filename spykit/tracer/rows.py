@@ -22,14 +22,29 @@ _ENTRY = struct.Struct("<7Q")  # struct ptrace_syscall_info from `nr`: nr, args[
 _EXIT = struct.Struct("<qB")  # rval, is_error (packed)
 
 
+def decode_row(name: str, args: tuple[int, ...], ret: int | None, err: int | None,
+               blobs: dict[int, bytes | None], *, string_limit: int, fd_path: str | None = None,
+               decode_fds: bool = False, abi: int = A.X86_64) -> tuple[str, str | None]:
+    """One call's ``args`` text and ``note`` (what strace adds after the result; None if nothing),
+    from its numbers and memory captures: ``ret`` None while the call is unfinished, ``err`` the
+    errno when it failed. The frame is built with this, once per group of like rows; a live
+    stream (spykit.render.stream) decodes each call with it as it finishes."""
+    from ..syscalls.decode import render_args, result_note
+
+    text = render_args(name, args, ret, err, blobs, string_limit=string_limit, fd_path=fd_path,
+                       decode_fds=decode_fds, abi=abi)
+    portable = not abi or name in A.PORTABLE_DECODERS
+    note = result_note(name, args, ret, err, blobs, string_limit=string_limit) \
+        if ret is not None and not err and portable else ""
+    return text, note or None
+
+
 def call_rows(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -> list[CallRow]:
     """Every recorded call as a :class:`~spykit.render.lines.CallRow`, in recorded order.
 
     The recorder is only read. Rows that decode the same (a loop repeating one call) are decoded
     once, as the frame's builder does.
     """
-    from ..syscalls.decode import render_args, result_note  # (the decoders load with the first trace)
-
     n = len(rec)
     exits: dict[int, tuple[float, int, int]] = {}  # row -> (exit time, rval, is_error)
     for row, t, (rval, is_error) in zip(rec.x_row, rec.t_exit, _EXIT.iter_unpack(rec.exit_raw), strict=True):
@@ -57,12 +72,8 @@ def call_rows(rec: Recorder, *, string_limit: int, decode_fds: bool = False) -> 
         text = decoded.get(key)
         if text is None:
             fd_path = strings[desc_id] if desc_id != NO_STR else None
-            shown = render_args(name, args, ret, err, row_blobs, string_limit=string_limit,
-                                fd_path=fd_path, decode_fds=decode_fds, abi=abi)
-            portable = not abi or name in A.PORTABLE_DECODERS
-            note = result_note(name, args, ret, err, row_blobs, string_limit=string_limit) \
-                if done is not None and not err and portable else ""
-            text = decoded[key] = (shown, note or None)
+            text = decoded[key] = decode_row(name, args, ret, err, row_blobs, string_limit=string_limit,
+                                             fd_path=fd_path, decode_fds=decode_fds, abi=abi)
         t = rec.t_entry[row]
         rows.append(CallRow(t, rec.tid[row], name, text[0], ret, errno_name(min(err, 4095)) if err else None,
                             None if done is None else done[0] - t, done is None, text[1], A.ABI_NAMES[abi]))

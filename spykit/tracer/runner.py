@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import SpykitError
+from . import live
 from .loop import Tracer
 
 T = TypeVar("T")
@@ -163,6 +164,7 @@ def run_in_tracer_thread(
                 why = exc
                 stop()
                 continue
+            live.tick()  # a live reader (spykit.tracer.live), if any, gets the calls so far
             if why is not None or done.is_set():
                 continue
             if seconds is not None and watch.armed_at is not None and time.monotonic() - watch.armed_at >= seconds:
@@ -178,6 +180,7 @@ def run_in_tracer_thread(
             stop()
             _wait_through_interrupts(done)
     thread.join()
+    live.tick(final=True)
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["result"], why  # type: ignore[return-value]
