@@ -5,7 +5,10 @@
 
 Prints wall-clock seconds for each workload and tracing mode, and ratios against strace with its
 default settings and against strace pinned to one CPU (``taskset``), all from this one run on
-this machine. Also measures building the DataFrame of 1,000,000 recorded calls.
+this machine. Also measures building the DataFrame of 1,000,000 recorded calls, the command
+line's start (``spykit trace -- true``), a ``%%strace`` cell in a Jupyter kernel, and the floor:
+a minimal C tracer (``floor.c`` here, compiled at bench time) doing only what every ptrace tracer
+must. It ends with every target of issue 19, its figure from this run, and whether it holds.
 """
 
 from __future__ import annotations
@@ -48,6 +51,56 @@ THREADS_SRC = textwrap.dedent("""
 """)
 
 
+# The least a ptrace tracer can do: per stop one waitpid, one PTRACE_GET_SYSCALL_INFO (the call's
+# number and arguments, or its result) and one PTRACE_SYSCALL. It follows forks and threads so it
+# can run any workload, and passes signals on; it keeps nothing. Run pinned to one CPU (taskset),
+# as tracing is fastest with tracer and tracee together.
+FLOOR_SRC = textwrap.dedent("""
+    #include <signal.h>
+    #include <stdio.h>
+    #include <sys/ptrace.h>
+    #include <sys/wait.h>
+    #include <unistd.h>
+    #include <linux/ptrace.h>
+    int main(int argc, char **argv) {
+        pid_t child = fork();
+        if (child == 0) {
+            ptrace(PTRACE_TRACEME, 0, 0, 0);
+            raise(SIGSTOP);
+            execvp(argv[1], argv + 1);
+            _exit(127);
+        }
+        int status, alive = 1;
+        waitpid(child, &status, 0);
+        ptrace(PTRACE_SETOPTIONS, child, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC
+               | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK);
+        ptrace(PTRACE_SYSCALL, child, 0, 0);
+        struct ptrace_syscall_info info;
+        while (alive > 0) {
+            pid_t pid = waitpid(-1, &status, __WALL);
+            if (pid < 0) break;
+            if (WIFEXITED(status) || WIFSIGNALED(status)) { alive--; continue; }
+            int sig = 0;
+            if (WSTOPSIG(status) == (SIGTRAP | 0x80))
+                ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info);
+            else if (status >> 16) {
+                if (status >> 16 != PTRACE_EVENT_EXEC) alive++;  /* a new process or thread */
+            } else if (WSTOPSIG(status) != SIGSTOP || pid == child)
+                sig = WSTOPSIG(status);  /* a signal for the program: pass it on */
+            ptrace(PTRACE_SYSCALL, pid, 0, sig);
+        }
+        return 0;
+    }
+""")
+
+
+def build_floor(tmp: Path) -> Path:
+    src, exe = tmp / "floor.c", tmp / "floor"
+    src.write_text(FLOOR_SRC)
+    subprocess.run(["gcc", "-O2", "-o", str(exe), str(src)], check=True)
+    return exe
+
+
 def workloads(tmp: Path) -> dict[str, list[str]]:
     threads = tmp / "threads4"
     src = tmp / "threads4.c"
@@ -78,18 +131,20 @@ def quiet(cmd: list[str]) -> Callable[[], object]:
     return lambda: subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
-def modes(cmd: list[str], strace: str, cpu: int) -> dict[str, Callable[[], object]]:
+def modes(cmd: list[str], strace: str, cpu: int, floor: Path) -> dict[str, Callable[[], object]]:
     ptrace_strace = shutil.which("strace.py") or str(Path(PYTHON).parent / "strace.py")
     out = {
         "untraced": quiet(cmd),
+        "floor (C, one CPU)": quiet(["taskset", "-c", str(cpu), str(floor), *cmd]),
         "strace -f": quiet([strace, "-f", "-o", "/dev/null", *cmd]),
         "strace -f, one CPU": quiet(["taskset", "-c", str(cpu), strace, "-f", "-o", "/dev/null", *cmd]),
         "strace --seccomp-bpf -e openat": quiet([strace, "-f", "--seccomp-bpf", "-e", "trace=openat", "-o",
                                                  "/dev/null", *cmd]),
-        "spykit full": lambda: spykit.trace(cmd, capture_output=True),
+        # (from the call to its return: the Trace's df is built by then)
+        "spykit full": lambda: spykit.trace(cmd, capture_output=True).df,
         "spykit full, data_limit=0": lambda: spykit.trace(cmd, capture_output=True, data_limit=0),
         "spykit openat": lambda: spykit.trace(cmd, syscalls=["openat"], capture_output=True),
-        "spykit full, pure Python": lambda: pure_python(lambda: spykit.trace(cmd, capture_output=True)),
+        "spykit full, pure Python": lambda: pure_python(lambda: spykit.trace(cmd, capture_output=True).df),
     }
     if os.path.exists(ptrace_strace):
         out["python-ptrace strace.py"] = quiet([PYTHON, ptrace_strace, "-f", "-o", "/dev/null", "--", *cmd])
@@ -189,7 +244,8 @@ def trace_memory(calls: int, max_events: int | None = None) -> float:
     """MB of peak memory a trace of ``calls`` calls adds, from start to the finished Trace, measured in a
     fresh interpreter (VmHWM: a child's ru_maxrss would start at this process's size)."""
     extra = [] if max_events is None else [str(max_events)]
-    out = subprocess.run([PYTHON, "-c", MEMORY_PROBE, str(calls // 2), *extra], capture_output=True, text=True,
+    # (sys.executable: the environment spykit's dependencies are installed in; PYTHON may be outside it)
+    out = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(calls // 2), *extra], capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     return float(out.stdout.split()[-1])
 
@@ -209,6 +265,84 @@ def data_capture_cost(cmd: list[str], runs: int) -> tuple[float, float]:
             modes[mode]()
             times[mode].append(time.perf_counter() - start)
     return statistics.median(times["default"]), statistics.median(times["0"])
+
+
+def cli_start(runs: int) -> tuple[float, float]:
+    """Median seconds of ``spykit trace -o FILE -- true`` and of ``python -I -c pass``, taking turns."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    python = sys.executable  # (the environment spykit is installed in, whose site-packages it needs)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "trace.txt")
+        cli = [python, "-m", "spykit.cli", "trace", "-o", out, "--", "true"]
+        bare = [python, "-I", "-c", "pass"]
+        times = interleaved({"cli": lambda: subprocess.run(cli, env=env, check=True),
+                             "python": lambda: subprocess.run(bare, check=True)}, runs)
+    return times["cli"], times["python"]
+
+
+def threads_spread(cpus: int) -> bool:
+    """Whether a traced program's second thread may run on every CPU (spykit pins tracer and program
+    to one CPU only while the program has one thread)."""
+    code = ("import os, threading\n"
+            "t = threading.Thread(target=lambda: print(len(os.sched_getaffinity(0)))); t.start(); t.join()")
+    trace = spykit.trace([PYTHON, "-c", code], capture_output=True)
+    return int(trace.stdout.split()[-1]) == cpus
+
+
+CELLS = {"x = 1": "x = 1", "open and read a file": "with open({path!r}) as f:\n    f.read()"}
+
+
+def cell_overhead(runs: int) -> dict[str, tuple[float, float]] | str:
+    """Median seconds of each cell in ``CELLS`` untraced and under ``%%strace``, ``runs`` times each,
+    taking turns, in one Jupyter kernel (timed from sending the cell to its reply, as a notebook
+    waits for it); or why it could not be measured."""
+    try:
+        from jupyter_client.manager import KernelManager
+    except ImportError:
+        return "jupyter_client is not installed"
+    with tempfile.TemporaryDirectory() as home:
+        data = os.path.join(home, "data.txt")
+        Path(data).write_text("some words\n" * 100)
+        env = {**os.environ, "PYTHONPATH": str(REPO), "IPYTHONDIR": os.path.join(home, "ipython"),
+               "JUPYTER_RUNTIME_DIR": os.path.join(home, "runtime"), "JUPYTER_DATA_DIR": os.path.join(home, "data")}
+        manager = KernelManager(kernel_name="python3")
+        manager.connection_file = os.path.join(home, "kernel.json")
+        manager.start_kernel(env=env, cwd=home)
+        client = manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+
+            def run(code: str) -> None:
+                reply = client.execute_interactive(code, timeout=60, output_hook=lambda msg: None)
+                if reply["content"]["status"] != "ok":
+                    raise RuntimeError(f"the cell failed: {reply['content']}")
+
+            run("%load_ext spykit")
+            run("%%strace\nx = 1")  # the kernel's helper starts once, with the first traced cell
+            sources = {name: code.format(path=data) for name, code in CELLS.items()}
+            modes = {(name, traced): (lambda src=("%%strace\n" if traced else "") + code: run(src))
+                     for name, code in sources.items() for traced in (False, True)}
+            times = interleaved(modes, runs)
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=True)
+    return {name: (times[(name, False)], times[(name, True)]) for name in CELLS}
+
+
+# The last table in the README before issue 19, as ratios to strace from the same run (so that
+# the machine's speed cancels out): W1 with a selection against strace's seccomp mode, W2 and W3
+# against strace -f on one CPU (strace with its default placement swung from 2 s to 11 s for W1
+# between runs, pinned strace is the steady reference); and the 1M-row build in seconds.
+README_BEFORE = {"W1 filtered": 1.03, "W2": 1.43, "W3": 1.35, "build": 0.71}
+NOISE = 1.10  # runs of the same script differ by up to ~10% on this shared machine
+
+
+def verdicts(rows: list[tuple[str, str, str, bool]]) -> None:
+    print("\nissue 19's targets, from this run:")
+    width = max(len(r[0]) for r in rows)
+    for what, figure, target, holds in rows:
+        print(f"  {what:{width}}  {figure:>16}  target {target:24} {'holds' if holds else 'MISSED'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,10 +369,32 @@ def main(argv: list[str] | None = None) -> int:
         header = f"{'workload':28} {'mode':32} {'seconds':>8} {'x strace':>9} {'x pinned':>9} {'x untraced':>10}"
         print(header)
         print("-" * len(header))
+        floor = build_floor(Path(tmp))
+        targets: list[tuple[str, str, str, bool]] = []
         for name, cmd in loads.items():
             if args.only and not name.startswith(args.only):
                 continue
-            results = interleaved(modes(cmd, strace, cpu), args.runs)
+            results = interleaved(modes(cmd, strace, cpu, floor), args.runs)
+            if name.startswith("W1"):
+                full = results["spykit full"] / results["floor (C, one CPU)"]
+                pure = results["spykit full, pure Python"] / results["floor (C, one CPU)"]
+                filtered = results["spykit openat"] / results["strace --seccomp-bpf -e openat"]
+                targets += [("W1 full trace (df built) / floor", f"{full:.2f}x", "<= 1.15x", full <= 1.15),
+                            ("W1 pure Python / floor", f"{pure:.2f}x", "<= 1.6x", pure <= 1.6),
+                            ("W1 openat / strace seccomp", f"{filtered:.2f}x",
+                             f"<= {README_BEFORE['W1 filtered']}x (+10%)",
+                             filtered <= README_BEFORE["W1 filtered"] * NOISE)]
+            elif name.startswith(("W2", "W3")):
+                key = name[:2]
+                ratio = results["spykit full"] / results["strace -f, one CPU"]
+                targets.append((f"{key} spykit / strace -f one CPU", f"{ratio:.2f}x",
+                                f"<= {README_BEFORE[key]}x (+10%)",
+                                ratio <= README_BEFORE[key] * NOISE))
+            elif name.startswith("W4"):
+                ratio = results["spykit full"] / results["strace -f, one CPU"]
+                spread = threads_spread(len(os.sched_getaffinity(0)))
+                targets += [("W4 spykit / strace -f one CPU", f"{ratio:.2f}x", "<= 1.0x", ratio <= 1.0),
+                            ("W4 threads run on every CPU", "yes" if spread else "no", "yes", spread)]
             for mode, seconds in results.items():
                 print(f"{name:28} {mode:32} {seconds:8.3f} {seconds / results['strace -f']:9.2f} "
                       f"{seconds / results['strace -f, one CPU']:9.2f} {seconds / results['untraced']:10.1f}")
@@ -247,10 +403,28 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:28} data_limit=4096 against 0, {3 * args.runs} rounds taking turns: {kept:.3f} s "
                       f"against {none:.3f} s ({(kept / none - 1) * 100:+.1f}%)")
             print()
+        cli, bare = cli_start(5 * args.runs)
+        print(f"spykit trace -o FILE -- true: {cli * 1000:.0f} ms; python -I -c pass: {bare * 1000:.0f} ms "
+              f"({5 * args.runs} rounds taking turns)")
+        targets.append(("spykit trace -- true / python -I -c pass", f"{cli / bare:.2f}x", "<= 4x", cli / bare <= 4))
+        cells = cell_overhead(max(10, args.runs))
+        if isinstance(cells, str):
+            print(f"%%strace cells: not measured ({cells})")
+        else:
+            for (name, (plain, traced)), limit in zip(cells.items(), (0.025, 0.040), strict=True):
+                added = traced - plain
+                print(f"cell {name!r}: {plain * 1000:.1f} ms untraced, {traced * 1000:.1f} ms under %%strace "
+                      f"(medians of {max(10, args.runs)} each, taking turns, one kernel)")
+                targets.append((f"%%strace adds, cell {name!r}", f"{added * 1000:.1f} ms", f"<= {limit * 1000:.0f} ms",
+                                added <= limit))
     seconds, mb = dataframe_build(args.rows)
     print(f"building the DataFrame of {args.rows:,} recorded calls: {seconds:.2f} s, {mb:.0f} MB added peak memory")
     print(f"tracing {args.calls:,} calls (dd bs=1) to a finished Trace: {trace_memory(args.calls):.0f} MB added peak "
           f"memory; with max_events=10000: {trace_memory(args.calls, 10_000):.0f} MB")
+    if args.rows == 1_000_000:
+        targets.append(("1M-row DataFrame build", f"{seconds:.2f} s", f"<= {README_BEFORE['build']} s (+10%)",
+                        seconds <= README_BEFORE["build"] * NOISE))
+    verdicts(targets)
     return 0
 
 

@@ -199,11 +199,21 @@ def _stopped(interruption: TraceInterrupted) -> tuple[Any, int]:
     return interruption.trace, EXIT_ERROR
 
 
-def _record(cmd: list[str], args: argparse.Namespace, **options: Any) -> tuple[Any, int | None]:
-    """Trace ``cmd``; if it stops early keep what was recorded. Returns (trace, exit status if stopped)."""
+def _record(cmd: list[str], args: argparse.Namespace, *, text_only: bool = False,
+            **options: Any) -> tuple[Any, int | None]:
+    """Trace ``cmd``; if it stops early keep what was recorded. Returns (trace, exit status if stopped).
+
+    ``text_only``: the result only needs to print as strace's lines, so it is a
+    :class:`~spykit.tracer.rows.TextTrace` made straight from the recording, without pandas.
+    """
     import spykit
 
     try:
+        if text_only:
+            from .tracer.api import _trace
+            from .tracer.rows import TextTrace
+
+            return _trace(TextTrace.from_recorder, cmd, string_limit=args.string_limit, **options), None
         return spykit.trace(cmd, string_limit=args.string_limit, **options), None
     except TraceInterrupted as interruption:
         return _stopped(interruption)
@@ -223,9 +233,6 @@ def _finish(trace: Any, args: argparse.Namespace, stopped: int | None) -> int:
 def _run_trace(args: argparse.Namespace) -> int:
     import spykit
 
-    from .questions import summary
-    from .render.text import format_summary
-
     syscalls = _syscall_spec(args.expressions)
     if args.pid is not None and args.cmd and args.cmd != ["--"]:
         raise _UsageError("give either -p PID or a command, not both")
@@ -243,9 +250,14 @@ def _run_trace(args: argparse.Namespace) -> int:
             except TraceInterrupted as interruption:
                 trace, stopped = _stopped(interruption)
         else:
+            # strace's lines need no DataFrame: only -c, --save and --perfetto read the full Trace
             trace, stopped = _record(cmd, args, syscalls=syscalls, follow_forks=args.follow,
-                                     decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants)
+                                     decode_fds=args.decode_fds, wait_for_descendants=args.wait_for_descendants,
+                                     text_only=not (args.summary or args.save or args.perfetto))
         if args.summary:
+            from .questions import summary
+            from .render.text import format_summary
+
             text = format_summary(summary(trace.df, wall=args.wall))
         else:
             text = trace.to_text(timestamps=args.wall_clock, durations=args.durations)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
+from spykit.notebook import celltrace
 from spykit.notebook.celltrace import CellTracer
 
 
@@ -138,3 +140,98 @@ def test_the_helper_ignores_code_planted_in_the_working_directory(tmp_path, monk
         open("inside.txt", "w").close()
     assert not marker.exists(), marker.read_text()
     assert "inside.txt" in set(ct.trace.df["path"].dropna().map(os.path.basename))
+
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` has ended and been reaped (a zombie still has its /proc entry)."""
+    return not os.path.exists(f"/proc/{pid}")
+
+
+def test_one_helper_serves_cell_after_cell():
+    pids = []
+    for _ in range(3):
+        with CellTracer(syscalls=["openat"]) as ct:
+            open("/etc/hostname").close()
+            pids.append(ct._helper.pid)
+        assert "/etc/hostname" in set(ct.trace.df["path"].dropna())
+        assert _tracer_pid() == 0  # detached between cells
+    assert len(set(pids)) == 1
+    assert not _gone(pids[0])  # kept for the next cell
+
+
+def test_a_helper_that_died_between_cells_is_replaced_without_waiting():
+    with CellTracer() as ct:
+        old = ct._helper.pid
+    os.kill(old, signal.SIGKILL)
+    time.sleep(0.1)
+    started = time.monotonic()
+    with CellTracer(syscalls=["openat"]) as ct:
+        open("/etc/hostname").close()
+        new = ct._helper.pid
+    took = time.monotonic() - started
+    assert new != old
+    assert _gone(old)  # the dead one was reaped, not left a zombie
+    assert "/etc/hostname" in set(ct.trace.df["path"].dropna())
+    # a new interpreter's start, not the attach timeout spent on a dead one
+    assert took < celltrace.ATTACH_TIMEOUT / 3
+
+
+def test_a_helper_killed_mid_cell_costs_no_wait_and_the_next_cell_gets_a_new_one():
+    tracer = CellTracer()
+    started = time.monotonic()
+    with pytest.raises(Exception, match="helper"):
+        with tracer:
+            old = tracer._helper.pid
+            os.kill(old, signal.SIGKILL)
+            time.sleep(0.2)  # (the kernel lets go of a thread whose tracer died)
+    assert time.monotonic() - started < 3  # the end of the cell did not wait for the dead helper
+    assert _gone(old)
+    with CellTracer() as ct:
+        os.getppid()
+        new = ct._helper.pid
+    assert new != old
+    assert "getppid" in set(ct.trace.df["syscall"].astype(str))
+
+
+def test_the_helper_ends_with_the_process_it_serves():
+    code = ("from spykit.notebook.celltrace import CellTracer\n"
+            "with CellTracer() as ct:\n    print(ct._helper.pid, flush=True)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    helper = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while not _gone(helper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(helper)
+
+
+def test_a_second_thread_meanwhile_is_told_why_and_leaves_nothing_running():
+    # The process already has a tracer for this cell's thread (its helper): a second thread's
+    # traced code is refused with the reason, as before helpers were kept, and the helper started
+    # for it ends with it.
+    from spykit import SpykitError
+
+    seen = {}
+
+    def other():
+        before = {p for p in os.listdir("/proc") if p.isdigit()}
+        try:
+            with CellTracer(syscalls=["openat"]):
+                pass
+        except SpykitError as refused:
+            seen["error"] = str(refused)
+        seen["left"] = [p for p in os.listdir("/proc") if p.isdigit() and p not in before
+                        and os.path.exists(f"/proc/{p}/cmdline")
+                        and b"cellhelper" in open(f"/proc/{p}/cmdline", "rb").read()]
+
+    with CellTracer(syscalls=["openat"]) as mine:
+        shared = mine._helper.pid
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=60)
+        open("/etc/hostname").close()
+    assert "already being traced" in seen["error"]
+    assert seen["left"] == []
+    assert "/etc/hostname" in set(mine.trace.df["path"].dropna())
+    assert not _gone(shared)

@@ -14,7 +14,7 @@ import pytest
 from spykit.tracer import loop
 
 TESTS = Path(__file__).resolve().parent
-TRACER_TESTS = ["test_tracer.py", "test_reliability.py", "test_celltrace.py", "differential"]
+TRACER_TESTS = ["test_tracer.py", "test_reliability.py", "test_celltrace.py", "test_cli_text.py", "differential"]
 
 
 @pytest.mark.skipif(loop._fastloop is None, reason="the C loop is not built: this whole run is pure Python")

@@ -21,9 +21,9 @@ NOBODY = 65534
 
 # Test files that trace, sample or time programs: everything that touches ptrace or /proc.
 TRACING_TESTS = ["test_tracer.py", "test_runner.py", "test_fastloop.py", "test_fastspawn.py", "test_celltrace.py",
-                 "test_slow_*.py", "test_mysteries.py", "test_cli.py", "test_decode*.py", "test_reliability*.py",
-                 "differential", "test_magics*.py", "test_startup.py", "test_values.py", "test_exercises*.py",
-                 "test_fdkinds.py", "test_strace_log.py", "test_compare.py", "test_perfetto.py"]
+                 "test_slow_*.py", "test_mysteries.py", "test_cli.py", "test_cli_text.py", "test_decode*.py",
+                 "test_reliability*.py", "differential", "test_magics*.py", "test_startup.py", "test_values.py",
+                 "test_exercises*.py", "test_fdkinds.py", "test_strace_log.py", "test_compare.py", "test_perfetto.py"]
 
 
 def _copy_tree(dest: Path) -> None:

@@ -1,9 +1,11 @@
-"""The helper process of ``%%strace``: attach to one thread of the kernel, trace, detach, report.
+"""The helper process of ``%%strace``: attach to one thread of the kernel, trace, detach, report; again.
 
-Run as ``python -m spykit.notebook.cellhelper CONFIG_JSON`` by ``CellTracer``. Protocol on its
-stdin/stdout: it waits for a ``go`` line (sent once the kernel has allowed it under Yama), attaches
-and answers ``attached`` or ``error {json}``; after the end marker it detaches and writes an 8-byte
-length and a pickle of (Recorder, info). Nothing else is ever written to stdout.
+Run as ``python -m spykit.notebook.cellhelper`` by ``CellTracer``, once per kernel: it serves one
+cell after another, so a traced cell costs an attach, not a new interpreter. Protocol on its
+stdin/stdout, per cell: the kernel writes one line of JSON (the thread and what to record; sent
+once the kernel has allowed us under Yama); we attach and answer ``attached`` or ``error {json}``;
+after the end marker we detach and write an 8-byte length and a pickle of (Recorder, info).
+Nothing else is ever written to stdout. End of stdin (the kernel closed it, or is gone) ends us.
 """
 
 from __future__ import annotations
@@ -30,13 +32,8 @@ def _reply(out, text: str) -> None:
     out.flush()
 
 
-def main(argv: list[str]) -> int:
-    config = json.loads(argv[1])
-    out = sys.stdout.buffer
-    # The kernel's interrupt goes to its process group; we are in our own session, but be sure.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.stdin.buffer.readline().strip() != b"go":
-        return 1
+def trace_one(config: dict, out) -> None:
+    """Serve one cell: attach to its thread, record until the end marker, detach, send the recording."""
     tid, tgid = int(config["tid"]), int(config["tgid"])
     selected = None
     if config.get("syscalls") is not None:
@@ -55,7 +52,7 @@ def main(argv: list[str]) -> int:
             err = _not_permitted(tgid, exc, launched=False)
         payload = {"message": err.message, "hint": err.hint, "permission": isinstance(err, PermissionError)}
         _reply(out, "error " + json.dumps(payload))
-        return 1
+        return
     tracer.adopt(tid, tgid)
     try:
         L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)  # so it stops, and we can resume it with PTRACE_SYSCALL
@@ -69,6 +66,14 @@ def main(argv: list[str]) -> int:
     out.write(struct.pack("<Q", len(blob)))
     out.write(blob)
     out.flush()
+
+
+def main(argv: list[str]) -> int:
+    out = sys.stdout.buffer
+    # The kernel's interrupt goes to its process group; we are in our own session, but be sure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for line in sys.stdin.buffer:
+        trace_one(json.loads(line), out)
     return 0
 
 

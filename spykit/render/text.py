@@ -6,45 +6,39 @@ terminal or ``print()``. They read DataFrames and return strings; they never pri
 
 from __future__ import annotations
 
-import datetime as _dt
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..questions import command_line
+from .lines import (  # noqa: F401 (pid_prefix, wall_clock, syscall_line, ...: their names here stay)
+    PRINTED_EVENTS,
+    RESULT_COLUMN,
+    CallRow,
+    Clock,
+    EventRow,
+    pid_prefix,
+    several_pids,
+    syscall_line,
+    trace_lines,
+    wall_clock,
+)
 
 if TYPE_CHECKING:
     from ..trace import Trace
-
-# The events strace prints a line for; a new process or an exec shows only through its calls.
-PRINTED_EVENTS = frozenset({"signal", "exit", "killed", "stop"})
-
-# strace pads a call so that its " = result" starts at column 40, when the call is short enough.
-RESULT_COLUMN = 40
-
 
 def _value(x: Any) -> Any:
     """A cell as plain Python: None for any kind of missing value."""
     return None if x is None or x is pd.NA or (isinstance(x, float) and x != x) else x
 
 
-def pid_prefix(pid: int) -> str:
-    """``[pid  4242] ``, as ``strace -f`` starts each line when it follows several processes."""
-    return f"[pid {pid:5d}] "
-
-
-def wall_clock(start_time: float, seconds: float) -> str:
-    """``HH:MM:SS.ffffff`` local time, as ``strace -tt`` prints it."""
-    return _dt.datetime.fromtimestamp(start_time + seconds).strftime("%H:%M:%S.%f")
-
-
-def _clock(trace: Trace) -> Callable[[float], str]:
-    """How a time is shown: the wall clock of a live trace; for a trace read from strace's output, the
-    clock its log had (time of day for -t/-tt, none known for -r: seconds since the first line)."""
+def _clock(trace: Trace) -> Clock | None:
+    """How a time is shown: the wall clock of a live trace (None: the default); for a trace read from
+    strace's output, the clock its log had (time of day for -t/-tt, none known for -r: seconds since
+    the first line)."""
     log = trace.meta.log
     if log is None or log.get("stamps") == "-ttt":
-        return lambda seconds: wall_clock(trace.meta.start_time, seconds)
+        return None
     if log.get("stamps") in ("-t", "-tt") and log.get("time_of_day") is not None:
         first = float(log["time_of_day"])
 
@@ -59,24 +53,15 @@ def _clock(trace: Trace) -> Callable[[float], str]:
     return lambda seconds: f"{seconds:.6f}"
 
 
-def syscall_line(syscall: str, args: str, result: str, *, prefix: str = "",
-                 duration: float | None = None) -> str:
-    """One call the way strace prints it: ``openat(AT_FDCWD, "/x", O_RDONLY) = -1 ENOENT (...)``."""
-    head = f"{prefix}{syscall}({args})"
-    head = head.ljust(RESULT_COLUMN) if len(head) < RESULT_COLUMN else head + " "
-    line = f"{head}= {result}"
-    if duration is not None:
-        line += f" <{duration:.6f}>"
-    return line
-
-
-def _several_pids(trace: Trace) -> bool:
-    seen = set(trace.df["pid"].unique().tolist()) | set(trace.events["pid"].unique().tolist())
-    return len(seen) > 1
-
-
-# strace's names for the three tables' modes
-_PERSONALITY = {"x86_64": "64 bit", "i386": "32 bit", "x32": "x32"}
+def _call_rows(df: pd.DataFrame) -> list[CallRow]:
+    """The frame's calls as the plain rows :func:`spykit.render.lines.trace_lines` reads."""
+    n = len(df)
+    columns = [df[c].astype(object).tolist() if c in df.columns else [None] * n
+               for c in ("time", "pid", "syscall", "args", "ret", "error", "duration", "unfinished", "note", "abi")]
+    return [CallRow(float(time), int(pid), str(syscall), None if _value(args) is None else str(args),
+                    None if _value(ret) is None else int(ret), _value(error), _value(duration), bool(unfinished),
+                    _value(note), _value(abi))
+            for time, pid, syscall, args, ret, error, duration, unfinished, note, abi in zip(*columns, strict=True)]
 
 
 def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = False,
@@ -89,49 +74,13 @@ def trace_to_text(trace: Trace, *, timestamps: bool = False, durations: bool = F
     signals, exits, deaths by signal and stops;
     ``limit`` keeps at most that many lines and says how many were left out.
     """
-    from ..syscalls.results import format_result
-
-    with_pids = _several_pids(trace) if pids is None else pids
-    df = trace.df
-    entries: list[tuple[float, int, int, str]] = []  # (time, calls before events, order, line)
-
-    clock_of = _clock(trace)
-
-    def head(pid: int, time: float) -> str:
-        clock = clock_of(time) if timestamps and time == time else ""  # (NaN: a log without times)
-        return (pid_prefix(pid) if with_pids else "") + (clock + " " if clock else "")
-
-    columns = df[["time", "pid", "syscall", "args", "ret", "error", "duration", "unfinished"]]
-    abis = df["abi"].astype(object).tolist() if "abi" in df.columns else [None] * len(df)
-    mode: dict[int, str] = {}  # each process's table so far: strace says when a call changes it
-    notes = df["note"].astype(object).tolist() if "note" in df.columns else [None] * len(df)
-    for order, ((time, pid, syscall, args, ret, error, duration, unfinished), abi, note) in enumerate(
-            zip(columns.itertuples(index=False), abis, notes, strict=True)):
-        if abi is not None and not pd.isna(abi) and mode.get(int(pid), "x86_64") != abi:
-            mode[int(pid)] = abi
-            entries.append((float(time), 0, order, head(int(pid), float(time))
-                            + f"[ Process PID={int(pid)} runs in {_PERSONALITY[abi]} mode. ]"))
-        ret, error = (None, None) if unfinished else (_value(ret), _value(error))
-        # (the arguments tell fcntl's flag results apart; the note is what strace adds after them)
-        result = format_result(str(syscall), ret, error, None if _value(args) is None else str(args), note)
-        shown = _value(duration) if durations and not unfinished else None
-        line = syscall_line(str(syscall), "" if _value(args) is None else str(args), result,
-                            prefix=head(int(pid), float(time)), duration=shown)
-        entries.append((float(time), 0, order, line))
-    if events:
-        happenings = trace.events[["time", "pid", "kind", "text"]].itertuples(index=False)
-        for order, (time, pid, kind, text) in enumerate(happenings):
-            if kind in PRINTED_EVENTS and _value(text):
-                entries.append((float(time), 1, order, head(int(pid), float(time)) + str(text)))
-    if not df["time"].isna().all():
-        entries.sort(key=lambda e: e[:3])  # (a log without times keeps its calls' order, events after)
-    lines = [e[3] for e in entries]
-    if limit is not None and len(lines) > limit:
-        left_out = len(lines) - limit
-        lines = lines[:limit] + [f"... {left_out} more line{'s' if left_out != 1 else ''} (limit={limit})"]
-    if trace.meta.truncated:
-        lines.append("... rows stopped being stored at max_events; trace.counts still has every call")
-    return "\n".join(lines)
+    calls = _call_rows(trace.df)
+    happenings = [EventRow(float(time), int(pid), str(kind), _value(text))
+                  for time, pid, kind, text in trace.events[["time", "pid", "kind", "text"]].itertuples(index=False)]
+    with_pids = several_pids(calls, happenings) if pids is None else pids
+    return trace_lines(calls, happenings if events else (), start_time=trace.meta.start_time,
+                       timestamps=timestamps, durations=durations, pids=with_pids, limit=limit,
+                       truncated=bool(trace.meta.truncated), clock=_clock(trace))
 
 
 # -- the strace -c table ------------------------------------------------------------------------

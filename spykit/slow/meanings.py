@@ -25,9 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ptrace.syscall.prototypes import SYSCALL_PROTOTYPES as _PROTOTYPES
-
+from ..syscalls.ptrace_data import ptrace_module
 from ..syscalls.table import syscall_name as _table_name
+
+_PROTOTYPES = ptrace_module("ptrace.syscall.prototypes").SYSCALL_PROTOTYPES
 
 REASONS = ("cpu", "disk", "network", "input", "child", "sleep", "lock", "other")
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from ptrace.syscall.linux.x86_64 import SYSCALL_NAMES as _X86_64_AND_X32
-
 from .i386 import I386_SYSCALLS
+from .ptrace_data import ptrace_module
 from .table import SYSCALL_NAMES
+
+_X86_64_AND_X32: dict[int, str] = ptrace_module("ptrace.syscall.linux.x86_64").SYSCALL_NAMES
 
 AUDIT_ARCH_X86_64 = 0xC000003E
 AUDIT_ARCH_I386 = 0x40000003

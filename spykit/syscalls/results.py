@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .errnos import RESTART_CODES, errno_message
+
+if TYPE_CHECKING:  # not imported: the command line's text path runs without pandas
+    import pandas as pd
 
 # Calls whose result is an address, which strace prints in hex.
 HEX_RESULT = frozenset({"mmap", "mremap", "brk", "shmat"})
@@ -35,7 +36,7 @@ def _format_value(syscall: str, ret: Any, error: Any, args: str | None) -> str:
     if has_error and error in RESTART_CODES:
         # The program never sees these: the call is restarted or returns EINTR.
         return f"? {error} ({errno_message(error)})"
-    if ret is None or ret is pd.NA or (isinstance(ret, float) and ret != ret):
+    if ret is None or type(ret).__name__ == "NAType" or (isinstance(ret, float) and ret != ret):  # (pd.NA too)
         return "?"
     if has_error:
         return f"-1 {error} ({errno_message(error)})"

@@ -16,9 +16,10 @@ import platform
 from collections.abc import Iterable
 from functools import cache
 
-from ptrace.syscall.linux.x86_64 import SYSCALL_NAMES as _PTRACE_NAMES
-
 from ..errors import SpykitError
+from .ptrace_data import ptrace_module
+
+_PTRACE_NAMES: dict[int, str] = ptrace_module("ptrace.syscall.linux.x86_64").SYSCALL_NAMES
 
 if platform.machine() not in ("x86_64", "AMD64"):  # pragma: no cover - other arches not supported yet
     raise ImportError(f"spykit's syscall table covers x86_64 only, not {platform.machine()}")

@@ -15,6 +15,7 @@ import threading
 import time as _time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
 from ..syscalls.captures import DATA_LIMIT
@@ -233,6 +234,34 @@ def trace(
     their vector forms) the ``data`` column keeps, up to a budget of 64 MiB per trace; beyond it
     calls keep their sizes and ``data_complete`` says their bytes were cut.
     """
+    return _trace(_build, cmd,
+                  syscalls=syscalls, follow_forks=follow_forks, capture_output=capture_output, input=input,
+                  stdin=stdin, env=env, cwd=cwd, timeout=timeout, string_limit=string_limit,
+                  max_events=max_events, decode_fds=decode_fds, seccomp=seccomp, pin_cpu=pin_cpu,
+                  wait_for_descendants=wait_for_descendants, data_limit=data_limit)
+
+
+def _trace(
+    build: Callable[[Recorder, TraceMeta], Any],
+    cmd: str | Sequence[str | os.PathLike[str]],
+    *,
+    syscalls: str | Iterable[str] | None = None,
+    follow_forks: bool = True,
+    capture_output: bool = False,
+    input: bytes | None = None,
+    stdin: int | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+    string_limit: int = 32,
+    max_events: int | None = None,
+    decode_fds: bool = False,
+    seccomp: bool = True,
+    pin_cpu: bool = True,
+    wait_for_descendants: bool = False,
+    data_limit: int = DATA_LIMIT,
+) -> Any:
+    """``trace``, with ``build`` making its result from the recording (a Trace, or plain rows for text)."""
     argv = split_command(cmd)
     if string_limit < 0:
         raise ValueError("string_limit must be 0 or more (strace's -s)")
@@ -384,9 +413,9 @@ def trace(
         if interrupted is not None:
             os.close(errpipe)
         if err is not None:
-            err.trace = _build(rec, meta)
+            err.trace = build(rec, meta)
             raise err
-    result = _build(rec, meta)
+    result = build(rec, meta)
     if interrupted is not None:
         reason = "interrupted (Ctrl-C)" if isinstance(interrupted, KeyboardInterrupt) else str(interrupted)
         raise TraceInterrupted(

@@ -19,11 +19,9 @@ import signal
 import stat
 from collections.abc import Mapping, Sequence
 
-from ptrace.ctypes_libc import libc
-
 from ..errors import CommandNotFound, NotExecutable, SpykitError
 from . import native
-from .linux import PR_SET_NO_NEW_PRIVS, SECCOMP_SET_MODE_FILTER, SYS_SECCOMP
+from .linux import PR_SET_NO_NEW_PRIVS, SECCOMP_SET_MODE_FILTER, SYS_SECCOMP, libc
 from .seccomp import PreparedFilter
 
 # The optional C launcher (built at install when a compiler is there): the same steps without

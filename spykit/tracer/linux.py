@@ -1,7 +1,9 @@
 """ptrace constants and raw calls that python-ptrace's binding does not have.
 
-We call ``libc.ptrace`` through python-ptrace's own ctypes handle (``ptrace.ctypes_libc``),
-which was loaded with ``use_errno=True`` and typed by ``ptrace.binding.func``. The hot loop
+We call ``libc.ptrace`` through a ctypes handle on the C library the interpreter already has
+loaded (``CDLL(None)``, with ``use_errno=True``), typed here. python-ptrace's own handle
+(``ptrace.ctypes_libc``) is the same library, found with ``ctypes.util.find_library``, which
+runs ``ldconfig -p`` and with python-ptrace's package costs ~15 ms of every start. The hot loop
 calls these wrappers on every stop, so they raise plain ``OSError`` and leave translation to
 friendlier errors to the callers at the boundary.
 
@@ -14,10 +16,7 @@ import ctypes
 import os
 import signal
 
-import ptrace.binding.func as _binding  # noqa: F401  (sets argtypes/restype on libc.ptrace)
-from ptrace.binding.linux_struct import siginfo
-from ptrace.ctypes_libc import libc
-
+libc = ctypes.CDLL(None, use_errno=True)
 _ptrace = libc.ptrace
 _ptrace.argtypes = (ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
 _ptrace.restype = ctypes.c_long
@@ -116,6 +115,29 @@ def get_event_msg(pid: int) -> int:
     value = ctypes.c_ulong()
     ptrace(PTRACE_GETEVENTMSG, pid, 0, ctypes.addressof(value))
     return value.value
+
+
+class _SigchldFields(ctypes.Structure):
+    # kill() and SIGCHLD both put the sender's pid and uid first
+    _fields_ = (("pid", ctypes.c_int), ("uid", ctypes.c_uint), ("status", ctypes.c_int),
+                ("utime", ctypes.c_long), ("stime", ctypes.c_long))
+
+
+class _SigfaultFields(ctypes.Structure):
+    _fields_ = (("_addr", ctypes.c_void_p),)
+
+
+class _SigFields(ctypes.Union):
+    # (aligned to 8: the union starts at byte 16 of the 128, as in the kernel's x86_64 layout)
+    _fields_ = (("pad", ctypes.c_char * (128 - 3 * 4)), ("_sigchld", _SigchldFields), ("_sigfault", _SigfaultFields))
+
+
+class siginfo(ctypes.Structure):  # noqa: N801 (the C name, as python-ptrace's binding calls it)
+    """siginfo_t as PTRACE_GETSIGINFO fills it (include/uapi/asm-generic/siginfo.h), the parts strace shows."""
+
+    _fields_ = (("si_signo", ctypes.c_int), ("si_errno", ctypes.c_int), ("si_code", ctypes.c_int),
+                ("_sifields", _SigFields))
+    _anonymous_ = ("_sifields",)
 
 
 def get_siginfo(pid: int) -> siginfo | None:

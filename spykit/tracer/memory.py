@@ -17,9 +17,7 @@ import ctypes
 import errno
 import struct
 
-from ptrace.ctypes_libc import libc
-
-from .linux import PTRACE_PEEKDATA, _ptrace
+from .linux import PTRACE_PEEKDATA, _ptrace, libc
 
 PAGE = 4096
 _MAX_PIECES = 16

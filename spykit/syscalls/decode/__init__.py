@@ -13,14 +13,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
-from ptrace.syscall.prototypes import SYSCALL_PROTOTYPES
-
 from ..abi import I386, PORTABLE_DECODERS, X32
 from ..i386 import I386_SYSCALLS
+from ..ptrace_data import ptrace_module
 from . import desc, files, kernel, memory, misc, network, paths, process, signals, time
 from .common import Call, Decoder, Unfinished, hexaddr, signed32, signed64
 from .network import short_address
 from .notes import result_note
+
+SYSCALL_PROTOTYPES = ptrace_module("ptrace.syscall.prototypes").SYSCALL_PROTOTYPES
 
 DECODERS: dict[str, Decoder] = {}
 for _family in (files, paths, desc, network, process, memory, signals, time, misc, kernel):
