@@ -135,6 +135,7 @@ class Watch:
     traced: int = 0  # samples of a learner's process being traced (by anybody)
     foreign_tracers: set[str] = field(default_factory=set)
     exposed: set[str] = field(default_factory=set)
+    in_temp: set[str] = field(default_factory=set)  # what the learners made in the shared temporary directories
 
 
 class Watcher(threading.Thread):
@@ -172,7 +173,9 @@ class Watcher(threading.Thread):
                                                   f"of uid {tracer_owner}")
 
     def _sample_files(self) -> None:
-        tops = _owned_in_temp(set(self.by_uid)) + [learner.home for learner in self.by_uid.values()]
+        in_temp = _owned_in_temp(set(self.by_uid))
+        self.seen.in_temp.update(str(path) for path in in_temp)
+        tops = in_temp + [learner.home for learner in self.by_uid.values()]
         for top in tops:
             for dirpath, dirnames, filenames in os.walk(top):
                 for name in [*dirnames, *filenames, "."]:

@@ -59,6 +59,7 @@ def _check_class(copy, made: list[Learner], mode: str) -> None:
     assert not seen.foreign_tracers, sorted(seen.foreign_tracers)
     assert (seen.traced > 0) == (mode == "live"), f"{seen.traced} samples of a traced learner process in {mode}"
     assert not seen.exposed, f"learners' files readable by other learners: {sorted(seen.exposed)[:20]}"
+    assert seen.in_temp, "the watcher never saw a learner's scratch folder: it checked nothing in /tmp"
     processes, files = leftovers(made)
     assert not processes, f"learners' processes still running after the class: {processes}"
     assert not files, f"learners' files left in the shared temporary directories: {files}"
