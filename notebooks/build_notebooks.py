@@ -3,10 +3,13 @@
     python notebooks/build_notebooks.py            # write every notebook, outputs cleared
     python notebooks/build_notebooks.py --execute  # ... and run each one, saving its outputs
 
-The notebooks are committed with their outputs: nbval (tests/test_notebooks.py) runs them again
-and compares. Cells whose output differs from run to run (pids, times, counts that depend on the
-machine) carry the ``nbval-ignore-output`` tag; the rest are compared after the substitutions in
-``nbval-sanitize.cfg``. Edit the text here, not in the .ipynb files, then run with --execute.
+The notebooks are committed with the outputs that are the same on every machine: nbval
+(tests/test_notebooks.py) runs them again and compares. Cells whose output differs from run to run
+or machine to machine (pids, times, paths, counts that depend on the locale, whether tracing works)
+carry the ``nbval-ignore-output`` tag and are committed without outputs, so nothing a reader sees
+before running a cell is a fact about another machine. The rest are compared after the
+substitutions in ``nbval-sanitize.cfg``. Edit the text here, not in the .ipynb files, then run
+with --execute.
 """
 
 from __future__ import annotations
@@ -50,10 +53,12 @@ def exercise(question: str, name: str, placeholder: str = "None") -> list[nbform
 
 SETUP = """
 %load_ext spykit
+import sys
+
 import spykit
 import workshop
 
-live = workshop.check_tracing()
+live = workshop.setup()
 """
 
 SETUP_TEXT = """
@@ -61,11 +66,43 @@ SETUP_TEXT = """
 
 The next cell loads spykit and checks that this machine lets us trace programs. Some
 containers forbid it; then the notebook still runs, and every trace comes from a recording
-made on another machine (you will see a note saying so).
+made on another machine (you will see a note saying so). It also gives this notebook a
+temporary folder of its own, removed with everything in it when the notebook's kernel stops.
 """
 
 
+def terminal(command: str, note: str = "") -> nbformat.NotebookNode:
+    """A ``!`` cell running ``command`` in a shell where strace exists, and saying so where it does not."""
+    missing = note or "strace is not installed here (Binder has none): the spykit command does the same job."
+    return code(f'!command -v strace >/dev/null && {command} || echo "{missing}"')
+
+
 # -- 00 wizard school -------------------------------------------------------------------------------
+
+FETCH_SCRIPT = '''
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+
+class Spellbook(BaseHTTPRequestHandler):
+    def do_GET(self):
+        page = b"<h1>Spell of the day: lumos</h1>"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, *args):
+        pass  # a quiet server
+
+
+server = HTTPServer(("127.0.0.1", 0), Spellbook)  # port 0: any free port, on this machine only
+threading.Thread(target=server.handle_request, daemon=True).start()
+with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/today") as answer:
+    print(answer.read().decode().strip())
+'''
+
 
 def wizard_school() -> list[nbformat.NotebookNode]:
     return [
@@ -80,7 +117,7 @@ about a program you have never seen the inside of.
 You need: Python. You do not need to know anything about operating systems yet.
 """),
         md(SETUP_TEXT),
-        code(SETUP, check=True),
+        code(SETUP),
         md("""
 ## A very small program
 
@@ -92,12 +129,43 @@ ls = workshop.trace("ls", ["ls", "/"], capture_output=True)
 print(ls.stdout.decode()[:200])
 """),
         md("""
-That is the output you know. Now the record itself: how many requests did `ls` make?
+That is the output you know. Now the record itself, written out the way the classic tool
+`strace` prints it: one line per request, every one of them.
+"""),
+        code("print(ls.to_text())"),
+        md("""
+A wall. Nobody reads that top to bottom, and you will not have to: the rest of this workshop is
+about cutting it down to the lines that answer a question. But look at it once. Every line is
+something `ls` asked for, and you can already pick out a few words: `openat` with a file name in
+quotes, `read`, `write`, `close`.
+
+### `workshop.trace` and `spykit.trace`
+
+`spykit.trace(cmd)` runs a command under the tracer and hands back a `Trace`. The notebooks call
+`workshop.trace(name, cmd)` instead: the same thing, plus a name, so that on a machine where
+tracing is forbidden it can load the recording of that name. Outside these notebooks, use
+`spykit.trace`.
+
+### The same in a terminal
+
+Everything in this workshop has a twin you can type in a terminal. The wall above is what
+`strace ls /` prints; `-f` follows the programs it starts and `-e trace=openat` keeps one call.
+(`2>&1 >/dev/null` shows strace's lines and hides the listing itself.)
+"""),
+        terminal("strace -f -e trace=openat ls / 2>&1 >/dev/null | tail -n 5"),
+        md("""
+spykit has a command of its own that does the same, wherever spykit is installed (in a
+terminal, type `spykit trace -e openat -- ls /`; here we run it with this notebook's Python):
+"""),
+        code("!{sys.executable} -m spykit trace -e openat -- ls / 2>&1 >/dev/null | tail -n 5",),
+        md("""
+How many requests did `ls` make?
 """),
         code("len(ls.df)"),
         md("""
-Dozens, for a one-word command. Each of these requests is a **system call**: the program stops,
-the **kernel** (the core of the operating system, the part that owns the disks, the network, the
+Dozens to hundreds, for a one-word command (the number depends on the machine and on its
+language settings). Each of these requests is a **system call**: the program stops, the
+**kernel** (the core of the operating system, the part that owns the disks, the network, the
 memory and the other programs) does the work, and hands back an answer.
 
 Programs cannot touch files or the network directly; system calls are the only door. That is
@@ -110,7 +178,7 @@ why watching them tells you so much. `ls.df` is a pandas DataFrame with one row 
 Each row is one question and its answer:
 
 - `syscall`: what was asked, such as `openat` (open a file) or `mmap` (map memory).
-- `args`: the details, written the way the `strace` tool writes them. Strings are in quotes.
+- `args`: the details, written the way `strace` writes them. Strings are in quotes.
 - `ret`: the answer. For `openat` it is a small number, a **file descriptor**: the program's
   ticket for the file it just opened. The following calls use that number instead of the name.
 - `error`: empty when the call worked. When it failed, `ret` is `-1` and `error` holds the
@@ -124,14 +192,23 @@ Which calls did `ls` make most? `counts` adds them up:
 
 Opening files is `openat`. The question "which files did this program open?" is one filter away:
 """),
-        code('ls.filter("openat").df[["path", "ret", "error"]]'),
+        code('ls.filter("openat").df[["path", "ret", "error", "startup"]]'),
         md("""
-Most of them are **libraries** (`.so` files, code shared between programs) and language settings.
-The folder we asked for, `/`, comes near the end. A program reads far more files than it admits.
+Most of them are **start-up lookups**, marked in the `startup` column. Before `ls` runs a line of
+its own code, the *dynamic loader* finds the **libraries** it needs (`.so` files: code shared
+between programs), and the C library loads the language settings (the *locale*: which language,
+how to sort, how to print dates). Every program does this before its own work, which is also why
+the count above depends on the machine and its language settings. The folder we asked for, `/`,
+comes near the end.
 
-Why `openat` and not `open`? Look at the counts for both names:
+`files()` answers "which files did it touch?" with the start-up lookups left out, and says how
+many it left out; `files(startup=True)` shows everything:
 """),
-        code('{name: int(ls.counts.get(name, 0)) for name in ["open", "openat"]}', check=True),
+        code("ls.files()"),
+        md("""
+Why `openat` and not `open`? Does `ls` call `open` at all?
+"""),
+        code('bool(ls.counts.get("open", 0) == 0 and ls.counts.get("openat", 0) > 0)', check=True),
         md("""
 Older programs called `open`; today the C library behind almost every program uses `openat`
 for the same job. Many tutorials (and the talk this workshop comes from) still say `open`, and
@@ -146,14 +223,46 @@ Some rows have an error. Let us see only those:
         code('ls.failed().df[["syscall", "path", "error"]]'),
         md("""
 `ls` worked perfectly, yet several of its calls failed. `ENOENT` means "no such file or
-directory": the program asked "is this file there?" and the honest answer was no. Trying a list
-of places and keeping the first that exists is how programs find settings, libraries and
-translations. Remember this: it is how you will find a missing config file in the next notebook.
+directory" (the letters stand for *Error: NO ENTry*): the program asked "is this file there?" and
+the honest answer was no. Trying a list of places and keeping the first that exists is how
+programs find settings, libraries and translations. Remember this: it is how you will find a
+missing config file in the next notebook.
 
 spykit can say what an errno or a call means in one sentence:
 """),
         code('print(spykit.explain("ENOENT"))\nprint(spykit.explain("openat"))', check=True),
         md("""
+### Permission denied
+
+A file can be there and still refused. Every file has a **mode**: who may read it, write it, and
+run it as a program. `chmod` changes it. Here is a tiny script, made readable but not runnable
+(mode `644`: no "x", execute, for anyone), and a shell asked to run it:
+"""),
+        code("""
+spell_script = workshop.scratch_dir() / "spell.sh"
+spell_script.write_text("#!/bin/sh\\necho abracadabra\\n")
+spell_script.chmod(0o644)  # like `chmod 644 spell.sh` in a terminal
+denied = workshop.trace("denied", ["sh", "-c", str(spell_script)], capture_output=True)
+print(denied.stderr.decode())
+denied.filter("execve").df[["syscall", "path", "ret", "error"]]
+"""),
+        md("""
+The second `execve` (starting the script) failed with `EACCES`, "permission denied": the file
+exists, but its mode does not allow it. `ENOENT` says "not there", `EACCES` says "there, but not
+for you". Give it the execute bit (`chmod +x`, or mode `755`) and the same call works:
+"""),
+        code("""
+import subprocess
+
+spell_script.chmod(0o755)  # like `chmod +x spell.sh`
+subprocess.run(["sh", "-c", str(spell_script)], capture_output=True).stdout
+""", check=True),
+        md("""
+(This example behaves the same for every user. Reading and writing are another matter: the
+kernel lets **root**, the administrator, read and write any file whatever its mode, so a
+"permission denied" you see as a normal user may not happen as root. `os.geteuid() == 0` says
+whether this notebook runs as root.)
+
 ## Starting a program
 
 Which call did the very first row make?
@@ -164,7 +273,7 @@ Which call did the very first row make?
 arguments `["ls", "/"]`. Every program you start from a shell, from Python's `subprocess`, or from
 a browser's launcher, starts with an `execve`. `processes()` lists them:
 """),
-        code('ls.processes()[["argv", "exe", "status"]]', check=True),
+        code('ls.processes()[["argv", "exe", "status"]]'),
         md("""
 ## Reading and writing: `cat`
 
@@ -181,12 +290,13 @@ Now the calls that mention our file, or the file descriptors it got:
 """),
         code('cat.filter(path="spell.txt").df[["syscall", "args", "ret", "fd"]]'),
         md("""
-Follow the file descriptor: `openat` returns a number (usually 3, because 0, 1 and 2 are
-already taken by the program's input, output and error output), and the next calls use it.
-Depending on your version of `cat` you see `read` then `write` (the classic way: bring the bytes
-into the program, then hand them back), or `copy_file_range`, where a newer `cat` asks the kernel
-to copy from one file descriptor to the other without the bytes ever passing through the program.
-Either way, you did not need the source code of `cat` to find out.
+Follow the file descriptor: `openat` returns a number (usually 3 in a small program like `cat`,
+because 0, 1 and 2 are already taken by its input, output and error output, and the kernel always
+hands out the lowest free number), and the next calls use it. Depending on your version of `cat`
+you see `read` then `write` (the classic way: bring the bytes into the program, then hand them
+back), or `copy_file_range`, where a newer `cat` asks the kernel to copy from one file descriptor
+to the other without the bytes ever passing through the program. Either way, you did not need the
+source code of `cat` to find out.
 
 ## Kinds of calls
 
@@ -202,19 +312,92 @@ names a file and returns a descriptor:
         md("""
 Classes make good filters: `ls.filter("%file")` keeps every call that names a file.
 
+## What happens when a program fetches a web page
+
+A web page is the classic example of how much the kernel does for one line of code. Here is a
+small program that starts a tiny web server inside itself, on this machine only (127.0.0.1), and
+fetches a page from it, as a browser would:
+"""),
+        code('fetcher = workshop.scratch_dir() / "fetch.py"\n'
+             f"fetcher.write_text('''{FETCH_SCRIPT}''')\n"
+             'fetch = workshop.trace("fetch", workshop.python(str(fetcher)), capture_output=True)\n'
+             "fetch.stdout", check=True),
+        md("""
+One line of output. What did the kernel do for it? **Files**: Python opened its modules (the code
+for HTTP and for URLs), and the server, as it started, read the machine's name-service settings
+(such as `/etc/nsswitch.conf` and `/etc/hosts`) to learn the machine's own name:
+"""),
+        code('fetch.files()["path"].tail(5)'),
+        md("""
+**The network**: a `connect` to the server's port, the request sent, the page received (and the
+same bytes seen from the server's side, since both live in this program). The fetch itself looked
+up no name: `127.0.0.1` is already an address. (A `connect` to a name service such as `nscd`, where
+you see one, is the server asking for the machine's name.)
+"""),
+        code('fetch.network()[["syscall", "direction", "peer", "bytes"]]'),
+        md("""
+**Memory**: a running program asks the kernel for memory with `mmap` and `brk`, and gives it
+back with `munmap`:
+"""),
+        code('fetch.filter("%memory").df["syscall"].astype(str).value_counts()'),
+        md("""
+**The terminal**: the one line of output is a `write`. In a terminal it would go to your
+terminal's device (`/dev/pts/N`); here the notebook collected it in a temporary file, so that is
+where the `write` went:
+"""),
+        code('fetch.writes()[["destination", "calls", "bytes"]]'),
+        md("""
 ## Tracing a cell of this notebook
 
-`%%strace` at the top of a cell traces the code in that cell, running in this very notebook.
-Here the cell opens our spell file and reads it:
+`%%strace` at the top of a cell traces the code in that cell, running in this very notebook. It
+takes options like `strace`'s: `-e` picks the calls (`-e openat,read`, or a class such as
+`-e %file`), and `-o NAME` keeps the `Trace` in a variable called `NAME` (without `-o`, the last
+one is kept in `_strace`). Here the cell opens our spell file and reads it:
 """),
         code("""
-%%strace -e openat,read
+%%strace -e openat,read -o spell_trace
 with open(spell) as f:
     text = f.read()
 """),
         md("""
-The cell ran normally (`text` is defined), and the trace holds only what the cell asked for.
+The cell ran normally (`text` is defined), and the trace holds only what the cell asked for. Which
+file descriptor did the spell file get?
+"""),
+        code('spell_trace.filter("openat").df[["path", "ret"]] if live else "no trace: tracing is not allowed here"'),
+        md("""
+Not 3, as for `cat`: a much bigger number. A notebook's **kernel** (the Python process behind this
+notebook, not to be confused with the operating system's kernel) is a long-running program that
+already has many things open: the sockets it talks to your browser through, files, event
+channels. The operating system hands out the lowest number that is free, and in this process the
+low ones are taken. `/proc/self/fd` lists a process's open file descriptors:
+"""),
+        code("""
+import os
 
+taken = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
+print(len(taken), "file descriptors are open in this kernel; the lowest free one is",
+      min(set(range(len(taken) + 1)) - set(taken)))
+"""),
+        md("""
+`-c` shows `strace -c`'s table instead of the calls: how many of each, how many failed, and the
+time they took. Here, a cell that looks at every file in the folder above:
+"""),
+        code("""
+%%strace -c
+from pathlib import Path
+
+names = sorted(path.name for path in Path("..").iterdir())
+"""),
+        md("""
+Without the cell part, `%strace` traces a command, like `spykit.trace`. (`cmp -s` compares two
+files and says nothing; its output would not reach the notebook anyway, so a silent one is best.)
+"""),
+        code("%strace -e openat,read cmp -s {spell} {spell}"),
+        md("""
+Every option is in the magic's help, which `?` opens:
+"""),
+        code("%strace?"),
+        md("""
 Now something surprising. Does `print` make a `write` call?
 """),
         code("""
@@ -227,13 +410,14 @@ The text appeared, but (if tracing works here) the trace holds no `write` of it.
 wake-up call. In a notebook, `print` only puts the text in a buffer and nudges another **thread**
 of the notebook's Python process (a thread is a second line of work inside the same program),
 which later sends the text to your browser over a network socket. The code in your cell never
-writes it anywhere itself. What you think a program
-does and what it asks the kernel to do are often different stories: that is why we spy.
+writes it anywhere itself. What you think a program does and what it asks the kernel to do are
+often different stories: that is why we spy.
 
 ## The explorer
 
 For a long trace, a table is hard to read. `explore()` gives you filters to click: calls, class,
-process, only failed calls, a search in paths and arguments.
+process, what a file descriptor points to, only failed calls, start-up lookups hidden or shown, a
+search in paths and arguments.
 """),
         code("ls.explore()"),
         md("""
@@ -248,11 +432,28 @@ Each answer cell checks itself. `hint()` gives a nudge; call it again for a bigg
         *exercise("**3.** A call returned `-1 ENOENT`. What does `ENOENT` mean, in your own words?",
                   "ch00.q3"),
         md("""
+## Now do it in a terminal
+
+Everything above works outside a notebook. Open a terminal (in JupyterLab: File, New, Terminal)
+and try:
+
+- `strace ls /`: the wall of calls; `strace -f -e trace=openat ls /`: only the files it opens;
+- `strace -c ls /`: the table of counts, as `%%strace -c` shows it;
+- `strace -e trace=execve sh -c 'ls /'`: the programs a command starts;
+- `spykit trace -e openat -- ls /` and `spykit files -- ls /`: the same with spykit.
+
+Where `strace` is not installed (as on Binder), the `spykit` commands do the same job. The cell
+below runs the counting one, where it can:
+"""),
+        terminal("strace -c ls / 2>&1 >/dev/null | head -n 8"),
+        md("""
 ## What you can do now
 
-- Trace a command (`spykit.trace`) or a cell (`%%strace`) and read its calls.
-- Tell a call, its arguments, its answer and its errno apart; know that failed calls are normal.
-- Filter by name, class, path or errors.
+- Trace a command (`spykit.trace`, `strace`) or a cell (`%%strace`, with `-e`, `-o` and `-c`)
+  and read its calls.
+- Tell a call, its arguments, its answer and its errno apart; know that failed calls are normal,
+  and `ENOENT` ("not there") from `EACCES` ("not for you").
+- Filter by name, class, path or errors, with the start-up lookups out of the way.
 
 Next: **01 · The case of the missing config file**.
 """),
@@ -274,7 +475,7 @@ Then three shorter cases: what a program tells the programs it starts, what it s
 network, and what it writes in a log nobody told you about.
 """),
         md(SETUP_TEXT),
-        code(SETUP, check=True),
+        code(SETUP),
         md("""
 ## The browser says no
 
@@ -288,14 +489,14 @@ print(before.stdout.decode())
 """),
         md("""
 Statistics are off. Where did it look for your agreement? A file it looked for and did not find
-is a call that failed with `ENOENT`. `missing()` lists those paths, in the order it tried them:
+is a call that failed with `ENOENT`. `missing()` lists those paths, in the order it tried them,
+with the start-up lookups (Python looking for its own pieces as it starts) left out:
 """),
         code("before.missing()"),
         md("""
-Long! Most of these are Python itself, looking for its own pieces when it starts. The browser's
-own search comes last:
+The browser's own search, with your (pretend) home written `~`:
 """),
-        code('before.missing()["path"].tail(3).str.replace(home["HOME"], "~").tolist()', check=True),
+        code('before.missing()["path"].str.replace(home["HOME"], "~").tolist()', check=True),
         md("""
 Three places, one after the other, in the `.config` folder, then `.local/share`, then an older
 hidden folder. A program trying places in order is the pattern to look for.
@@ -307,7 +508,7 @@ Create the first file it looked for. Its content is your install id: any word wi
         code("""
 from pathlib import Path
 
-consent_file = Path(before.missing()["path"].iloc[-3])
+consent_file = Path(before.missing()["path"].iloc[0])
 consent_file.parent.mkdir(parents=True, exist_ok=True)
 consent_file.write_text("WIZARD-42\\n")
 after = workshop.trace("consent-after", workshop.mystery("consent"), env=home, capture_output=True)
@@ -321,6 +522,15 @@ look at `missing()` and at the files it did open.
         code('opened = after.files()\n'
              'opened[opened["path"].str.contains("wizard-browser")][["syscall", "flags", "ok"]].reset_index(drop=True)', check=True),
         md("""
+In a terminal, the same search is `strace -f -e trace=openat python3 mysteries/consent.py`: the
+lines that end in `ENOENT` are what it looked for and did not find. `spykit missing -- python3
+mysteries/consent.py` lists just those, the program's own first. (These run against your real
+home folder; the cell below gives the program the pretend one, where the file now exists, so its
+first look succeeds: `= 3`.)
+"""),
+        terminal("HOME={home['HOME']} strace -f -e trace=openat {sys.executable} ../mysteries/consent.py "
+                 "2>&1 | grep -i consent"),
+        md("""
 ## What does it start?
 
 `mysteries/secret_helpers.py` is the browser's launcher. It starts helper programs and gives
@@ -333,10 +543,14 @@ launcher.processes()[["pid", "parent", "argv", "status"]]
 """),
         md("""
 The `parent` column shows the tree: the launcher started two helpers, and one of them, a shell
-(`/bin/sh`), started another Python. pandas cuts the `argv` lists short; print them whole to see
-what each helper was given (that is exercise 2). Anything on a command line can be seen by every
-user of the machine (try `ps aux` in a terminal), which is why secrets should never travel that way.
+(`/bin/sh`), started another Python. Each `argv` is whole, every argument of every program it ran
+(and `env` is the environment each one received); pandas only shortens long lists on screen. `print(launcher.processes().to_string())`, or a look at
+one row's `argv`, shows what each helper was given (that is exercise 2). Anything on a command line
+can be seen by every user of the machine (try `ps aux` in a terminal), which is why secrets should
+never travel that way. In a terminal: `strace -f -e trace=execve python3 mysteries/secret_helpers.py`.
 """),
+        terminal("strace -f -s 200 -e trace=execve {sys.executable} ../mysteries/secret_helpers.py 2>&1 "
+                 ">/dev/null | grep execve"),
         md("""
 ## What does it say over the network?
 
@@ -351,8 +565,9 @@ chat.network()[["syscall", "direction", "peer", "bytes"]]
         md("""
 A `connect` to a port on 127.0.0.1, then messages back and forth. Each one shows twice: sent by
 the program, received by its server (both live in the same process). The `data` column holds the
-bytes themselves: look at it to find the message (exercise 3). spykit, like `strace`, keeps the
-first 32 bytes of each buffer unless you ask for more with `string_limit=`.
+bytes themselves, up to 4096 of each call (`data_limit=` changes that): look at it to find the
+message (exercise 3). `strace` shows only the first 32 bytes of each buffer unless you give it a
+bigger `-s`; in a terminal: `strace -f -s 200 -e trace=%network python3 mysteries/chatty.py`.
 
 ## What does it write in its diary?
 
@@ -368,7 +583,8 @@ Several files. One is where its output went (the notebook collected it in a temp
 one is a few bytes Python writes to test the temporary folder. The columns `destination` and
 `first_bytes` say which is which, and where the diary is (exercise 4). The program deletes its
 diary when it ends, so you would never find it by looking around afterwards; the trace saw every
-line as it was written.
+line as it was written, and `diary.written(destination)` gives back all the bytes written to one
+destination, in order: the whole diary.
 
 ## Explore on your own
 
@@ -394,6 +610,15 @@ regex box:
 - `network()`: whom it talked to and what it said.
 - `writes()`: where it wrote, and what.
 
+## Now do it in a terminal
+
+The same four questions, without a notebook (run from the repository's folder):
+
+- `strace -f -e trace=openat python3 mysteries/consent.py`, or `spykit missing -- python3 mysteries/consent.py`;
+- `strace -f -s 200 -e trace=execve python3 mysteries/secret_helpers.py`;
+- `strace -f -s 200 -e trace=%network python3 mysteries/chatty.py`;
+- `strace -f -s 200 -e trace=write python3 mysteries/hidden_log.py`, or `spykit trace -e write -- ...`.
+
 Next: **02 · The case of the slow program**.
 """),
     ]
@@ -417,7 +642,7 @@ another program. Guessing wastes hours; measuring takes seconds.
 Each mystery runs for about 1.5 seconds here (`--seconds 1.5`).
 """),
         md(SETUP_TEXT),
-        code(SETUP + "\nimport subprocess\nquiet = dict(stdout=subprocess.DEVNULL)", check=True),
+        code(SETUP + "\nimport subprocess\nquiet = dict(stdout=subprocess.DEVNULL)"),
         md("""
 ## First, time them
 
@@ -439,9 +664,14 @@ Three numbers per program:
   system calls.
 
 When user + system is much less than elapsed, the program spent the rest **waiting**. Already the
-three mysteries look different. Each `Timing` also says in words where the time went:
+three mysteries look different. Each `Timing` also says in words where the time went: `on the CPU`,
+`in the kernel` or `waiting` (for what, the next sections find out):
 """),
         code("for name, timing in timings.items():\n    print(name, '->', timing.hint)"),
+        md("""
+In a terminal, this is the shell's `time` (or `/usr/bin/time -v` for every counter):
+"""),
+        code('!bash -c "time {sys.executable} ../mysteries/slow_2_cpu.py --seconds 0.5 >/dev/null"'),
         md("""
 ## Mystery 1: what is it waiting for?
 
@@ -453,9 +683,16 @@ it waits on.
 """),
         code(f"""
 samples = spykit.wchan(workshop.mystery("slow_1_network", {SLOW}), **quiet)
-samples[["time", "state", "wchan", "syscall", "target"]].tail(5)
+from spykit.slow.waits import collapse
+collapse(samples)[["time", "state", "wchan", "syscall", "target"]].tail(5)
 """),
         md("""
+One row per moment. (`samples` itself has a row per *thread* at each moment: a program can do
+several things at once. `collapse` keeps, for each moment, the thread that says most.)
+
+The `state` column is the letter the kernel gives a thread at that instant: **R** running (or
+ready to run, waiting for a CPU), **S** sleeping, waiting for something that can be interrupted
+(data, a timer, a child), **D** waiting for something that cannot be interrupted, usually the disk.
 The `wchan` column reads something like `wait_woken`, which is not very telling by itself: in
 today's kernels many kinds of wait go through it. (The talk this workshop follows saw
 `sk_wait_data`, "wait for data on a socket"; that name is still there, but deeper in the kernel's
@@ -466,6 +703,21 @@ or `read`, on a file descriptor that is a TCP connection. Put together:
         md("""
 Most of its life it is **waiting for data from a server** (here a slow one it started itself on
 this machine). No amount of faster Python would help: the server is the bottleneck.
+
+### The same from a terminal
+
+`spykit.wchan` reads a file anyone may read while the program runs: `/proc/PID/wchan`. Start the
+mystery in the background, read its wait channel the way you would in a terminal, and look at its
+system calls with `strace -p PID` (strace's way of attaching to a running program; many machines
+only let you attach to your own children, or only as root, and then it says so):
+"""),
+        code("""
+net = workshop.start("net", workshop.mystery("slow_1_network", "--seconds", "3"))
+!cat /proc/{net.pid}/wchan; echo
+"""),
+        terminal("timeout 1 strace -f -p {net.pid} 2>&1 | head -n 5"),
+        code('workshop.stop("net")'),
+        md("""
 
 ## Mystery 2: which function?
 
@@ -504,11 +756,21 @@ it fast. (On a fast disk an `fsync` takes a fraction of a millisecond; on a netw
 many cloud machines, tens of milliseconds. The same program can be fine on your laptop and slow
 in production.)
 
+## Your verdict first
+
+You have looked at each mystery by hand. Before spykit sums it up for you, answer this:
+"""),
+        code("from spykit.exercises import ch02", check=True),
+        *exercise("**1.** For each mystery, is it busy on the CPU (`'cpu'`), busy with the disk "
+                  "(`'disk'`), or waiting on the network (`'network'`)? Answer with a dict from the "
+                  "mystery's name to one of those.", "ch02.q1"),
+        md("""
 ## The detective's summary
 
 `spykit.diagnose` does all of the above for you: it times the program, watches what it waits for,
 counts its system calls in a second run, and profiles it if it is Python. Then it writes down its
-verdict. It is the summary of what you just did by hand:
+verdict, first in plain words, then the evidence for it (every other number it gathered is in
+`verdict.details()`). It is the summary of what you just did by hand:
 """),
         code(f"""
 verdict = spykit.diagnose(workshop.mystery("slow_1_network", {SLOW}), **quiet)
@@ -517,15 +779,16 @@ verdict
 """),
         code("""
 for name in ["slow_2_cpu", "slow_3_writes"]:
-    print(name, "->", spykit.diagnose(workshop.mystery(name, "--seconds", "1"), **quiet).kind)
+    found = spykit.diagnose(workshop.mystery(name, "--seconds", "1"), **quiet)
+    print(f"{name} -> {found.kind} ({found.hint}, as spykit.time puts it)")
 """),
         md("""
+Did your verdict match? `diagnose` says *what* a program waits for (`disk`, `network`, ...),
+where `spykit.time` only said `waiting`; `.hint` gives the verdict in `spykit.time`'s words, so
+the two always agree.
+
 ## Exercises
 """),
-        code("from spykit.exercises import ch02", check=True),
-        *exercise("**1.** For each mystery, is it busy on the CPU (`'cpu'`), busy with the disk "
-                  "(`'disk'`), or waiting on the network (`'network'`)? Answer with a dict from the "
-                  "mystery's name to one of those.", "ch02.q1"),
         *exercise("**2.** Which function of `slow_2_cpu` would you speed up first? (Its name.)", "ch02.q2"),
         *exercise("**3.** Under a trace, about how many `write` calls per second does `slow_3_writes` "
                   "make? (Within a factor of 4 counts: it depends on the machine.)", "ch02.q3"),
@@ -537,6 +800,16 @@ for name in ["slow_2_cpu", "slow_3_writes"]:
 - Find the hot function of a busy Python program (`spykit.profile`).
 - Count what a busy-in-the-kernel program asks for (`trace.summary()`).
 - Let `spykit.diagnose` say all that in a paragraph.
+
+## Now do it in a terminal
+
+- `time python3 mysteries/slow_2_cpu.py`: user, system and elapsed;
+- `python3 mysteries/slow_1_network.py &` then `cat /proc/$!/wchan` (and `cat /proc/$!/syscall`):
+  what it waits for, while it runs;
+- `strace -p PID` (or `spykit trace -p PID --duration 1`): what a running program is doing;
+- `strace -c -f python3 mysteries/slow_3_writes.py`: which calls it makes, and how many;
+- `python3 -m cProfile -s tottime mysteries/slow_2_cpu.py`: the hot function;
+- `spykit diagnose -- python3 mysteries/slow_1_network.py`: all of it, in plain words.
 
 Well done: you can spy on your programs.
 """),
@@ -571,7 +844,7 @@ from pathlib import Path
 from spykit.exercises import ch03
 
 quiet = dict(stdout=subprocess.DEVNULL)
-""", check=True),
+"""),
         md("""
 If it says tracing is not allowed: you can still solve every case. Waiting, timing and `/proc`
 need no tracing; the traces below come from recordings; and the checks that need to trace a
@@ -763,8 +1036,9 @@ takes no time at all, yet it takes seconds.
 **The question:** about how many seconds pass between two readings?
 
 **Tools:** `spykit.diagnose(cmd)` for where the readings come from; in a trace,
-`t.filter("read", path="pipe")` for the reads from a pipe (a **pipe** is a one-way channel from one
-process to another); a call that waits ends at its `time` plus its `duration`; pandas' `.diff()`
+`t.filter("read", fd_kind="pipe")` for the reads from a pipe (a **pipe** is a one-way channel from
+one process to another; `fd_kind` says what each call's file descriptor points to: a file, a pipe,
+a socket, a terminal...); a call that waits ends at its `time` plus its `duration`; pandas' `.diff()`
 gives the gaps between rows.
 """),
         code("""
@@ -796,9 +1070,13 @@ You cracked five programs nobody explained to you, from the outside:
 - tell apart the ways a program can be slow because of someone else: a child, a lock's holder, a
   producer that takes its time.
 
+## Now do it in a terminal
+
 None of this is special to Python or to these programs. Outside a notebook the same questions are
-`strace -f -p PID`, `cat /proc/PID/wchan` and `cat /proc/locks`: try them on the next program that
-puzzles you.
+`strace -f -p PID` (what a running program does), `cat /proc/PID/wchan` (what it waits for),
+`cat /proc/locks` (who holds a lock), `ls -l /proc/PID/fd` (what it has open),
+`strace -f -e trace=openat CMD` (what it looks for), and `spykit diagnose -- CMD`: try them on the
+next program that puzzles you.
 """),
     ]
 
@@ -821,12 +1099,21 @@ def build(name: str) -> nbformat.NotebookNode:
 
 
 def execute(nb: nbformat.NotebookNode) -> float:
-    """Run the notebook here, in a kernel of this Python, with the notebooks folder as working directory."""
+    """Run the notebook here, in a kernel of this Python, with the notebooks folder as working directory.
+
+    Then the outputs that hold for this machine only (cells tagged ``nbval-ignore-output``) are
+    cleared: what is committed must be true wherever it is read.
+    """
     from nbclient import NotebookClient
 
     started = time.monotonic()
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
-    return time.monotonic() - started
+    took = time.monotonic() - started
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # when it ran, on which clock: churn in every rebuild's diff
+        if cell.cell_type == "code" and IGNORE in cell.metadata.get("tags", []):
+            cell.outputs, cell.execution_count = [], None
+    return took
 
 
 def main(argv: list[str] | None = None) -> int:

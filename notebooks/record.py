@@ -4,7 +4,9 @@
 
 Runs every workshop notebook (on a machine where ptrace works) with ``SPYKIT_WORKSHOP_RECORD``
 set: each ``workshop.trace(name, ...)`` then saves its trace as ``recorded/<name>.parquet``. The
-notebooks themselves are not rewritten. Recordings hold paths of the machine that made them.
+notebooks themselves are not rewritten. Recordings hold paths of the machine that made them; the
+one a notebook acts on, the pretend home, is moved to the reader's own when a recording is loaded
+(``workshop.rebase_home``), so nothing is ever written where the recording machine's files were.
 """
 
 from __future__ import annotations

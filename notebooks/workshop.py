@@ -10,12 +10,19 @@ set, and :func:`trace` (and :func:`attach`) then saves each trace it makes under
 Programs a notebook looks at while they run are started with :func:`start`, in a session of their
 own (interrupting a cell does not stop them) and stopped with every process they started, by
 :func:`stop`, :func:`stop_all`, or at the latest when the kernel exits.
+
+Nothing is left behind: :func:`setup` gives the kernel one temporary folder of its own (an
+unpredictable name under the system's temporary directory) and points ``TMPDIR`` there, so the
+notebook's files, the mysteries' files and the checks' files all land in it. A small watcher
+process removes it, and stops the programs :func:`start` started, when the kernel ends, even when
+the kernel is killed without a chance to tidy up (as test runners and "Restart" do).
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,6 +43,70 @@ MYSTERIES = HERE.parent / "mysteries"
 RECORD_ENV = "SPYKIT_WORKSHOP_RECORD"
 
 _live: bool | None = None  # None until check_tracing() has looked
+_session: Path | None = None  # this kernel's temporary folder, once setup() made it
+_watcher: subprocess.Popen[bytes] | None = None
+_watch_pipe: int | None = None  # write end: the watcher acts when it reads end-of-file
+
+
+def setup() -> bool:
+    """What each notebook's first cell does: a temporary folder of its own, then :func:`check_tracing`."""
+    session_dir()
+    return check_tracing()
+
+
+# The watcher: it reads group ids to stop ("+123" started, "-123" stopped already) until the
+# kernel's end closes the pipe, then stops what is still running and removes the folder.
+_WATCHER = r"""
+import os, shutil, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+groups = set()
+for line in sys.stdin:
+    if line[:1] == "+":
+        groups.add(int(line[1:]))
+    elif line[:1] == "-":
+        groups.discard(int(line[1:]))
+for sig in (signal.SIGTERM, signal.SIGKILL):
+    for group in groups:
+        try:
+            os.killpg(group, sig)
+        except OSError:
+            pass
+    if sig == signal.SIGTERM and groups:
+        time.sleep(1.0)  # the mysteries tidy up on SIGTERM
+shutil.rmtree(sys.argv[1], ignore_errors=True)
+"""
+
+
+def session_dir() -> Path:
+    """This kernel's temporary folder (made on first use), where ``TMPDIR`` and ``tempfile`` point.
+
+    Removed when the kernel ends, however it ends: by ``atexit`` when it exits normally, and by a
+    watcher process (in a session of its own, deaf to Ctrl-C) that notices the end of a pipe only
+    the kernel holds when it is killed.
+    """
+    global _session, _watcher, _watch_pipe
+    if _session is not None and _session.is_dir():
+        return _session
+    folder = tempfile.mkdtemp(prefix="workshop-")  # mode 0700, a name nobody can guess
+    read_end, write_end = os.pipe()  # not inheritable: no program the notebook starts holds it open
+    _watcher = subprocess.Popen([sys.executable, "-I", "-c", _WATCHER, folder], stdin=read_end,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    os.close(read_end)
+    _watch_pipe = write_end
+    _session = Path(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["TMPDIR"] = folder  # the programs the notebook starts put their files here too
+    tempfile.tempdir = folder
+    return _session
+
+
+def _tell_watcher(line: str) -> None:
+    if _watch_pipe is not None:
+        try:
+            os.write(_watch_pipe, f"{line}\n".encode())
+        except OSError:
+            pass  # the watcher is gone: atexit still tidies up
 
 
 def check_tracing() -> bool:
@@ -67,7 +138,9 @@ def trace(name: str, cmd: list[str] | str, **options: Any) -> spykit.Trace:
     recording = RECORDED / f"{name}.parquet"
     if not is_live():
         print(f"(recorded trace: {recording.name})")
-        return spykit.load(recording)
+        recorded = spykit.load(recording)
+        home = (options.get("env") or {}).get("HOME")
+        return rebase_home(recorded, home) if home else recorded
     result = spykit.trace(cmd, **options)
     _keep(result, recording)
     return result
@@ -93,6 +166,29 @@ def attach(name: str, pid: int, **options: Any) -> spykit.Trace:
     return spykit.load(recording)
 
 
+_PRETEND_HOME = re.compile(r"/[^\s\"',]*?/wizard-home-[A-Za-z0-9_]+")
+
+
+def rebase_home(recorded: spykit.Trace, home: str) -> spykit.Trace:
+    """A recording whose pretend home (``.../wizard-home-XXXX``, made by :func:`pretend_home` on the
+    machine that recorded it) is ``home`` instead.
+
+    A recording names the folders of the run that made it; a notebook that acted on those paths
+    would write into another user's folder (or fail there). Only text columns are rewritten.
+    """
+    def moved(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        for column in frame.columns:
+            values = frame[column]
+            if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+                frame[column] = [_PRETEND_HOME.sub(lambda _: home, v) if isinstance(v, str) else v
+                                 for v in values]
+                frame[column] = frame[column].astype(values.dtype)
+        return frame
+
+    return spykit.Trace(moved(recorded.df), moved(recorded.events), recorded.meta)
+
+
 def _keep(result: spykit.Trace, recording: Path) -> None:
     """Save a live trace as the recording of its name, when notebooks/record.py asks for it."""
     if os.environ.get(RECORD_ENV):
@@ -111,8 +207,12 @@ def mystery(name: str, *args: str) -> list[str]:
 
 
 def scratch_dir(prefix: str = "workshop-") -> Path:
-    """A new empty folder for the notebook's files, removed when the notebook's kernel stops."""
-    folder = tempfile.mkdtemp(prefix=prefix)
+    """A new empty folder for the notebook's files, removed when the notebook's kernel stops.
+
+    It is made inside :func:`session_dir` when :func:`setup` has run, else in the system's temporary
+    directory (then only a normal exit of the kernel removes it).
+    """
+    folder = tempfile.mkdtemp(prefix=prefix, dir=_session if _session is not None and _session.is_dir() else None)
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return Path(folder)
 
@@ -171,6 +271,7 @@ def start(name: str, cmd: list[str], *, settle: float = 0.5, **popen: Any) -> Ba
     program = Background(name, cmd, _log_dir / f"{name}.log", **popen)
     _started[name] = program
     _groups.add(program.pid)
+    _tell_watcher(f"+{program.pid}")
     time.sleep(settle)
     return program
 
@@ -196,6 +297,7 @@ def stop(program: Background | str) -> bool:
         time.sleep(0.05)  # helpers notice their parent has gone
     if _members(group):
         _signal_group(group, signal.SIGKILL)
+    _tell_watcher(f"-{group}")
     return running
 
 
@@ -249,6 +351,8 @@ def leftovers() -> list[str]:
     """Processes this notebook started that are still running (its descendants, and the programs'
     process groups): ``["pid 123: python3 hangs.py"]``, empty when everything has been stopped."""
     mine = set(procfs.ProcessTree(os.getpid()).pids()[1:])
+    if _watcher is not None:
+        mine.discard(_watcher.pid)  # the watcher that tidies up after the kernel: it must outlive everything
     for group in _groups:
         mine.update(_members(group))
     alive = []

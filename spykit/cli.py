@@ -378,7 +378,11 @@ def _run_wchan(args: argparse.Namespace) -> int:
 def _run_diagnose(args: argparse.Namespace) -> int:
     import spykit
 
-    print(str(spykit.diagnose(_command(args))))
+    from .slow.render import diagnosis_text
+
+    found = spykit.diagnose(_command(args))
+    print(diagnosis_text(found, more="--details") if not args.details
+          else f"{diagnosis_text(found, more=None)}\n\n{found.details()}")
     return 0
 
 
@@ -478,6 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     diagnose = sub.add_parser("diagnose", help="why is it slow? a diagnosis in plain words",
                               description="Run a command, measure it, and say in plain words why it is slow.")
+    diagnose.add_argument("--details", action="store_true",
+                          help="also print every other number gathered (peak memory, context switches, disk "
+                               "blocks, every system call counted, how each run went)")
     _add_command(diagnose)
     diagnose.set_defaults(run=_run_diagnose)
     return parser

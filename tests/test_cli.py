@@ -264,7 +264,13 @@ def test_wchan_of_a_pid_and_of_a_command():
 def test_diagnose_prints_a_diagnosis():
     result = run("diagnose", "--", "sleep", "0.3")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip()
+    assert result.stdout.startswith("Diagnosis of sleep 0.3: sleep")
+    # The way to the other numbers is the command line's, not Python's .details().
+    assert "--details" in result.stdout and ".details()" not in result.stdout
+    assert "context switches" not in result.stdout
+    detailed = run("diagnose", "--details", "--", "sleep", "0.3")
+    assert detailed.returncode == 0, detailed.stderr
+    assert "context switches" in detailed.stdout and "maxresident" in detailed.stdout
 
 
 # -- issue 16: bad numbers, output files, limits, broken pipes -------------------------------------------

@@ -7,7 +7,16 @@ import re
 import pandas as pd
 from frames import call, make_trace
 
-from spykit.render.html import FIRST_ROWS, first_rows, table_html, table_mimebundle, trace_facts, trace_mimebundle
+from spykit.render.html import (
+    FIRST_ROWS,
+    first_rows,
+    plural,
+    table_html,
+    table_mimebundle,
+    trace_facts,
+    trace_mimebundle,
+    variable_name,
+)
 
 
 def small_trace():
@@ -70,7 +79,9 @@ def test_a_huge_trace_shows_only_its_first_rows():
     trace = make_trace(rows)
     bundle = trace_mimebundle(trace)
     assert bundle["text/html"].count("<tr") == FIRST_ROWS + 1  # header + first rows
-    assert f"{5000 - FIRST_ROWS:,} more rows" in bundle["text/html"]
+    more = f"{5000 - FIRST_ROWS:,} more calls: all of them are in the trace&#x27;s <code>.df</code>"
+    assert more in bundle["text/html"]
+    assert f"{5000 - FIRST_ROWS:,} more calls: all of them are in the trace's .df" in bundle["text/plain"]
     assert len(bundle["text/plain"].splitlines()) < FIRST_ROWS + 5
     assert "0, 4999" not in bundle["text/plain"]
 
@@ -101,7 +112,8 @@ def test_table_html_limits_rows_and_marks_failures():
 def test_table_mimebundle_has_text_too():
     bundle = table_mimebundle(pd.DataFrame({"a": [1, 2, 3]}), max_rows=2, caption="numbers")
     assert bundle["text/plain"].startswith("numbers\n")
-    assert "1 more rows" in bundle["text/plain"] and "1 more rows" in bundle["text/html"]
+    assert "1 more row" in bundle["text/plain"] and "1 more row<" in bundle["text/html"]
+    assert "1 more rows" not in bundle["text/plain"] + bundle["text/html"]
     assert "no rows" in table_mimebundle(pd.DataFrame({"a": []}))["text/html"]
 
 
@@ -109,3 +121,33 @@ def test_fcntl_flag_results_read_as_strace_shows_them():
     trace = make_trace([call("fcntl", "3, F_GETFD", ret=1)])
     trace.df["note"] = pd.array([" (flags FD_CLOEXEC)"], dtype="string")
     assert first_rows(trace)["result"].tolist() == ["0x1 (flags FD_CLOEXEC)"]
+
+
+def test_the_way_to_the_rest_names_the_variable_the_trace_is_in():
+    trace = make_trace([call("read", f"0, {i}", 1, time=i / 1e4, fd=0) for i in range(20)])
+    bundle = trace_mimebundle(trace, name="ls")
+    assert f"{20 - FIRST_ROWS} more calls: all of them are in ls.df" in bundle["text/plain"]
+    assert "<code>ls.df</code>" in bundle["text/html"] and "<code>ls.explore()</code>" in bundle["text/html"]
+    # Found in a namespace by identity; the learner's own name before IPython's _ and _12.
+    namespace = {"_": trace, "_7": trace, "copy": make_trace([]), "ls": trace}
+    assert variable_name(trace, namespace) == "ls"
+    assert variable_name(trace, {"_": trace, "_3": trace, "Out": {3: trace}, "_strace": trace}) == "_strace"
+    assert variable_name(trace, {"_": trace, "_3": trace}) is None
+    assert variable_name(trace, {"other": make_trace([])}) is None and variable_name(trace, None) is None
+
+
+def test_counts_are_worded_in_the_right_number():
+    one = trace_mimebundle(make_trace([call("getpid", "", 7)]))
+    assert "1 system call," in one["text/plain"] and "1 system calls" not in one["text/plain"]
+    assert "in 1 process;" in one["text/plain"]
+    assert plural(2, "process", "processes") == "2 processes" and plural(1, "thread") == "1 thread"
+
+
+def test_a_finished_cell_or_a_detached_program_is_not_said_to_be_still_running():
+    cell = make_trace([call("getpid", "", 7)], returncode=None)
+    cell.meta.command, cell.meta.attached = ["<cell>"], True
+    text = trace_mimebundle(cell)["text/plain"]
+    assert "still running" not in text and "traced while the cell ran" in text
+    attached = make_trace([call("getpid", "", 7)], returncode=None)
+    attached.meta.command, attached.meta.attached = ["<pid 42>"], True
+    assert "attached, then detached" in trace_mimebundle(attached)["text/plain"]

@@ -301,3 +301,28 @@ def test_help_lists_every_option(shell):
     doc = SpykitMagics.strace.__doc__
     for option in ("-e SPEC", "--no-follow", "-c", "-s N", "--data-limit N", "-o NAME"):
         assert option in doc
+
+
+def test_the_display_names_the_variable_the_trace_is_in(shell, capsys):
+    shell.user_ns.pop("_strace", None)
+    cell = "import os\nfor _ in range(30):\n    os.getpid()\n"
+    result = run(shell, "%%strace -e getpid\n" + cell)
+    assert result.success, result.error_in_exec
+    shown = capsys.readouterr().out
+    kept = shell.user_ns["_strace"]  # without -o, the last cell's trace
+    assert isinstance(kept, spykit.Trace) and len(kept.df) == 30
+    assert "30 system calls" in shown and "more calls: all of them are in _strace.df" in shown
+    assert "still running" not in shown and "traced while the cell ran" in shown
+    assert run(shell, "%%strace -e getpid -o mine\n" + cell).success
+    assert "all of them are in mine.df" in capsys.readouterr().out and shell.user_ns["_strace"] is kept
+
+
+def test_when_tracing_is_refused_the_line_magic_says_why_without_a_traceback(shell, capsys, monkeypatch):
+    def refuse(cmd, **options):
+        raise spykit.TracingNotPermitted("ptrace is not allowed here", hint="use a recorded trace")
+
+    monkeypatch.setattr(spykit, "trace", refuse)
+    result = run(shell, "%strace -e openat true")
+    assert result.success and result.result is None
+    said = capsys.readouterr().err
+    assert "ptrace is not allowed here" in said and "use a recorded trace" in said and "was not run" in said

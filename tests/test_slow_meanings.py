@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spykit.slow.meanings import REASONS, Sample, fd_kind, format_args, meaning_of, syscall_name
+from spykit.slow.meanings import REASONS, Meaning, Sample, fd_kind, format_args, meaning_of, syscall_name
 
 TCP = "TCP:[127.0.0.1:41000->127.0.0.1:8000]"
 
@@ -135,3 +135,18 @@ def test_syscall_names_and_arguments():
     # trimmed to poll's three arguments; a 32-bit -1 timeout shows as -1, the pointer in hex
     assert format_args("poll", (0x7FFC850DE728, 1, 0xFFFFFFFF, 0, 0, 0)) == "0x7ffc850de728, 1, -1"
     assert format_args("read", (3, 0x7F00, 10, 0, 0, 0)) == "3, 0x7f00, 10"
+
+
+def test_opening_a_fifo_waits_for_the_other_end():
+    # Seen live: cat of a FIFO with no writer sleeps in openat, wchan wait_for_partner, under fifo_open.
+    reader = Sample("S", "wait_for_partner", "openat", (0xFFFFFF9C, 0x7FFC0000, 0, 0), None, "/tmp/readings")
+    assert meaning_of(reader) == Meaning("waiting for a program to open the named pipe /tmp/readings and write to it",
+                                         "input")
+    # Only the stack says so (a kernel whose wchan reads 0), and the path could not be read: still input.
+    hidden = Sample("S", None, "open", (0x7FFC0000, 0), None, None, stack=("wait_for_partner", "fifo_open"))
+    assert meaning_of(hidden) == Meaning("waiting for a program to open a named pipe (FIFO) and write to it", "input")
+    # Opened for writing (O_WRONLY): it waits for a reader, which is not input.
+    writer = Sample("S", "wait_for_partner", "openat", (0xFFFFFF9C, 0x7FFC0000, 0o1101, 0o666), None, "/tmp/readings")
+    assert meaning_of(writer).reason == "other" and "for reading" in meaning_of(writer).meaning
+    # An ordinary open that sleeps elsewhere is not a FIFO.
+    assert meaning_of(Sample("D", "folio_wait_bit", "openat", (0, 0, 0, 0))).reason == "disk"

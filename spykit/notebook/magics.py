@@ -78,6 +78,9 @@ def _command(words: list[str], magic: str) -> list[str]:
     return words
 
 
+LAST_TRACE = "_strace"  # where %%strace keeps its trace when no -o NAME is given, as IPython keeps _
+
+
 @magics_class
 class SpykitMagics(Magics):
     """``%%strace``, ``%strace``, ``%diagnose``, ``%spytime`` and ``%wchan``."""
@@ -97,7 +100,8 @@ class SpykitMagics(Magics):
     @argument("--data-limit", type=int, default=4096, metavar="N",
               help="keep at most N bytes of each read, write, send and receive in the data column "
                    "(default 4096)")
-    @argument("-o", "--output", metavar="NAME", help="also store the Trace in the variable NAME")
+    @argument("-o", "--output", metavar="NAME",
+              help="store the Trace in the variable NAME (without -o it is kept in _strace, the last one only)")
     @argument("--timeout", type=float, default=None, metavar="SECONDS",
               help="(line magic) stop the command after this many seconds")
     @argument("command", nargs=argparse.REMAINDER,
@@ -139,12 +143,17 @@ class SpykitMagics(Magics):
             trace = stopped.trace
             if trace is None:
                 return None
+        except spykit.TracingNotPermitted as refused:  # said plainly, as %%strace does, not as a traceback
+            _say(refused, "The command was not run.")
+            return None
         return self._keep(trace, args)
 
     def _keep(self, trace: Any, args: argparse.Namespace) -> Any:
-        """Store the trace under ``-o NAME`` and give back what is to be shown."""
-        if args.output:
-            self.shell.user_ns[args.output] = trace
+        """Store the trace under ``-o NAME`` (or ``_strace``) and give back what is to be shown.
+
+        The display then names that variable as the way to the whole trace.
+        """
+        self.shell.user_ns[args.output or LAST_TRACE] = trace
         return trace.summary() if args.summary else trace
 
     def _strace_cell(self, cell: str, args: argparse.Namespace, selection: list[str] | None) -> None:

@@ -8,6 +8,7 @@ payload can contain anything. A trace can hold millions of rows; only a few are 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +72,7 @@ def table_html(table: pd.DataFrame, *, max_rows: int = 20, caption: str | None =
         if caption else ""
     more = ""
     if len(table) > max_rows:
-        more = f'<div style="{_MUTED}">... and {len(table) - max_rows:,} more rows</div>'
+        more = f'<div style="{_MUTED}">... and {plural(len(table) - max_rows, "more row")}</div>'
     return (f'<table class="spykit-table" style="{_TABLE_STYLE}">{cap}<thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>{more}")
 
@@ -81,7 +82,7 @@ def table_mimebundle(table: pd.DataFrame, *, max_rows: int = 20, caption: str | 
     shown = table.head(max_rows)
     text = shown.to_string(index=False) if not table.empty else "(no rows)"
     if len(table) > max_rows:
-        text += f"\n... and {len(table) - max_rows:,} more rows"
+        text += f"\n... and {plural(len(table) - max_rows, 'more row')}"
     if caption:
         text = f"{caption}\n{text}"
     return {"text/plain": text, "text/html": table_html(table, max_rows=max_rows, caption=caption)}
@@ -107,12 +108,25 @@ def trace_facts(trace: Trace) -> dict[str, Any]:
         "duration": float(trace.meta.elapsed),
         "truncated": bool(trace.truncated),
         "log": getattr(trace.meta, "log", None),
+        "attached": bool(trace.meta.attached),
+        "cell": list(trace.command) == ["<cell>"],
     }
 
 
-def _ending(returncode: int | None) -> str:
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 system call``, ``2 system calls``: a count with its noun in the right number."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+
+
+def _ending(returncode: int | None, attached: bool = False, cell: bool = False) -> str:
     if returncode is None:
-        return "still running or attached"
+        # No exit status because the process did not end while traced: a cell's kernel and an
+        # attached program go on running after the tracer lets go of them.
+        if cell:
+            return "traced while the cell ran"
+        if attached:
+            return "attached, then detached (it went on running)"
+        return "no exit status recorded"
     if returncode < 0:
         import signal
 
@@ -124,10 +138,10 @@ def _ending(returncode: int | None) -> str:
 
 
 def _summary_line(facts: dict[str, Any]) -> str:
-    line = (f"{facts['calls']:,} system calls, {facts['failed']:,} failed, in {facts['processes']} "
-            f"process{'es' if facts['processes'] != 1 else ''}")
+    line = (f"{plural(facts['calls'], 'system call')}, {facts['failed']:,} failed, in "
+            f"{plural(facts['processes'], 'process', 'processes')}")
     if facts["threads"] > facts["processes"]:
-        line += f" ({facts['threads']} threads)"
+        line += f" ({plural(facts['threads'], 'thread')})"
     log = facts.get("log")
     if log is not None:  # read from strace's output: say so, and what could not be read
         line += f"; {facts['duration']:.3f} s" if facts["duration"] else ""
@@ -136,11 +150,12 @@ def _summary_line(facts: dict[str, Any]) -> str:
         line += f"; read from strace's output ({', '.join(log.get('options') or []) or 'no options seen'})"
         bad = len(log.get("unparsed") or [])
         if bad:
-            line += f"; {bad} line{'s' if bad != 1 else ''} not understood (trace.meta.log['unparsed'])"
+            line += f"; {plural(bad, 'line')} not understood (trace.meta.log['unparsed'])"
         return line
-    line += f"; {facts['duration']:.3f} s; {_ending(facts['returncode'])}"
+    line += (f"; {facts['duration']:.3f} s; "
+             f"{_ending(facts['returncode'], facts.get('attached', False), facts.get('cell', False))}")
     if facts["truncated"]:
-        line += f"; only the first {facts['stored']:,} calls were kept"
+        line += f"; only the first {plural(facts['stored'], 'call')} were kept"
     return line
 
 
@@ -161,8 +176,20 @@ def _counts_html(title: str, counts: pd.Series) -> str:
     return f"<div><span style=\"{_MUTED}\">{title}:</span> {items or '<i>none</i>'}</div>"
 
 
-def trace_html(trace: Trace, rows: int = FIRST_ROWS) -> str:
-    """The HTML a notebook shows for a Trace: summary line, counts by class and call, first rows."""
+def _where(name: str | None) -> tuple[str, str]:
+    """How to reach the whole trace: (the words before ``.df``, the prefix of its methods).
+
+    Through the variable it is in when there is one (``ls.df``); else the trace's own ``.df``.
+    """
+    return (name, name) if name else ("the trace's ", "")
+
+
+def trace_html(trace: Trace, rows: int = FIRST_ROWS, name: str | None = None) -> str:
+    """The HTML a notebook shows for a Trace: summary line, counts by class and call, first rows.
+
+    ``name`` is the variable the trace is in, so the way to the rest can say ``t.df`` and not
+    leave the learner to guess which object ``.df`` belongs to.
+    """
     facts = trace_facts(trace)
     df = trace.df
     by_class = df["category"].astype(str).value_counts() if len(df) else pd.Series(dtype="int64")
@@ -172,16 +199,18 @@ def trace_html(trace: Trace, rows: int = FIRST_ROWS) -> str:
     table = table_html(shown, max_rows=rows, failed=failed, code_columns=("args", "result"))
     more = ""
     if len(df) > rows:
-        more = (f'<div style="{_MUTED}">{len(df) - rows:,} more rows in <code>.df</code>; '
-                "try <code>.summary()</code>, <code>.files()</code>, <code>.filter(...)</code> "
-                "or <code>.explore()</code></div>")
+        lead, where = (html.escape(part) for part in _where(name))
+        lead = f"<code>{lead}.df</code>" if name else f"{lead}<code>.df</code>"
+        more = (f'<div style="{_MUTED}">{plural(len(df) - rows, "more call")}: all of them are in '
+                f"{lead}; try <code>{where}.summary()</code>, <code>{where}.files()</code>, "
+                f"<code>{where}.filter(...)</code> or <code>{where}.explore()</code></div>")
     return (f'<div class="spykit-trace"><div><b>Trace</b> of <code>{html.escape(facts["command"])}</code></div>'
             f"<div>{html.escape(_summary_line(facts))}</div>"
             f"{_counts_html('by class', by_class)}{_counts_html('most made', top)}"
             f"{table}{more}</div>")
 
 
-def trace_text(trace: Trace, rows: int = FIRST_ROWS) -> str:
+def trace_text(trace: Trace, rows: int = FIRST_ROWS, name: str | None = None) -> str:
     """The plain-text fallback: the same summary and the first lines as strace prints them."""
     df = trace.df
     facts = trace_facts(trace)
@@ -191,10 +220,41 @@ def trace_text(trace: Trace, rows: int = FIRST_ROWS) -> str:
         head = trace._derive(df.head(rows), trace.events.iloc[0:0])
         lines.append(head.to_text(pids=df["pid"].nunique() > 1, events=False))
         if len(df) > rows:
-            lines.append(f"... {len(df) - rows:,} more calls in .df")
+            lines.append(f"... {plural(len(df) - rows, 'more call')}: all of them are in {_where(name)[0]}.df")
     return "\n".join(lines)
 
 
-def trace_mimebundle(trace: Trace) -> dict[str, str]:
-    """``Trace._repr_mimebundle_``: a short HTML summary with a plain-text fallback."""
-    return {"text/plain": trace_text(trace), "text/html": trace_html(trace)}
+_IPYTHON_NAMES = re.compile(r"_+|_\d+|_i+|_i\d+|_ih|_oh|_dh|In|Out")  # IPython's own output history
+
+
+def variable_name(value: Any, namespace: dict[str, Any] | None) -> str | None:
+    """The name a learner gave ``value`` in ``namespace`` (the same object, not an equal one).
+
+    Names IPython makes (``_``, ``_12``, ``Out``) are passed over for the learner's own; among
+    several, the first bound is taken. ``None`` when no variable holds it.
+    """
+    if not namespace:
+        return None
+    found = [key for key, held in list(namespace.items())
+             if held is value and key.isidentifier() and not _IPYTHON_NAMES.fullmatch(key)]
+    own = [key for key in found if not key.startswith("_")]
+    return (own or found or [None])[0]
+
+
+def _user_namespace() -> dict[str, Any] | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return getattr(shell, "user_ns", None)
+
+
+def trace_mimebundle(trace: Trace, name: str | None = None) -> dict[str, str]:
+    """``Trace._repr_mimebundle_``: a short HTML summary with a plain-text fallback.
+
+    Without ``name``, the variable of the running IPython that holds this trace is named, if any.
+    """
+    if name is None:
+        name = variable_name(trace, _user_namespace())
+    return {"text/plain": trace_text(trace, name=name), "text/html": trace_html(trace, name=name)}

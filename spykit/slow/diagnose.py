@@ -74,6 +74,20 @@ class Diagnosis:
 
         return diagnosis_text(self)
 
+    @property
+    def hint(self) -> str:
+        """The kind in :attr:`spykit.Timing.hint`'s words (``"waiting"`` for every wait), so the two
+        name a program's time the same way; ``unknown`` keeps the timing's own hint."""
+        from .render import KIND_HINTS
+
+        return KIND_HINTS.get(self.kind, self.timing.hint)
+
+    def details(self) -> str:
+        """Every number gathered (peak memory, context switches, disk blocks, all system calls, notes)."""
+        from .render import diagnosis_details
+
+        return diagnosis_details(self)
+
     def __repr__(self) -> str:
         return f"<Diagnosis of {' '.join(self.command)!r}: {self.kind}>"
 
@@ -183,46 +197,51 @@ def _strongest_wait(scores: dict[str, float]) -> tuple[str, float]:
 
 def explain(verdict: Verdict, timing: Timing, evidence: Evidence, child_command: str | None,
             own_cpu: float | None = None) -> str:
-    """The explanation, with the numbers that led to the verdict."""
+    """The verdict in one sentence first, then the numbers that led to it."""
     t, sc = timing, verdict.scores
     ticks = evidence.ticks
-    text = (f"It took {t.elapsed:.2f} s and was on a CPU for {t.cpu:.2f} s ({t.cpu_percent:.0f}%: "
-            f"{t.user:.2f} s in its own code, {t.system:.2f} s in the kernel).")
+    times = (f"It took {t.elapsed:.2f} s and was on a CPU for {t.cpu:.2f} s ({t.cpu_percent:.0f}%: "
+             f"{t.user:.2f} s in its own code, {t.system:.2f} s in the kernel).")
     if ticks == 0:
-        return text + " It ended before spykit could take a single sample: it is not slow enough to diagnose."
-    if own_cpu is not None and t.cpu - own_cpu >= 0.05:
-        text += f" Of that CPU time {t.cpu - own_cpu:.2f} s was used by its child processes."
+        return ("It ended before spykit could take a single sample: it is not slow enough to diagnose. "
+                + times)
     own, kernel = _pct(sc["cpu"]), _pct(sc["syscalls"])
     wait_kind, wait_share = _strongest_wait(sc)
     waits = (f"any wait (at most {_pct(wait_share)} of the time, {wait_kind})" if wait_share > 0
              else f"waiting (never seen in {ticks} samples)")
     kind = verdict.kind
+    extra = ""
     if kind == "cpu":
-        text += (f" Running its own code took {own} of the elapsed time, more than the kernel ({kernel}) "
-                 f"or {waits}: the time goes into computing.")
-        text += _function_sentence(evidence.functions)
+        first = (f"It is busy computing: running its own code took {own} of the elapsed time, more than "
+                 f"the kernel ({kernel}) or {waits}.")
+        extra = _function_sentence(evidence.functions)
     elif kind == "syscalls":
-        text += (f" Work in the kernel took {kernel} of the elapsed time, more than its own code ({own}) "
-                 f"or {waits}: it spends its time making system calls that each do little.")
+        first = (f"It is busy in the kernel, making system calls that each do little: they took {kernel} of "
+                 f"the elapsed time, more than its own code ({own}) or {waits}.")
+        extra = _counts_sentence(evidence.syscalls)
     elif kind == "unknown":
-        text += (f" In {_pct(verdict.score)} of {ticks} samples it was waiting for something spykit "
-                 f"cannot name{f' (mostly: {verdict.meaning})' if verdict.meaning else ''}.")
+        first = (f"No clear answer: in {_pct(verdict.score)} of {ticks} samples it was waiting for something "
+                 f"spykit cannot name{f' (mostly: {verdict.meaning})' if verdict.meaning else ''}.")
     else:
         shown_target = verdict.target and verdict.target not in (verdict.meaning or "")
         seen = float(reason_shares(evidence.waits)[kind])
         queued = (f"; {_pct(verdict.score)} of the time with the waits for a CPU that followed"
                   if verdict.score - seen >= 0.01 else "")
-        text += (f" In {_pct(seen)} of {ticks} samples it was {verdict.meaning}"
+        first = (f"It is waiting, {KIND_WAITS[kind]}: in {_pct(seen)} of {ticks} samples it was {verdict.meaning}"
                  + (f" ({verdict.target})" if shown_target else "") + queued
                  + f", more than the time it spent in its own code ({own}) or in the kernel ({kernel}).")
         if kind == "child" and len(evidence.children):
             top = evidence.children.iloc[0]
             who = f" ({child_command})" if child_command else ""
-            text += f" Meanwhile its child process{who} was mostly {top['meaning']} ({_pct(top['share'])})."
+            extra = f" Meanwhile its child process{who} was mostly {top['meaning']} ({_pct(top['share'])})."
         elif kind == "lock":
-            text += " Another thread or process held the lock meanwhile."
+            extra = " Another thread or process held the lock meanwhile."
         elif kind == "disk" and sc["syscalls"] >= 0.1:
-            text += " Much of its kernel time is the work of those disk writes too."
+            extra = " Much of its kernel time is the work of those disk writes too."
+    text = f"{first} {times}"
+    if own_cpu is not None and t.cpu - own_cpu >= 0.05:
+        text += f" Of that CPU time {t.cpu - own_cpu:.2f} s was used by its child processes."
+    text += extra
     if t.elapsed > 0 and evidence.queued / t.elapsed >= 0.1:
         woken = evidence.woken
         split = ("all of it came after waking up from a wait" if woken >= 0.995 else
@@ -232,7 +251,12 @@ def explain(verdict: Verdict, timing: Timing, evidence: Evidence, child_command:
         text += (f" The machine was busy: it spent {evidence.queued:.2f} s ({_pct(evidence.queued / t.elapsed)}"
                  f" of the time) ready to run but waiting for a CPU. That time is counted with what it was "
                  f"doing: {split}.")
-    return text + _counts_sentence(evidence.syscalls)
+    return text
+
+
+# "It is waiting, <what for>": the same words as the kind's title in the display.
+KIND_WAITS = {"disk": "for the disk", "network": "on the network", "sleep": "on a timer (sleeping)",
+              "child": "for a child process", "lock": "on a lock", "input": "for input"}
 
 
 def next_step(verdict: Verdict, command: list[str], evidence: Evidence, child_command: str | None) -> str:
@@ -279,7 +303,7 @@ def next_step(verdict: Verdict, command: list[str], evidence: Evidence, child_co
 
 
 def _count_syscalls(argv: list[str], timeout: float, env: dict[str, str] | None,
-                    cwd: str | os.PathLike[str] | None) -> tuple[pd.Series | None, str]:
+                    cwd: str | os.PathLike[str] | None, untraced: float = 0.0) -> tuple[pd.Series | None, str]:
     """Exact per-call counts from a traced run, and a note on how it went."""
     import spykit
 
@@ -292,8 +316,10 @@ def _count_syscalls(argv: list[str], timeout: float, env: dict[str, str] | None,
         return tr.counts, "System calls were counted in a separate traced run."
     except spykit.TraceInterrupted as e:
         counts = e.trace.counts if e.trace is not None else None
-        return counts, (f"The traced run was stopped after {timeout:.1f} s; its counts cover what ran "
-                        "(tracing slows a program down, which is why the timing comes from another run).")
+        return counts, (f"The traced run was stopped at its limit of {timeout:.1f} s (the untraced run took "
+                        f"{untraced:.1f} s; under tracing, start-up and every system call are slower), so its "
+                        "counts cover only the part that ran. The verdict and the timing come from the "
+                        "untraced run.")
     except SpykitError as e:
         return None, f"System calls were not counted: {e.message}"
     except Exception as e:  # noqa: BLE001 - counts are extra evidence; the verdict is already made
@@ -320,7 +346,7 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
        run inherits standard input, so it is skipped for a program seen reading from it.
     3. If it runs Python (and ``profile_python`` is not False): a cProfile run for the top
        functions (output and input to /dev/null).
-    Runs 2 and 3 each get at most ``max(2 s, 2 x the first run's time)`` (and ``timeout``).
+    Runs 2 and 3 each get at most 2 x the first run's time + 2 s (and ``timeout``).
     Both are skipped when ``stdin`` was given, since that input cannot be replayed. ``kind``
     is one of :data:`KINDS`, or ``"unknown"`` when no sample says anything definite.
     """
@@ -353,14 +379,17 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     verdict = decide(waits, elapsed=timing.elapsed, user=own_user, system=own_system,
                      queued=evidence.queued, woken=evidence.woken)
 
-    extra = min(timeout, max(2.0, 2 * timing.elapsed))
+    # Runs 2 and 3 get twice the first run's time plus 2 s: tracing slows start-up most (an
+    # interpreter's start-up is a thousand traced calls), and a cap of only 2x cut a 1.6 s
+    # program's traced run short on a loaded machine.
+    extra = min(timeout, 2 * timing.elapsed + 2.0)
     # A program that waits for our own standard input (a terminal, say) would wait again in
     # the second run; a pipe of its own making is fine.
     own = samples[samples["pid"] == root]
     reads_our_input = bool(((own["reason"] == "input") & (own["fd"] == 0)).fillna(False).any())
     replayable = stdin is None and not reads_our_input
     if count_syscalls and replayable:
-        counts, note = _count_syscalls(argv, extra, env, cwd)
+        counts, note = _count_syscalls(argv, extra, env, cwd, timing.elapsed)
         evidence.syscalls = counts
         evidence.notes.append(note)
     elif count_syscalls:

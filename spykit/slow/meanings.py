@@ -70,6 +70,7 @@ FD_CALLS = frozenset({
 
 SLEEP_CALLS = frozenset({"nanosleep", "clock_nanosleep"})
 CHILD_CALLS = frozenset({"wait4", "waitid", "waitpid"})
+OPEN_CALLS = frozenset({"open", "openat", "openat2", "creat"})
 SYNC_CALLS = frozenset({"fsync", "fdatasync", "sync", "syncfs", "sync_file_range", "msync"})
 READ_CALLS = frozenset({"read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "recvmmsg"})
 WRITE_CALLS = frozenset({"write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg",
@@ -296,9 +297,31 @@ def _syscall_meaning(s: Sample) -> Meaning | None:
         return Meaning("waiting for a signal", "other")
     if name in ("io_getevents", "io_pgetevents"):
         return Meaning("waiting for asynchronous disk I/O to finish", "disk")
+    if name in OPEN_CALLS and _opening_a_fifo(s):
+        return _fifo_meaning(s)
     if name in ("open", "openat", "openat2") and s.state == "D":
         return Meaning("waiting for the disk while opening a file", "disk")
     return None
+
+
+# Opening a named pipe (FIFO) blocks until a program opens the other end: the kernel parks the
+# opener in wait_for_partner, called from fifo_open (older kernels: pipe_wait under fifo_open).
+_FIFO_WAITS = ("wait_for_partner", "fifo_open")
+_O_ACCMODE, _O_WRONLY = 0o3, 0o1
+
+
+def _opening_a_fifo(s: Sample) -> bool:
+    return s.wchan in _FIFO_WAITS or any(name in _FIFO_WAITS for name in (s.stack or ()))
+
+
+def _fifo_meaning(s: Sample) -> Meaning:
+    """A reader waits for a writer (input); a writer waits for a reader (like a full pipe: other)."""
+    flags_at = 1 if s.syscall == "open" else 2  # open(path, flags), openat(dirfd, path, flags)
+    writing = s.syscall == "creat" or (len(s.args) > flags_at and s.args[flags_at] & _O_ACCMODE == _O_WRONLY)
+    pipe = f"the named pipe {s.target}" if s.target else "a named pipe (FIFO)"
+    if writing:
+        return Meaning(f"waiting for a program to open {pipe} for reading", "other")
+    return Meaning(f"waiting for a program to open {pipe} and write to it", "input")
 
 
 # Wait channels and kernel stack functions, for when the system call is unknown.

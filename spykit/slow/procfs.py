@@ -283,6 +283,51 @@ def read_memory(pid: int, addr: int, size: int) -> bytes | None:
         os.close(fd)
 
 
+def read_c_string(pid: int, addr: int, limit: int = 4096) -> str | None:
+    """A NUL-terminated string in a process's memory (a path argument), or None when unreadable.
+
+    Read a page at a time: the string may end just before a page that is not mapped.
+    """
+    if addr <= 0:
+        return None
+    data = b""
+    while len(data) < limit:
+        chunk = 4096 - (addr + len(data)) % 4096
+        part = read_memory(pid, addr + len(data), chunk)
+        if part is None:
+            return None
+        end = part.find(b"\0")
+        if end >= 0:
+            return (data + part[:end]).decode("utf-8", "surrogateescape")
+        data += part
+    return None
+
+
+def opened_path(pid: int, call: str | None, args: tuple[int, ...]) -> str | None:
+    """The path an open call in progress names, made absolute against its folder where it can be.
+
+    Needs the right to read the process's memory (its owner, where ptrace attach is allowed);
+    None otherwise.
+    """
+    if call not in ("open", "openat", "openat2", "creat"):
+        return None
+    at = 0 if call in ("open", "creat") else 1
+    if len(args) <= at:
+        return None
+    path = read_c_string(pid, args[at])
+    if path is None or path.startswith("/"):
+        return path
+    dirfd = args[0] if at == 1 else -100
+    if dirfd & 0xFFFFFFFF == 0xFFFFFF9C:  # AT_FDCWD (-100) as the raw register holds it
+        where = f"/proc/{pid}/cwd"
+    else:
+        where = f"/proc/{pid}/fd/{dirfd & 0xFFFFFFFF}"
+    try:
+        return os.path.join(os.readlink(where), path)
+    except OSError:
+        return path
+
+
 # -- file descriptors ---------------------------------------------------------------------
 
 

@@ -162,26 +162,101 @@ def _wrap(text: str, indent: str = "") -> str:
     return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
 
 
-def diagnosis_text(d: Diagnosis) -> str:
+# How each kind reads beside spykit.time's hint: one program, one label. Every wait kind is
+# "waiting" there; diagnose then says for what.
+KIND_HINTS = {"cpu": "on the CPU", "syscalls": "in the kernel", **dict.fromkeys(
+    ("disk", "network", "sleep", "child", "lock", "input"), "waiting")}
+
+
+def time_words(t: Timing) -> str:
+    """The three times in words, without the memory and counters ``time`` adds."""
+    return (f"{t.elapsed:.2f} s elapsed; on a CPU {t.cpu:.2f} s ({t.user:.2f} s its own code, "
+            f"{t.system:.2f} s in the kernel)")
+
+
+def _relevant_calls(d: Diagnosis) -> pd.Series | None:
+    """The system call counts that bear on this verdict, or None when none do.
+
+    A Python program's start-up alone makes about a thousand calls (the interpreter looking
+    for its modules); they say nothing about why it is slow, so only the verdict's calls show.
+    """
+    counts = d.evidence.syscalls
+    if counts is None or not len(counts):
+        return None
+    if d.kind == "syscalls":
+        return counts.head(5)
+    if d.kind == "disk":
+        wanted = [c for c in ("fsync", "fdatasync", "sync_file_range", "write", "pwrite64", "writev")
+                  if c in counts.index]
+        return counts[wanted] if wanted else None
+    return None
+
+
+def _headline(d: Diagnosis) -> str:
+    return f"Diagnosis of {' '.join(d.command)}: {d.kind} ({KIND_TITLES.get(d.kind, d.kind)})"
+
+
+def _verdict_notes(d: Diagnosis) -> list[str]:
+    """Notes that change how the verdict reads (it was cut short); the rest are details."""
+    return [n for n in d.evidence.notes if n.startswith("It was stopped")]
+
+
+def diagnosis_text(d: Diagnosis, more: str | None = ".details()") -> str:
+    """The verdict, then the evidence for it; every other number is in :func:`diagnosis_details`.
+
+    ``more`` is how the reader asks for those numbers where the text is shown (``.details()`` in
+    Python, ``--details`` on the command line); None leaves the pointer out.
+    """
     e = d.evidence
-    lines = [f"Diagnosis of {' '.join(d.command)}: {d.kind} ({KIND_TITLES.get(d.kind, d.kind)})", "",
-             _wrap(d.explanation), "", "Evidence:", f"  time    {timing_line(e.timing)}"]
+    lines = [_headline(d), "", _wrap(d.explanation), "", _wrap(f"Next step: {d.next_step}"), "",
+             f"Evidence for {d.kind!r}:", f"  time    {time_words(e.timing)}"]
+    if d.kind == "child" and len(e.children):
+        lines.append("  what its child processes were doing:")
+        lines += _wait_lines(e.children, 3)
+    if d.kind not in ("cpu", "syscalls") and len(e.waits):
+        lines.append(f"  what the program itself was doing ({e.ticks} samples):")
+        lines += _wait_lines(e.waits, 3)
+    calls = _relevant_calls(d)
+    if calls is not None:
+        lines.append("  system calls (separate traced run)  "
+                     + ", ".join(f"{name} {int(n):,}" for name, n in calls.items()))
+    if d.kind == "cpu" and e.functions is not None and len(e.functions):
+        lines.append("  Python functions (own time, separate profiled run):")
+        lines += _function_lines(e.functions, 3)
+    for note in _verdict_notes(d):
+        lines.append(_wrap(note, "  note: ").replace("\n  note: ", "\n        "))
+    if more:
+        lines += ["", f"Every other number spykit gathered (peak memory, counters, every system call): {more}"]
+    return "\n".join(lines)
+
+
+def _function_lines(functions: pd.DataFrame, limit: int) -> list[str]:
+    out = []
+    for row in functions.head(limit).itertuples():
+        where = f"{row.file}:{row.line}" if isinstance(row.file, str) else "built-in"
+        out.append(f"    {100 * row.own_share:4.0f}%  {row.own:7.3f} s  {row.function}  ({where})")
+    return out
+
+
+def diagnosis_details(d: Diagnosis) -> str:
+    """Everything the diagnosis gathered, for a closer look: ``Diagnosis.details()``."""
+    e = d.evidence
+    lines = [_headline(d), "", "Evidence, all of it:", f"  time    {timing_line(e.timing)}",
+             f"          {e.timing.blocks_in}inputs+{e.timing.blocks_out}outputs (512-byte blocks) "
+             f"{e.timing.voluntary_switches}voluntary+{e.timing.involuntary_switches}involuntary context switches"]
     lines.append(f"  waits of the program itself ({e.ticks} samples):")
-    lines += _wait_lines(e.waits)
+    lines += _wait_lines(e.waits, None)
     if len(e.children):
         lines.append("  waits of its child processes:")
-        lines += _wait_lines(e.children, 3)
+        lines += _wait_lines(e.children, None)
     if e.syscalls is not None and len(e.syscalls):
-        calls = ", ".join(f"{name} {int(n):,}" for name, n in e.syscalls.head(5).items())
-        lines.append(f"  system calls  {calls}")
+        lines.append(f"  system calls, {int(e.syscalls.sum()):,} in all (separate traced run, start-up included)  "
+                     + ", ".join(f"{name} {int(n):,}" for name, n in e.syscalls.head(10).items()))
     if e.functions is not None and len(e.functions):
         lines.append("  Python functions (own time):")
-        for row in e.functions.head(5).itertuples():
-            where = f"{row.file}:{row.line}" if isinstance(row.file, str) else "built-in"
-            lines.append(f"    {100 * row.own_share:4.0f}%  {row.own:7.3f} s  {row.function}  ({where})")
+        lines += _function_lines(e.functions, len(e.functions))
     for note in e.notes:
         lines.append(_wrap(note, "  note: ").replace("\n  note: ", "\n        "))
-    lines += ["", _wrap(f"Next step: {d.next_step}")]
     return "\n".join(lines)
 
 
@@ -192,24 +267,27 @@ def diagnosis_html(d: Diagnosis) -> str:
              f"<h4>{esc(' '.join(d.command))}: <b>{esc(d.kind)}</b> "
              f"({esc(KIND_TITLES.get(d.kind, d.kind))})</h4>",
              f"<p>{esc(d.explanation)}</p>", f"<p><b>Next step:</b> {esc(d.next_step)}</p>",
-             f"<p><code>{esc(timing_line(e.timing))}</code></p>"]
-    if len(e.waits):
-        rows = [[_bar(r.share), esc(r.reason), esc(r.meaning),
-                 esc(r.target) if isinstance(r.target, str) else ""] for r in e.waits.head(5).itertuples()]
-        parts.append(f"<p>Waits of the program itself ({e.ticks} samples)</p>"
-                     + _table(rows, ["share", "reason", "meaning", "target"]))
-    if len(e.children):
+             f"<p><b>Evidence for {esc(repr(d.kind))}</b>: {esc(time_words(e.timing))}</p>"]
+    if d.kind == "child" and len(e.children):
         rows = [[_bar(r.share), esc(r.reason), esc(r.meaning)] for r in e.children.head(3).itertuples()]
-        parts.append("<p>Waits of its child processes</p>" + _table(rows, ["share", "reason", "meaning"]))
-    if e.syscalls is not None and len(e.syscalls):
-        rows = [[esc(str(name)), f"{int(n):,}"] for name, n in e.syscalls.head(5).items()]
+        parts.append("<p>What its child processes were doing</p>" + _table(rows, ["share", "reason", "meaning"]))
+    if d.kind not in ("cpu", "syscalls") and len(e.waits):
+        rows = [[_bar(r.share), esc(r.reason), esc(r.meaning),
+                 esc(r.target) if isinstance(r.target, str) else ""] for r in e.waits.head(3).itertuples()]
+        parts.append(f"<p>What the program itself was doing ({e.ticks} samples)</p>"
+                     + _table(rows, ["share", "reason", "meaning", "target"]))
+    calls = _relevant_calls(d)
+    if calls is not None:
+        rows = [[esc(str(name)), f"{int(n):,}"] for name, n in calls.items()]
         parts.append("<p>System calls (separate traced run)</p>" + _table(rows, ["call", "count"]))
-    if e.functions is not None and len(e.functions):
+    if d.kind == "cpu" and e.functions is not None and len(e.functions):
         rows = [[esc(str(r.function)), esc(f"{r.file}:{r.line}" if isinstance(r.file, str) else "built-in"),
-                 f"{r.own:.3f} s", _bar(r.own_share)] for r in e.functions.head(5).itertuples()]
+                 f"{r.own:.3f} s", _bar(r.own_share)] for r in e.functions.head(3).itertuples()]
         parts.append("<p>Python functions (separate profiled run)</p>"
                      + _table(rows, ["function", "where", "own time", "share"]))
-    if e.notes:
-        parts.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in e.notes) + "</ul>")
-    parts.append("</div>")
+    notes = _verdict_notes(d)
+    if notes:
+        parts.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+    parts.append('<p style="color:#666">Every other number spykit gathered (peak memory, counters, every '
+                 "system call): <code>.details()</code></p></div>")
     return "".join(parts)

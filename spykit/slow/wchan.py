@@ -39,7 +39,7 @@ import shlex
 import pandas as pd
 
 from . import procfs
-from .meanings import FD_CALLS, POLL_CALLS, Sample, format_args, meaning_of, syscall_name
+from .meanings import FD_CALLS, OPEN_CALLS, POLL_CALLS, Sample, format_args, meaning_of, syscall_name
 from .render import format_wchan
 from .run import Command, Redirect, run_watched, split_command, watch_pid
 from .waits import summarize
@@ -134,6 +134,8 @@ class WaitSampler:
         if fd is not None and fd < 0:
             fd = None
         target = procfs.describe_fd(pid, fd, self._sockets) if fd is not None else None
+        if name in OPEN_CALLS and st.state != "R":
+            target = procfs.opened_path(pid, name, args)  # what it is opening: a FIFO waits for a partner
         if fd is not None and target is None and retake and procfs.read_syscall(pid, tid) != call:
             # The fd is gone and the thread is no longer in that call: it returned while we
             # looked and closed the fd (the last fsync before a close). A row mixing the old
