@@ -6,8 +6,9 @@
 For each class size N it creates N Unix users (removed afterwards), has all of them run notebooks 00
 and 01 at the same moment, each as themselves in kernels of their own (tests/classroom.py does the
 work), and prints per learner the wall time of the two notebooks (median and slowest, kernel start-up
-included), the peak memory of one kernel (VmHWM, the largest of the learner's two kernels), and how
-the slowest learner's time grows against one learner alone. Needs root. Measures this machine only:
+included), the largest peak memory of a kernel (VmHWM), the CPU time the class used per learner
+(user + system, of every process that was waited for), and how the slowest learner's time grows
+against one learner alone. Needs root. Measures this machine only:
 the CPU count and load average when it started are printed with the table.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -30,26 +32,32 @@ from classroom import learners, readable_copy, run_class  # noqa: E402
 def measure(copy: Path, size: int, mode: str) -> dict:
     """One class of ``size`` learners: the per-learner figures, or an error naming the learners who failed."""
     with learners(size) as made:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         runs, _seen = run_class(copy, made, mode)
         took = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of every process the learners ran that was waited for (their kernels, the programs those traced)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     failed = [run.learner.name for run in runs if run.returncode != 0 or any(
         notebook["errors"] for notebook in run.report.get("notebooks", []))]
     walls = [run.wall for run in runs]
     return {"size": size, "median": statistics.median(walls), "slowest": max(walls),
-            "peak_mb": max(run.peak_kb for run in runs) / 1024, "class_seconds": took, "failed": failed}
+            "peak_mb": max(run.peak_kb for run in runs) / 1024, "class_seconds": took, "cpu_each": cpu / size,
+            "failed": failed}
 
 
 def table(rows: list[dict]) -> str:
     """The results as a Markdown table; growth is the slowest learner's time over one learner's."""
     alone = rows[0]["slowest"] if rows and rows[0]["size"] == 1 else None
-    lines = ["| learners | median per learner (s) | slowest (s) | slowest / one alone | peak per kernel (MB) |"
-             " whole class (s) | failed |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| learners | median per learner (s) | slowest (s) | slowest / one alone | largest kernel peak (MB) |"
+             " whole class (s) | CPU per learner (s) | failed |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         growth = f"{row['slowest'] / alone:.1f}x" if alone else "-"
         lines.append(f"| {row['size']} | {row['median']:.1f} | {row['slowest']:.1f} | {growth} | "
-                     f"{row['peak_mb']:.0f} | {row['class_seconds']:.0f} | {len(row['failed'])} |")
+                     f"{row['peak_mb']:.0f} | {row['class_seconds']:.0f} | {row['cpu_each']:.1f} | "
+                     f"{len(row['failed'])} |")
     return "\n".join(lines)
 
 
