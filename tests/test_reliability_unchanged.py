@@ -101,6 +101,22 @@ def test_the_filter_still_speeds_up_followed_selections():
     assert "/etc/hostname" in set(t.df["path"].dropna())
 
 
+# -- pinning: tracer and program share one CPU, and the program must not see it ------------------
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: nothing is pinned")
+@pytest.mark.parametrize("selection", [None, ["openat"], ["sched_getaffinity"]])
+def test_a_pinned_program_still_counts_every_cpu(selection, python_exe):
+    # nproc and os.sched_getaffinity ask the kernel which CPUs they may run on: traced, the answer
+    # must be the untraced one, with or without a selection (a seccomp filter), and the row is kept
+    # when the call is selected.
+    for cmd in (["nproc"], [python_exe, "-c", "import os; print(len(os.sched_getaffinity(0)))"]):
+        untraced = _untraced(cmd)
+        traced = spykit.trace(cmd, syscalls=selection, capture_output=True)
+        assert traced.stdout == untraced.stdout, (cmd, selection)
+        if selection == ["sched_getaffinity"]:
+            assert "sched_getaffinity" in set(traced.df["syscall"].astype(str))
+
+
 # -- item 2: attach() to a child of the caller leaves its exit status to the caller ---------------
 
 def test_attach_to_own_child_leaves_its_exit_status_to_the_caller():

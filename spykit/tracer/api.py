@@ -298,6 +298,8 @@ def _trace(
     rec = Recorder(max_events)
     tracer = Tracer(rec, selected=selected, seccomp=use_filter, string_limit=string_limit,
                     follow_forks=follow_forks, data_limit=data_limit)
+    if pin_cpu:
+        tracer.follow_affinity_calls()  # the program must not see the one CPU it is pinned to
     prepared = PreparedFilter(tracer.stopped_numbers(), tracer.stopped_i386_numbers()) if use_filter else None
     meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit,
                      decode_fds=decode_fds, data_limit=data_limit)

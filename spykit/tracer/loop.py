@@ -95,6 +95,9 @@ def read_tgid(tid: int) -> int:
     return tid
 
 
+# sched_setaffinity, sched_getaffinity (x86_64): see Tracer.follow_affinity_calls
+_AFFINITY_CALLS = frozenset({203, 204})
+
 class _CallPlan:
     """Per-syscall-number precomputed work, so the hot path does list lookups only."""
 
@@ -238,6 +241,17 @@ class Tracer:
         self._exit_bytes = view[EXIT_SLICE]
 
     # -- options ------------------------------------------------------------------------------
+    def follow_affinity_calls(self) -> None:
+        """Stop at sched_getaffinity and sched_setaffinity even when not selected (unrecorded then).
+
+        While tracer and program share one CPU (``pin_cpu``), the program must not see it: at the
+        entry of either call ``on_first_thread`` (which gives every tracee its CPUs back) runs first,
+        so the call reads, or replaces, the mask the program had untraced (``nproc`` counts them all).
+        """
+        for nr in _AFFINITY_CALLS:
+            if not self.selected[nr]:
+                self.tracked[nr] = 1
+
     def stopped_numbers(self) -> set[int]:
         """What a seccomp filter must stop: the selected calls, and those followed for the fd table."""
         return {nr for nr in range(_TABLE_SIZE) if self.selected[nr] or self.tracked[nr]} | self.selected_beyond
@@ -351,7 +365,8 @@ class Tracer:
         """Let the C loop record this call number itself from now on, when it can."""
         nr = plan.nr
         if (plan.fast is not None and 0 <= nr < len(self.rec.counts) and self.selected[nr]
-                and not (self.markers and nr == MARKER_SYSCALL)):
+                and not (self.markers and nr == MARKER_SYSCALL)
+                and not (nr in _AFFINITY_CALLS and self.on_first_thread is not None)):  # (Python's: it unpins)
             fast.set_plan(nr, _fastloop.KIND_FAST, plan=plan, keeps_maps=syscall_name(nr) in KEEPS_MEMORY_MAP,
                           **plan.fast)
 
@@ -397,6 +412,10 @@ class Tracer:
             else:
                 self.pending[tid] = _SKIPPED
                 return
+        if nr in _AFFINITY_CALLS and self.on_first_thread is not None and info.arch == A.AUDIT_ARCH_X86_64:
+            # the program asks for (or sets) its CPUs: give them back first (follow_affinity_calls)
+            hook, self.on_first_thread = self.on_first_thread, None
+            hook()
         abi = A.X86_64
         if nr >= _TABLE_SIZE or info.arch != A.AUDIT_ARCH_X86_64:
             # an i386 or x32 call, or a number no table knows: a row all the same, by name

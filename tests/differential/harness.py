@@ -158,6 +158,9 @@ def normaliser(tids: set[int], workdir: str):
         if line.startswith("getrandom("):
             line = re.sub(r'^getrandom\("[^"]*"(\.\.\.)?', 'getrandom("RANDOM"', line)
         line = re.sub(r"st_size=\d+", "st_size=N", line) if "/proc/" in line else line
+        # clone3's parent_tid as strace 6.1 shows it varies from run to run: the new thread's id, or
+        # [0] (seen once on a loaded machine); which, is not a question of decoding
+        line = re.sub(r"parent_tid=\[(?:0|TID)\]", "parent_tid=[TID]", line) if line.startswith("clone3(") else line
         return line
 
     return normalise
