@@ -197,8 +197,9 @@ def _headline(d: Diagnosis) -> str:
 
 
 def _verdict_notes(d: Diagnosis) -> list[str]:
-    """Notes that change how the verdict reads (it was cut short); the rest are details."""
-    return [n for n in d.evidence.notes if n.startswith("It was stopped")]
+    """Notes that change how the verdict reads (it was cut short) or that say spykit ended processes
+    the program left running (a learner must not think they are still there); the rest are details."""
+    return [n for n in d.evidence.notes if n.startswith("It was stopped") or "which spykit killed" in n]
 
 
 def diagnosis_text(d: Diagnosis, more: str | None = ".details()") -> str:
