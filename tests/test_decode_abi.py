@@ -16,15 +16,17 @@ from conftest import PROGRAMS, need_tool
 
 import spykit
 
+DIFFERENTIAL = PROGRAMS.parent / "differential" / "programs"  # (the 32-bit program is the harness's)
 LOOPS = pytest.mark.parametrize("pure", ["", "1"], ids=["C loop", "pure Python"])
 
 
 @pytest.fixture(scope="module")
 def elf32(tmp_path_factory) -> str:
-    """A 32-bit program without libc, assembled now: write, open of a missing file, getpid, exit."""
+    """The differential harness's 32-bit program without libc, assembled now: write, open of a missing
+    file, access, getpid, brk, exit_group."""
     as_, ld = need_tool("as"), need_tool("ld")
     out = tmp_path_factory.mktemp("elf32")
-    subprocess.run([as_, "--32", "-o", str(out / "elf32.o"), str(PROGRAMS / "abi" / "elf32.s")], check=True)
+    subprocess.run([as_, "--32", "-o", str(out / "elf32.o"), str(DIFFERENTIAL / "abi_elf32.s")], check=True)
     subprocess.run([ld, "-m", "elf_i386", "-o", str(out / "elf32"), str(out / "elf32.o")], check=True)
     os.chmod(out, 0o755)
     os.chmod(out / "elf32", 0o755)
@@ -40,9 +42,9 @@ def _trace(monkeypatch, pure, command, **kw):
 def test_a_32_bit_program_traces_to_the_end(elf32, monkeypatch, pure):
     trace = _trace(monkeypatch, pure, [elf32])
     df = trace.df
-    assert list(df["syscall"].astype(str)) == ["execve", "write", "open", "getpid", "exit_group"]
-    assert list(df["abi"].astype(str)) == ["x86_64", "i386", "i386", "i386", "i386"]
-    assert list(df["nr"]) == [59, 4, 5, 20, 252]
+    assert list(df["syscall"].astype(str)) == ["execve", "write", "open", "access", "getpid", "brk", "exit_group"]
+    assert list(df["abi"].astype(str)) == ["x86_64"] + ["i386"] * 6
+    assert list(df["nr"]) == [59, 4, 5, 33, 20, 45, 252]
     assert df["args"].tolist()[1:3] == ['1, "hello from i386\\n", 16', '"/nonexistent-i386-elf", O_RDONLY']
     assert df["error"].iloc[2] == "ENOENT" and df["path"].iloc[2] == "/nonexistent-i386-elf"
     assert df["data"].iloc[1] == b"hello from i386\n"

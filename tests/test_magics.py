@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from conftest import KILL_OWN_HELPER
 
 import spykit
 from spykit.notebook.cellrun import TopLevelAwait, display_values, prepare_cell, run_prepared
@@ -197,24 +198,11 @@ def test_interrupt_mid_cell_reaches_the_cell_and_leaves_a_working_shell(shell, i
 
 
 def test_a_killed_helper_leaves_the_cell_running(shell, capsys):
-    cell = ("%%strace -o t\n"
-            "import os, signal, time\n"
-            "def command_line(pid):\n"
-            "    try:\n        return open(f'/proc/{pid}/cmdline', 'rb').read()\n"
-            "    except OSError:\n        return b''\n"
-            "def parent(pid):\n"
-            "    try:\n        return int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
-            "    except (OSError, ValueError, IndexError):\n        return 0\n"
-            "# (this kernel's own helper: another test run's, or another user's, is not ours to kill)\n"
-            "mine = [p for p in os.listdir('/proc') if p.isdigit() and b'cellhelper' in command_line(p)\n"
-            "        and parent(p) == os.getpid()]\n"
-            "for p in mine:\n    os.kill(int(p), signal.SIGKILL)\n"
-            "time.sleep(0.2)\n"
-            "survived = len(mine)\n")
+    cell = "%%strace -o t\n" + KILL_OWN_HELPER
     shell.user_ns.pop("t", None)
     result = run(shell, cell)
     assert result.success, result.error_in_exec
-    assert shell.user_ns["survived"] >= 1
+    assert shell.user_ns["killed"] >= 1
     assert "t" not in shell.user_ns  # nothing was received, so nothing was stored
     assert "the cell itself ran normally" in capsys.readouterr().err.lower()
     assert traced_thread_is_free()
