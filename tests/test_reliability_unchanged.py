@@ -36,6 +36,17 @@ def _untraced(cmd: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
+def _attach_to_a_child_that_exits_7():
+    """Start a child of ours that exits with 7, attach to it, and wait for it as its parent would:
+    (the status its parent saw, the trace)."""
+    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
+    try:
+        t = spykit.attach(p.pid, duration=5)
+    finally:
+        code = p.wait(timeout=10)
+    return code, t
+
+
 # -- item 1: no seccomp filter where a descendant is not followed ----------------------------------
 
 _THREAD_OPENS = """
@@ -120,11 +131,7 @@ def test_a_pinned_program_still_counts_every_cpu(selection, python_exe):
 # -- item 2: attach() to a child of the caller leaves its exit status to the caller ---------------
 
 def test_attach_to_own_child_leaves_its_exit_status_to_the_caller():
-    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
-    try:
-        t = spykit.attach(p.pid, duration=5)
-    finally:
-        code = p.wait(timeout=10)
+    code, t = _attach_to_a_child_that_exits_7()
     assert code == 7
     assert t.returncode == 7
     assert "exited with 7" in " ".join(t.events["text"])
@@ -142,11 +149,7 @@ def test_the_attach_helper_ignores_code_planted_in_the_working_directory(tmp_pat
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend("")
     monkeypatch.setenv("PYTHONPATH", ".")
-    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
-    try:
-        t = spykit.attach(p.pid, duration=5)
-    finally:
-        code = p.wait(timeout=10)
+    code, t = _attach_to_a_child_that_exits_7()
     assert not marker.exists(), marker.read_text()
     assert code == 7 and t.returncode == 7
 
@@ -219,11 +222,7 @@ def attach_path(request, monkeypatch):
 
 
 def test_each_way_of_attaching_to_a_child_keeps_its_status(attach_path):
-    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
-    try:
-        t = spykit.attach(p.pid, duration=5)
-    finally:
-        code = p.wait(timeout=10)
+    code, t = _attach_to_a_child_that_exits_7()
     assert (code, t.returncode) == (7, 7)
 
 
@@ -493,11 +492,7 @@ def test_under_yama_scope_1_a_child_is_traced_here_without_a_helper(monkeypatch)
 
     monkeypatch.setattr(api, "_yama_scope", lambda: 1)
     monkeypatch.setattr(attachhelper, "attach_from_helper", must_not_start)
-    p = subprocess.Popen(["sh", "-c", "sleep 0.3; exit 7"])
-    try:
-        t = spykit.attach(p.pid, duration=5)
-    finally:
-        code = p.wait(timeout=10)
+    code, t = _attach_to_a_child_that_exits_7()
     assert (code, t.returncode) == (7, 7)
 
 
