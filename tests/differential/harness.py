@@ -49,6 +49,10 @@ _RESULT = re.compile(r"\)\s+= ")
 # Calls a program makes or not depending on how its threads were scheduled (a lock that was free
 # in one run and taken in the other): an unmatched one is not counted either way.
 _SCHEDULING_DEPENDENT = frozenset({"futex"})
+# Calls whose result is a count of bytes, never a thread id
+_BYTE_COUNTS = frozenset({"read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev",
+                          "preadv2", "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg", "readlink",
+                          "readlinkat", "getdents64", "getrandom"})
 # A call a signal interrupted before it did anything, which the kernel then restarts by itself
 # (`= ? ERESTARTNOINTR (To be restarted)`): it appears only when a signal (often SIGCHLD from a
 # child of the same shell pipeline) happened to arrive during the call in that run.
@@ -144,7 +148,16 @@ def normaliser(tids: set[int], workdir: str):
         line = _RESULT.sub(") = ", line)
         line = line.replace(workdir, "WORKDIR")
         if tid_pattern is not None:
-            line = tid_pattern.sub("TID", line)
+            # a number equal to a thread id of the run is a thread id, except where the line holds
+            # a size: a file's st_size or the byte count a read or write returned (/etc/passwd's
+            # 1221 bytes met a thread 1221 once)
+            head, sep, result = line.rpartition(") = ")
+            if not sep:
+                head, result = line, ""
+            head = tid_pattern.sub(lambda m: m.group(0) if head[:m.start()].endswith("st_size=") else "TID", head)
+            if head.split("(", 1)[0] not in _BYTE_COUNTS:
+                result = tid_pattern.sub("TID", result)
+            line = head + sep + result
         line = re.sub(r"0x[0-9a-f]{5,}", "ADDR", line)
         line = re.sub(r"htons\((\d{4,5})\)", "htons(PORT)", line)
         line = re.sub(r"(tv_u?sec|tv_nsec)=\d+", r"\1=N", line) if "ru_utime" in line or "left" in line \
