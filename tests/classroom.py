@@ -277,6 +277,7 @@ def _learn(mode: str) -> dict:
     import tempfile
 
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from test_notebooks import BUDGET, NOTEBOOKS, _texts, build_notebooks
@@ -291,7 +292,12 @@ def _learn(mode: str) -> dict:
             try:
                 # (a class starts a kernel per learner at once: on 2 CPUs one took over nbclient's
                 # 60 s to answer, once, while other tests ran; the start is not what is tested)
-                NotebookClient(nb, timeout=BUDGET, kernel_name=kernel, startup_timeout=300,
+                # Over unix sockets in the private folder, not TCP: each learner's client picks
+                # free TCP ports and closes them for its kernel to bind, so two learners starting
+                # at once can pick the same port and one kernel dies before it answers (seen once
+                # in 12). A socket file's name is taken only if it does not exist yet.
+                manager = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(folder) / "kernel"))
+                NotebookClient(nb, km=manager, timeout=BUDGET, kernel_name=kernel, startup_timeout=300,
                                resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
             except CellExecutionError:
                 pass  # the failing cell's error output is reported below, with the cell it came from

@@ -39,11 +39,16 @@ def class_() -> Iterator[tuple[Path, list[Learner]]]:
         yield readable_copy(Path(folder) / "repo"), made
 
 
+def _ends(text: str, each: int = 1500) -> str:
+    return text if len(text) <= 2 * each else f"{text[:each]}\n[...]\n{text[-each:]}"
+
+
 def _check_class(copy, made: list[Learner], mode: str) -> None:
     started = time.monotonic()
     runs, seen = run_class(copy, made, mode)
     took = time.monotonic() - started
-    failed = [f"{run.learner.name}: rc={run.returncode} {run.stderr[-1500:]}" for run in runs
+    # the head of stderr too: a kernel that dies says why first, and nbclient's traceback follows
+    failed = [f"{run.learner.name}: rc={run.returncode} {_ends(run.stderr)}" for run in runs
               if run.returncode != 0 or len(run.report.get("notebooks", [])) != 2]
     assert not failed, "\n".join(failed)
     for run in runs:

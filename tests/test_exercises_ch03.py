@@ -223,6 +223,17 @@ def test_parse_proc_locks_pairs_waiters_with_the_lock_they_wait_for():
     assert waiters == [("1:", 4200), ("1:", 4200)]
 
 
+def test_a_clerks_own_turn_is_told_apart_from_the_holder_they_wait_for():
+    # A clerk's turn: the other clerks (pid 4200) queue behind their own process for a moment.
+    own_turn = ("1: FLOCK  ADVISORY  WRITE 4200 00:2e:1234 0 EOF\n"
+                "1: -> FLOCK  ADVISORY  WRITE 4200 00:2e:1234 0 EOF\n"
+                "1: -> FLOCK  ADVISORY  WRITE 4201 00:2e:1234 0 EOF\n")
+    assert ch03.holders_waited_for(own_turn, 4200) == [4200]
+    indexer = own_turn.replace("WRITE 4200 00:2e:1234 0 EOF\n1: ->", "WRITE 4242 00:2e:1234 0 EOF\n1: ->", 1)
+    assert ch03.holders_waited_for(indexer, 4200) == [4242]
+    assert ch03.holders_waited_for(indexer, 9999) == []
+
+
 def test_holder_named_reads_answers_in_words():
     assert ch03.holder_named("A child process") == "indexer"
     assert ch03.holder_named("the indexer helper") == "indexer"

@@ -73,15 +73,18 @@ answer = post.evidence.children.iloc[0]["reason"]
     "ch03.q5": """
 import time
 clerks = workshop.start("clerks", workshop.mystery("slow_5_lock", "--seconds", "4"))
-holders = set()
+# The hint's way: a waiter's line ("->") names the lock it queues for; that lock's own line, its holder.
+# (Not every holder seen: a clerk holds the lock too, for its turn, between the indexer's stretches.)
+holder = None
 for _ in range(100):
-    for line in Path("/proc/locks").read_text().splitlines():
-        fields = line.split()
-        if fields[1] == "FLOCK":  # a holder's line; a waiter's has "->" there
-            holders.add(int(fields[4]))
+    lines = [line.split() for line in Path("/proc/locks").read_text().splitlines()]
+    holding = {fields[0]: int(fields[4]) for fields in lines if fields[1] != "->"}
+    queued = [fields[0] for fields in lines if fields[1] == "->" and int(fields[5]) == clerks.pid]
+    holder = next((holding[number] for number in queued if number in holding), None)
+    if holder is not None:
+        break
     time.sleep(0.02)
 members = workshop.family(clerks.pid)
-holder = next(pid for pid in members["pid"] if pid in holders)
 who = members[members["pid"] == holder]["command"].iloc[0]
 answer = "another thread" if holder == clerks.pid else f"another process: {who}"
 workshop.stop("clerks")

@@ -499,6 +499,12 @@ def parse_proc_locks(text: str) -> tuple[dict[str, tuple[int, str]], list[tuple[
     return holders, waiters
 
 
+def holders_waited_for(table: str, pid: int) -> list[int]:
+    """The pids holding the locks that process ``pid`` is queued for, in a /proc/locks text."""
+    holders, waiters = parse_proc_locks(table)
+    return [holders[number][0] for number, waiter in waiters if waiter == pid and number in holders]
+
+
 def live_lock_holder(seconds: float = 3.0) -> tuple[int, int, list[str]] | None:
     """Run slow_5_lock.py until one of its threads is seen blocked on a lock in /proc/locks.
 
@@ -509,17 +515,24 @@ def live_lock_holder(seconds: float = 3.0) -> tuple[int, int, list[str]] | None:
     program = subprocess.Popen(mystery("slow_5_lock", "--seconds", str(seconds)), stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    # A clerk holds the lock too, for a moment, on its own turn, and the other clerks queue behind it
+    # then; the holder they spend their time waiting for is the one that keeps it. So a holder that
+    # is the program itself is noted and the watch goes on, and only returned if nothing else is seen.
+    own_turns: list[tuple[int, int, list[str]]] = []
+
     def seen() -> tuple[int, int, list[str]] | None:
         with open("/proc/locks", encoding="ascii", errors="replace") as table:
-            holders, waiters = parse_proc_locks(table.read())
-        for number, pid in waiters:
-            if pid == program.pid and number in holders:
-                holder = holders[number][0]
+            queued_behind = holders_waited_for(table.read(), program.pid)
+        for holder in queued_behind:
+            if holder != program.pid:
                 return program.pid, holder, procfs.cmdline(holder)
+        if queued_behind:
+            own_turns.append((program.pid, program.pid, procfs.cmdline(program.pid)))
         return None
 
     try:
-        return _wait_for(seen, timeout=seconds - 0.5, step=0.02)
+        found = _wait_for(seen, timeout=seconds - 0.5, step=0.02)
+        return found or (own_turns[0] if own_turns else None)
     finally:
         _end(program)
 
@@ -561,8 +574,9 @@ def check_lock_holder(answer: Any) -> Verdict:
         return incorrect(f"The program (pid {program}) is where the clerks wait; /proc/locks shows the lock held "
                          f"by another pid, {holder}. Whose is that?")
     if named == "thread":
-        return incorrect("Not a thread: a file lock's holder is a process, and /proc/locks shows its pid. "
-                         "Compare it with the program's pid, and look at that pid's command line.")
+        return incorrect("Not a thread of the program: a clerk does hold the lock, for a moment, on its own "
+                         f"turn, but the clerks spend their waits queued ('->' in /proc/locks) behind pid "
+                         f"{holder}, not the program's pid {program}. Look at that pid's command line.")
     return incorrect(f"/proc/locks showed pid {holder} ({who}) holding it. What is that process to the program?")
 
 

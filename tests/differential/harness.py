@@ -53,6 +53,7 @@ _SCHEDULING_DEPENDENT = frozenset({"futex"})
 _BYTE_COUNTS = frozenset({"read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev",
                           "preadv2", "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg", "readlink",
                           "readlinkat", "getdents64", "getrandom"})
+_C_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 # A call a signal interrupted before it did anything, which the kernel then restarts by itself
 # (`= ? ERESTARTNOINTR (To be restarted)`): it appears only when a signal (often SIGCHLD from a
 # child of the same shell pipeline) happened to arrive during the call in that run.
@@ -149,13 +150,18 @@ def normaliser(tids: set[int], workdir: str):
         line = line.replace(workdir, "WORKDIR")
         if tid_pattern is not None:
             # a number equal to a thread id of the run is a thread id, except where the line holds
-            # a size: a file's st_size or the byte count a read or write returned (/etc/passwd's
-            # 1221 bytes met a thread 1221 once)
+            # a size: a file's st_size, or the count a read or write was given or returned
+            # (/etc/passwd's 1221 bytes met a thread 1221 once, and a 376-byte write a thread 376)
             head, sep, result = line.rpartition(") = ")
             if not sep:
                 head, result = line, ""
-            head = tid_pattern.sub(lambda m: m.group(0) if head[:m.start()].endswith("st_size=") else "TID", head)
-            if head.split("(", 1)[0] not in _BYTE_COUNTS:
+            if head.split("(", 1)[0] in _BYTE_COUNTS:
+                # a read or write's numbers are an fd and byte counts; only the data it moved (a
+                # pid file, /proc/self/status) may hold a thread id
+                head = _C_STRING.sub(lambda s: tid_pattern.sub("TID", s.group(0)), head)
+            else:
+                head = tid_pattern.sub(lambda m: m.group(0) if head[:m.start()].endswith("st_size=") else "TID",
+                                       head)
                 result = tid_pattern.sub("TID", result)
             line = head + sep + result
         line = re.sub(r"0x[0-9a-f]{5,}", "ADDR", line)
