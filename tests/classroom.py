@@ -277,9 +277,9 @@ def _learn(mode: str) -> dict:
     import tempfile
 
     import nbformat
-    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from traitlets.config import Config
     from test_notebooks import BUDGET, NOTEBOOKS, _texts, build_notebooks
 
     report: dict = {"mode": mode, "notebooks": []}
@@ -296,8 +296,10 @@ def _learn(mode: str) -> dict:
                 # free TCP ports and closes them for its kernel to bind, so two learners starting
                 # at once can pick the same port and one kernel dies before it answers (seen once
                 # in 12). A socket file's name is taken only if it does not exist yet.
-                manager = KernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(folder) / "kernel"))
-                NotebookClient(nb, km=manager, timeout=BUDGET, kernel_name=kernel, startup_timeout=300,
+                # (nbclient makes the kernel manager from this config, so it also shuts the kernel
+                # down and removes its files, which it does not do for a manager it is handed)
+                sockets = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(folder) / "kernel")}})
+                NotebookClient(nb, config=sockets, timeout=BUDGET, kernel_name=kernel, startup_timeout=300,
                                resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
             except CellExecutionError:
                 pass  # the failing cell's error output is reported below, with the cell it came from
