@@ -279,8 +279,8 @@ def _learn(mode: str) -> dict:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
-    from traitlets.config import Config
     from test_notebooks import BUDGET, NOTEBOOKS, _texts, build_notebooks
+    from traitlets.config import Config
 
     report: dict = {"mode": mode, "notebooks": []}
     with tempfile.TemporaryDirectory(prefix="kernelspec-") as folder:  # private (0700), removed at the end
