@@ -31,20 +31,19 @@ def _stop_on_sigterm(signum: int, _frame: object) -> None:
 
 def _station(seconds: float) -> int:
     """Write one temperature reading per line to standard output, at its own pace, until the time is up."""
-    start = time.monotonic()
-    reading = 0
-    while True:
-        reading += 1
-        due = start + reading / _TICKS  # a steady pace, whatever each write costs
-        left = due - time.monotonic()
-        if due - start > seconds:
-            break
+    # One reading a tick after the one before, never sooner: a station that fell behind (a busy
+    # machine) does not send a burst to catch up, so the time between two readings is always
+    # about a tick, as a learner measures it. The number of readings is fixed by --seconds.
+    last = time.monotonic()
+    for reading in range(1, int(seconds * _TICKS) + 1):
+        left = last + 1 / _TICKS - time.monotonic()
         if left > 0:
             time.sleep(left)
         temperature = 12.0 + 3.0 * math.sin(reading / 5)
         try:
             sys.stdout.write(f"reading {reading}: {temperature:.1f} C\n")  # one line, one write
             sys.stdout.flush()
+            last = time.monotonic()
         except BrokenPipeError:  # nobody is listening any more: stop, and do not complain on the way out
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0

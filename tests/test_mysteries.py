@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -630,7 +631,8 @@ def test_slow_6_producer_sends_a_line_every_quarter_second(tmp_path: Path) -> No
     assert len(reads) == 5 and all(data.startswith(b"reading ") for data in reads["data"])
     arrived = (reads["time"] + reads["duration"]).to_numpy()
     gaps = arrived[1:] - arrived[:-1]
-    assert all(0.15 < gap < 0.5 for gap in gaps), gaps  # a reading every 0.25 s, whatever the load
+    # A reading every 0.25 s: never sooner (no catching up in bursts), later only when the machine is busy
+    assert all(gap > 0.2 for gap in gaps) and 0.2 < statistics.median(gaps) < 0.4, gaps
     # The writer at the other end of that pipe is its child, the station.
     readings = df["data"].map(lambda data: isinstance(data, bytes) and data.startswith(b"reading"))
     writes = df[(df["syscall"] == "write") & readings]

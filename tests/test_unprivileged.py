@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,15 +44,24 @@ def _copy_tree(dest: Path) -> None:
                      else 0o777)
 
 
+@pytest.fixture
+def shared_folder():
+    """A folder every user can enter, of its own: not under pytest's base folder, which is private to
+    root and which any other pytest session of root's turns back to 0700 when it starts (seen: the
+    run as nobody lost its working directory half-way)."""
+    folder = tempfile.mkdtemp(prefix="spykit-unprivileged-")
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="already unprivileged: this whole run is the unprivileged run")
 @pytest.mark.skipif(os.environ.get("SPYKIT_UNPRIVILEGED_RUN") == "1", reason="inside the unprivileged run")
-def test_tracing_tests_pass_as_an_unprivileged_user(tmp_path_factory):
+def test_tracing_tests_pass_as_an_unprivileged_user(shared_folder):
     setpriv = need_tool("setpriv")
-    base = Path(tmp_path_factory.mktemp("unprivileged"))
+    base = shared_folder
     os.chmod(base, 0o777)
-    for parent in base.parents:  # pytest's base temp dir is private to root
-        if str(parent).startswith(("/tmp/pytest-of-", "/tmp/")) and parent != Path("/tmp"):
-            os.chmod(parent, 0o755)
     _copy_tree(base)
     home = base / "home"
     home.mkdir()
