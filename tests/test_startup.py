@@ -6,11 +6,13 @@ and a shell script that each look for one configuration file that is not there.
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import need_tool
 from frames import call, make_df
@@ -18,9 +20,16 @@ from frames import call, make_df
 import spykit
 from spykit.startup import startup_mask
 
+_ERRNO_OF = {name: number for number, name in errno.errorcode.items()}
+
 
 def _mask(rows) -> list[bool]:
-    return startup_mask(make_df(rows)).tolist()
+    """The mask from the ``error`` names, checked against the mask from errno numbers, the tracer's way."""
+    df = make_df(rows)
+    by_name = startup_mask(df).tolist()
+    errnos = np.array([_ERRNO_OF[e] if isinstance(e, str) else 0 for e in df["error"]])
+    assert startup_mask(df.drop(columns="error"), errnos=errnos).tolist() == by_name
+    return by_name
 
 
 # -- the rules, on hand-made frames ------------------------------------------------------------------

@@ -400,8 +400,8 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     _release(rec.tid, rec.tgid, rec.t_entry)
     # start-up lookups, from the columns they are decided on and the paths as the tracer interned them
     # (a frame of its own: adding a column to the finished frame would make pandas copy its blocks)
-    startup = startup_mask(pd.DataFrame({"pid": pid_col, "tgid": tgid_col, "syscall": syscall_col,
-                                         "error": error_text}, copy=False), paths=(path_ids, strings))
+    startup = startup_mask(pd.DataFrame({"pid": pid_col, "tgid": tgid_col, "syscall": syscall_col},
+                                        copy=False), paths=(path_ids, strings), errnos=errs)
     del path_ids
     # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
     # add a transient third of the frame's size to the peak memory of a big build.
