@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .kinds import KIND_HINTS, KIND_TITLES  # noqa: F401 - the names render has always offered
+from .kinds import kind as kind_row
 from .waits import summarize
 
 if TYPE_CHECKING:
@@ -20,17 +22,6 @@ if TYPE_CHECKING:
 
 WIDTH = 100
 
-KIND_TITLES = {
-    "cpu": "busy on the CPU, in its own code",
-    "syscalls": "busy in the kernel, on many small system calls",
-    "disk": "waiting for the disk",
-    "network": "waiting on the network",
-    "sleep": "sleeping on a timer",
-    "child": "waiting for a child process",
-    "lock": "waiting on a lock",
-    "input": "waiting for input",
-    "unknown": "no clear answer",
-}
 
 
 def clock(seconds: float) -> str:
@@ -162,12 +153,6 @@ def _wrap(text: str, indent: str = "") -> str:
     return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
 
 
-# How each kind reads beside spykit.time's hint: one program, one label. Every wait kind is
-# "waiting" there; diagnose then says for what.
-KIND_HINTS = {"cpu": "on the CPU", "syscalls": "in the kernel", **dict.fromkeys(
-    ("disk", "network", "sleep", "child", "lock", "input"), "waiting")}
-
-
 def time_words(t: Timing) -> str:
     """The three times in words, without the memory and counters ``time`` adds."""
     return (f"{t.elapsed:.2f} s elapsed; on a CPU {t.cpu:.2f} s ({t.user:.2f} s its own code, "
@@ -183,17 +168,11 @@ def _relevant_calls(d: Diagnosis) -> pd.Series | None:
     counts = d.evidence.syscalls
     if counts is None or not len(counts):
         return None
-    if d.kind == "syscalls":
-        return counts.head(5)
-    if d.kind == "disk":
-        wanted = [c for c in ("fsync", "fdatasync", "sync_file_range", "write", "pwrite64", "writev")
-                  if c in counts.index]
-        return counts[wanted] if wanted else None
-    return None
+    return kind_row(d.kind).calls(counts)
 
 
 def _headline(d: Diagnosis) -> str:
-    return f"Diagnosis of {' '.join(d.command)}: {d.kind} ({KIND_TITLES.get(d.kind, d.kind)})"
+    return f"Diagnosis of {' '.join(d.command)}: {d.kind} ({kind_row(d.kind).title})"
 
 
 def _verdict_notes(d: Diagnosis) -> list[str]:
@@ -211,17 +190,17 @@ def diagnosis_text(d: Diagnosis, more: str | None = ".details()") -> str:
     e = d.evidence
     lines = [_headline(d), "", _wrap(d.explanation), "", _wrap(f"Next step: {d.next_step}"), "",
              f"Evidence for {d.kind!r}:", f"  time    {time_words(e.timing)}"]
-    if d.kind == "child" and len(e.children):
+    if "children" in kind_row(d.kind).shows and len(e.children):
         lines.append("  what its child processes were doing:")
         lines += _wait_lines(e.children, 3)
-    if d.kind not in ("cpu", "syscalls") and len(e.waits):
+    if "waits" in kind_row(d.kind).shows and len(e.waits):
         lines.append(f"  what the program itself was doing ({e.ticks} samples):")
         lines += _wait_lines(e.waits, 3)
     calls = _relevant_calls(d)
     if calls is not None:
         lines.append("  system calls (separate traced run)  "
                      + ", ".join(f"{name} {int(n):,}" for name, n in calls.items()))
-    if d.kind == "cpu" and e.functions is not None and len(e.functions):
+    if "functions" in kind_row(d.kind).shows and e.functions is not None and len(e.functions):
         lines.append("  Python functions (own time, separate profiled run):")
         lines += _function_lines(e.functions, 3)
     for note in _verdict_notes(d):
@@ -266,13 +245,13 @@ def diagnosis_html(d: Diagnosis) -> str:
     esc = html.escape
     parts = [_STYLE, '<div class="spykit-slow">',
              f"<h4>{esc(' '.join(d.command))}: <b>{esc(d.kind)}</b> "
-             f"({esc(KIND_TITLES.get(d.kind, d.kind))})</h4>",
+             f"({esc(kind_row(d.kind).title)})</h4>",
              f"<p>{esc(d.explanation)}</p>", f"<p><b>Next step:</b> {esc(d.next_step)}</p>",
              f"<p><b>Evidence for {esc(repr(d.kind))}</b>: {esc(time_words(e.timing))}</p>"]
-    if d.kind == "child" and len(e.children):
+    if "children" in kind_row(d.kind).shows and len(e.children):
         rows = [[_bar(r.share), esc(r.reason), esc(r.meaning)] for r in e.children.head(3).itertuples()]
         parts.append("<p>What its child processes were doing</p>" + _table(rows, ["share", "reason", "meaning"]))
-    if d.kind not in ("cpu", "syscalls") and len(e.waits):
+    if "waits" in kind_row(d.kind).shows and len(e.waits):
         rows = [[_bar(r.share), esc(r.reason), esc(r.meaning),
                  esc(r.target) if isinstance(r.target, str) else ""] for r in e.waits.head(3).itertuples()]
         parts.append(f"<p>What the program itself was doing ({e.ticks} samples)</p>"
@@ -281,7 +260,7 @@ def diagnosis_html(d: Diagnosis) -> str:
     if calls is not None:
         rows = [[esc(str(name)), f"{int(n):,}"] for name, n in calls.items()]
         parts.append("<p>System calls (separate traced run)</p>" + _table(rows, ["call", "count"]))
-    if d.kind == "cpu" and e.functions is not None and len(e.functions):
+    if "functions" in kind_row(d.kind).shows and e.functions is not None and len(e.functions):
         rows = [[esc(str(r.function)), esc(f"{r.file}:{r.line}" if isinstance(r.file, str) else "built-in"),
                  f"{r.own:.3f} s", _bar(r.own_share)] for r in e.functions.head(3).itertuples()]
         parts.append("<p>Python functions (separate profiled run)</p>"

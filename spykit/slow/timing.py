@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..progress import phase
+from .kinds import IN_KERNEL, ON_CPU, WAITING
 from .run import Command, Finished, Redirect, run_watched, split_command
-
-ON_CPU, IN_KERNEL, WAITING = "on the CPU", "in the kernel", "waiting"
 
 
 @dataclass
