@@ -26,7 +26,7 @@ import pandas as pd
 from spykit.errors import SpykitError
 
 from ..progress import phase
-from .kinds import KIND_WAITS, KINDS, ORDER, WAIT_KINDS, Facts
+from .kinds import KIND_TABLE, KIND_WAITS, KINDS, ORDER, WAIT_KINDS, Facts
 from .kinds import kind as kind_row
 from .profile import profile_command, python_command
 from .render import ended_sentence
@@ -66,6 +66,18 @@ class Diagnosis:
     explanation: str
     next_step: str
     evidence: Evidence
+    scores: dict[str, float] = field(default_factory=dict)  # every kind's score (see scores_of)
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """Every kind with its score (share of the elapsed time), the chosen one marked, highest first.
+
+        The rows behind the verdict, as every slow tool gives them in ``.df``; the evidence itself
+        is in :attr:`evidence`.
+        """
+        rows = [(k.name, k.title, self.scores.get(k.name, float("nan")), k.name == self.kind) for k in KIND_TABLE]
+        df = pd.DataFrame(rows, columns=["kind", "title", "score", "chosen"])
+        return df.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
     @property
     def timing(self) -> Timing:
@@ -343,7 +355,8 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     return Diagnosis(command=argv, kind=verdict.kind,
                      explanation=explain(verdict, timing, evidence, child_command,
                                          own_user + own_system if descendants else None),
-                     next_step=next_step(verdict, argv, evidence, child_command), evidence=evidence)
+                     next_step=next_step(verdict, argv, evidence, child_command), evidence=evidence,
+                     scores=dict(verdict.scores))
 
 
 __all__ = ["KINDS", "KIND_WAITS", "WAIT_KINDS", "Diagnosis", "Evidence", "Verdict", "decide", "diagnose", "explain",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .kinds import KIND_HINTS, KIND_TITLES  # noqa: F401 - the names render has always offered
 from .kinds import kind as kind_row
+from .results import as_frame
 from .waits import summarize
 
 if TYPE_CHECKING:
@@ -121,15 +122,23 @@ def timing_html(t: Timing) -> str:
             f"{_table(rows, ['', ''])}</div>")
 
 
-def format_wchan(df: pd.DataFrame) -> str:
-    """What each process of a :func:`spykit.wchan` frame was doing, as terminal text."""
+def _wchan_headline(df: pd.DataFrame) -> str:
     attrs = df.attrs
     command = " ".join(attrs.get("command", [])) or "?"
     ticks = df["time"].nunique() if len(df) else 0
     interval = attrs.get("interval")
     every = f" every {1000 * interval:g} ms" if interval else ""
     over = f" over {attrs['elapsed']:.2f} s" if "elapsed" in attrs else ""
-    lines = [f"wchan: {command}: {ticks} samples{every}{over}"]
+    return f"wchan: {command}: {ticks} samples{every}{over}"
+
+
+_NO_SAMPLES = "(no samples: the program ended before the first look)"
+
+
+def format_wchan(df: pd.DataFrame) -> str:
+    """What each process of a :func:`spykit.wchan` result was doing, as terminal text."""
+    df = as_frame(df)
+    lines = [_wchan_headline(df)]
     summary = summarize(df)
     for pid, rows in summary.groupby("pid", sort=False):
         command_line = str(rows["command"].iloc[0])
@@ -137,8 +146,82 @@ def format_wchan(df: pd.DataFrame) -> str:
         lines.append(f"  pid {pid}  {shown}")
         lines += _wait_lines(rows, limit=None)
     if not len(summary):
-        lines.append("  (no samples: the program ended before the first look)")
+        lines.append(f"  {_NO_SAMPLES}")
     return "\n".join(lines)
+
+
+def wchan_html(df: pd.DataFrame) -> str:
+    """:func:`format_wchan` for a notebook: the same headline and rows, a table per process."""
+    df = as_frame(df)
+    esc = html.escape
+    parts = [_STYLE, '<div class="spykit-slow">', f"<code>{esc(_wchan_headline(df))}</code>"]
+    summary = summarize(df)
+    for pid, rows in summary.groupby("pid", sort=False):
+        parts.append(f"<p>pid {pid} <code>{esc(str(rows['command'].iloc[0]))}</code></p>")
+        table = [[_bar(r.share), esc(r.reason), esc(r.meaning),
+                  esc(r.target) if isinstance(r.target, str) and r.target not in r.meaning else ""]
+                 for r in rows.itertuples()]
+        parts.append(_table(table, ["share", "reason", "meaning", "target"]))
+    if not len(summary):
+        parts.append(f"<p>{esc(_NO_SAMPLES)}</p>")
+    parts.append('<p style="color:#666">Every sample, one row per thread per tick: <code>.df</code></p></div>')
+    return "".join(parts)
+
+
+PROFILE_TOP = 10
+
+
+def _profile_headline(df: pd.DataFrame) -> str:
+    command = " ".join(df.attrs.get("command", [])) or "?"
+    own = float(df["own"].sum()) if len(df) else 0.0
+    return f"profile: {command}: {len(df):,} functions, {own:.3f} s of own time in all"
+
+
+def _profile_notes(df: pd.DataFrame) -> list[str]:
+    notes = []
+    if df.attrs.get("truncated"):
+        notes.append("stopped at the timeout: the rows cover the part that ran")
+    left = ended_sentence(int(df.attrs.get("ended", 0) or 0), bool(df.attrs.get("truncated")))
+    if left:
+        notes.append(left)
+    return notes
+
+
+def _more_functions(df: pd.DataFrame) -> str | None:
+    hidden = len(df) - PROFILE_TOP
+    return f"{hidden:,} more function{'s' if hidden != 1 else ''}: .df has every one" if hidden > 0 else None
+
+
+def profile_text(df: pd.DataFrame) -> str:
+    """A :func:`spykit.profile` result as text: the functions with the most own time first."""
+    df = as_frame(df)
+    lines = [_profile_headline(df)]
+    lines += [f"   ({note})" for note in _profile_notes(df)]
+    if len(df):
+        lines.append("    share   own time  function  (where)")
+        lines += _function_lines(df, PROFILE_TOP)
+    more = _more_functions(df)
+    if more:
+        lines.append(f"  ... {more}")
+    return "\n".join(lines)
+
+
+def profile_html(df: pd.DataFrame) -> str:
+    """:func:`profile_text` for a notebook: the same headline, notes and rows."""
+    df = as_frame(df)
+    esc = html.escape
+    parts = [_STYLE, '<div class="spykit-slow">', f"<code>{esc(_profile_headline(df))}</code>"]
+    parts += [f"<p>({esc(note)})</p>" for note in _profile_notes(df)]
+    if len(df):
+        rows = [[_bar(r.own_share), f"{r.own:.3f} s", esc(str(r.function)),
+                 esc(f"{r.file}:{r.line}" if isinstance(r.file, str) else "built-in")]
+                for r in df.head(PROFILE_TOP).itertuples()]
+        parts.append(_table(rows, ["own share", "own time", "function", "where"]))
+    more = _more_functions(df)
+    if more:
+        parts.append(f'<p style="color:#666">... {esc(more)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def _wait_lines(table: pd.DataFrame, limit: int | None = 5) -> list[str]:
