@@ -2,9 +2,10 @@
 
 A **reason** is what one wait sample says a thread was doing (``spykit.wchan``'s ``reason``
 column, given by :mod:`spykit.slow.meanings`). A **kind** is what ``spykit.diagnose`` says about
-a whole run (``Diagnosis.kind``). Every reason counts for exactly one kind; two kinds have no
-reason of their own (``syscalls`` is measured by the CPU clocks, not by samples) or share the
-samples' ``cpu`` reason. Everything a learner reads about a kind (its title, the word
+a whole run (``Diagnosis.kind``). Every reason counts for exactly one kind; ``syscalls`` has no
+reason of its own: a running sample cannot say whether the time went to the program's code or to
+the kernel, so ``cpu`` and ``syscalls`` are scored from the CPU clocks instead (``on_cpu``).
+Everything a learner reads about a kind (its title, the word
 ``spykit.time`` uses for it, the explanation and the next step) is in its row here: where
 the words depend on the evidence, the row holds a small function of :class:`Facts`.
 
@@ -252,10 +253,11 @@ _WAITS = frozenset({"waits"})
 
 
 def _wait_kind(name: str, title: str, words: str, tie_rank: int, *, next_step: Callable[[Facts], str],
-               more: Callable[[Facts], str] = _nothing, **rest) -> Kind:
+               more: Callable[[Facts], str] = _nothing, calls: Callable[[pd.Series], pd.Series | None] = _no_calls,
+               shows: frozenset[str] = _WAITS) -> Kind:
     """A kind of wait: its explanation opens with ``It is waiting, <words>: ...``."""
     return Kind(name, title, WAITING, is_wait=True, on_cpu=False, tie_rank=tie_rank, opening=_waiting(words),
-                more=more, next_step=next_step, waiting_for=words, **{"shows": _WAITS, **rest})
+                more=more, next_step=next_step, calls=calls, shows=shows, waiting_for=words)
 
 
 # In the order KINDS lists them; ``unknown`` last.
