@@ -146,3 +146,11 @@ def test_busy_kinds_show_their_calls_from_the_registry():
     assert d.kind == "syscalls" and d.hint == kinds.IN_KERNEL
     assert "Start with write (5,000 calls)" in d.next_step
     assert "system calls (separate traced run)  write 5,000, fsync 0, getpid 3" in str(d)
+
+
+def test_a_lock_wait_does_not_claim_that_someone_held_the_lock():
+    # threading.Event().wait(5) waits on a futex that nobody holds
+    d = _diagnosis([(95, "lock", "waiting on a lock", None), (5, "cpu", "running on the CPU", None)])
+    assert d.kind == "lock"
+    assert "held the lock" not in d.explanation
+    assert "releases the lock, or sets the event" in d.explanation

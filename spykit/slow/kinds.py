@@ -223,7 +223,10 @@ def _child_next(f: Facts) -> str:
 
 
 def _lock_more(f: Facts) -> str:
-    return " Another thread or process held the lock meanwhile."
+    # A futex is also what an Event, a Condition, a queue and a thread join wait on: nobody need
+    # have held anything, so say what ends the wait rather than who held the lock.
+    return (" Such a wait ends when another thread or process releases the lock, or sets the event,"
+            " condition or queue item the thread is waiting for (all of them are locks to the kernel).")
 
 
 def _lock_next(f: Facts) -> str:
