@@ -1,4 +1,4 @@
-"""Summaries of wait samples: pure functions of the DataFrame ``spykit.wchan`` returns.
+"""Summaries of wait samples: pure functions of what ``spykit.wchan`` returns (or its ``.df``).
 
 A program with several threads is doing several things at each instant. To say what the
 *process* was doing at one tick, its threads are collapsed to the most telling one (see
