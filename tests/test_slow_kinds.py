@@ -154,3 +154,9 @@ def test_a_lock_wait_does_not_claim_that_someone_held_the_lock():
     assert d.kind == "lock"
     assert "held the lock" not in d.explanation
     assert "releases the lock, or sets the event" in d.explanation
+
+
+def test_the_exercises_name_kinds_the_registry_knows():
+    from spykit.exercises import ch02
+
+    assert set(ch02.TRUTH.values()) <= set(kinds.KINDS)

@@ -351,7 +351,7 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
             if left:
                 evidence.notes.append(f"In the profiled run, {left}.")
 
-    child_command = _child_command(samples, root) if verdict.kind == "child" else None
+    child_command = _child_command(samples, root) if "children" in kind_row(verdict.kind).shows else None
     return Diagnosis(command=argv, kind=verdict.kind,
                      explanation=explain(verdict, timing, evidence, child_command,
                                          own_user + own_system if descendants else None),
