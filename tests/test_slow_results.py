@@ -45,7 +45,7 @@ def test_profile_answers_as_before_and_in_one_shape():
     assert len(p) == len(p.df) and "own_share" in p and list(p) == list(p.df.columns)
     assert isinstance(p.head(2), pd.DataFrame) and not p.empty
     text = str(p)
-    assert text.startswith(f"profile: _spin: {len(p.df):,} functions")
+    assert text.startswith(f"profile: _spin: {len(p.df):,} functions")  # (several: the generator too)
     assert "_spin" in text.splitlines()[2] or "genexpr" in text.splitlines()[2]
     _says_the_same(p)
 
@@ -77,7 +77,8 @@ def test_time_and_diagnose_have_a_df_too():
 
 
 def test_a_result_does_not_pretend_to_have_what_its_frame_lacks():
-    p = Profile(pd.DataFrame({"function": ["f"], "own": [1.0]}))
+    p = Profile(pd.DataFrame({"function": ["f"], "own": [1.0], "own_share": [1.0], "file": ["m.py"], "line": [3]}))
+    assert str(p).splitlines()[0] == "profile: ?: 1 function, 1.000 s of own time in all"
     with pytest.raises(AttributeError):
         p.no_such_column  # noqa: B018
     with pytest.raises(AttributeError):

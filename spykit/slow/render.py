@@ -174,7 +174,8 @@ PROFILE_TOP = 10
 def _profile_headline(df: pd.DataFrame) -> str:
     command = " ".join(df.attrs.get("command", [])) or "?"
     own = float(df["own"].sum()) if len(df) else 0.0
-    return f"profile: {command}: {len(df):,} functions, {own:.3f} s of own time in all"
+    n = len(df)
+    return f"profile: {command}: {n:,} function{'' if n == 1 else 's'}, {own:.3f} s of own time in all"
 
 
 def _profile_notes(df: pd.DataFrame) -> list[str]:
