@@ -40,6 +40,10 @@ from spykit.slow import procfs
 HERE = Path(__file__).resolve().parent
 RECORDED = HERE / "recorded"
 MYSTERIES = HERE.parent / "mysteries"
+if MYSTERIES.is_dir():
+    # The exercises' checks run the same programs the notebook traces (spykit.exercises._live):
+    # with a regular install they would otherwise use the copy inside the installed package.
+    os.environ.setdefault("SPYKIT_MYSTERIES", str(MYSTERIES))
 RECORD_ENV = "SPYKIT_WORKSHOP_RECORD"
 
 _live: bool | None = None  # None until check_tracing() has looked

@@ -9,9 +9,13 @@ The public API::
     spykit.attach(pid)       trace a running process until stopped -> Trace
     spykit.load(path)        read a saved Trace
     spykit.time(cmd)         user, system and elapsed time -> Timing
-    spykit.wchan(target)     sample wait channels -> DataFrame
-    spykit.profile(target)   where a Python program spends its time -> DataFrame
+    spykit.wchan(target)     sample wait channels -> WaitSamples
+    spykit.profile(target)   where a Python program spends its time -> Profile
     spykit.diagnose(cmd)     why is it slow? -> Diagnosis
+
+The four slow-program tools (time, wchan, profile, diagnose) answer in one shape: an object
+with ``.df`` (the rows behind the answer, a DataFrame), ``str()`` (the answer as text) and a
+notebook display that says the same (see spykit.slow.results).
     spykit.explain(name)     one plain sentence about a system call or an errno
     spykit.read_strace(log)  read strace's text output (a file, -ff files, or the text) -> Trace
     spykit.compare(a, b)     what changed between two traces of a program -> Comparison
@@ -42,7 +46,9 @@ _LAZY = {
     "time": ("spykit.slow.timing", "time"),
     "Timing": ("spykit.slow.timing", "Timing"),
     "wchan": ("spykit.slow.wchan", "wchan"),
+    "WaitSamples": ("spykit.slow.results", "WaitSamples"),
     "profile": ("spykit.slow.profile", "profile"),
+    "Profile": ("spykit.slow.results", "Profile"),
     "diagnose": ("spykit.slow.diagnose", "diagnose"),
     "Diagnosis": ("spykit.slow.diagnose", "Diagnosis"),
     "explain": ("spykit.syscalls.explain", "explain"),

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._answers import as_number, text_of, unquoted, words
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
-from ._live import MYSTERIES, mystery
+from ._live import mystery, mystery_file
 
 # Words that name each kind, as learners say them ("busy on the CPU", "waiting on the network").
 _KIND_CUES = {
@@ -100,7 +100,7 @@ def check_hot_function(answer: Any) -> Verdict:
 
     # "is_magic()", "slow_2_cpu.is_magic", "slow_2_cpu.py:is_magic" all name the function is_magic
     name = re.split(r"[.:]", unquoted(text).strip("`").removesuffix("()"))[-1].strip()
-    functions = spykit.profile(str(MYSTERIES / "slow_2_cpu.py"), "--seconds", "0.5", timeout=30)
+    functions = spykit.profile(str(mystery_file("slow_2_cpu.py")), "--seconds", "0.5", timeout=30)
     ranked = [str(f) for f in functions["function"]]
     hottest = ranked[0]
     if name.casefold() == hottest.casefold():

@@ -33,7 +33,7 @@ from typing import Any
 from ._answers import as_path, as_seconds, pretend_home, same_path, text_of, unquoted
 from ._answers import words as _words
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
-from ._live import MYSTERIES, mystery
+from ._live import MYSTERIES, mystery, mystery_file
 
 _TRACING_REFUSED = "Tracing is not allowed here, so the answer cannot be checked: {}"
 
@@ -187,7 +187,7 @@ class _Mirror:
                 self.env[name] = self.inside(os.path.abspath(os.environ[name]))
         self.program = self.inside(str(MYSTERIES / _TOOL_SCRIPT))
         os.makedirs(os.path.dirname(self.program), exist_ok=True)
-        shutil.copyfile(MYSTERIES / _TOOL_SCRIPT, self.program)
+        shutil.copyfile(mystery_file(_TOOL_SCRIPT), self.program)
 
     def inside(self, path: str) -> str:
         return self.root + os.path.normpath(path)

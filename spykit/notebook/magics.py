@@ -221,7 +221,8 @@ class SpykitMagics(Magics):
     @argument("-d", "--duration", type=float, default=None, metavar="SECONDS",
               help="stop after this long (a command is killed then)")
     @argument("-p", "--plot", action="store_true", help="also draw the shares of each wait over time")
-    @argument("-o", "--output", metavar="NAME", help="store every sample (spykit.wchan's DataFrame) in NAME")
+    @argument("-o", "--output", metavar="NAME",
+              help="store every sample (spykit.wchan's WaitSamples; .df is the DataFrame) in NAME")
     @argument("target", nargs=argparse.REMAINDER, help="a process id, or a command to run")
     @line_magic
     def wchan(self, line: str) -> Any:

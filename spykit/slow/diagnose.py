@@ -26,6 +26,8 @@ import pandas as pd
 from spykit.errors import SpykitError
 
 from ..progress import phase
+from .kinds import KIND_TABLE, KIND_WAITS, KINDS, ORDER, WAIT_KINDS, Facts
+from .kinds import kind as kind_row
 from .profile import profile_command, python_command
 from .render import ended_sentence
 from .run import Command, Redirect, run_watched, split_command
@@ -33,7 +35,6 @@ from .timing import Timing
 from .waits import reason_shares, reason_table
 from .wchan import WaitSampler
 
-KINDS = ("cpu", "syscalls", "disk", "network", "sleep", "child", "lock", "input")
 TOP = 5
 
 
@@ -65,6 +66,18 @@ class Diagnosis:
     explanation: str
     next_step: str
     evidence: Evidence
+    scores: dict[str, float] = field(default_factory=dict)  # every kind's score (see scores_of)
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """Every kind with its score (share of the elapsed time), the chosen one marked, highest first.
+
+        The rows behind the verdict, as every slow tool gives them in ``.df``; the evidence itself
+        is in :attr:`evidence`.
+        """
+        rows = [(k.name, k.title, self.scores.get(k.name, float("nan")), k.name == self.kind) for k in KIND_TABLE]
+        df = pd.DataFrame(rows, columns=["kind", "title", "score", "chosen"])
+        return df.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
     @property
     def timing(self) -> Timing:
@@ -79,9 +92,7 @@ class Diagnosis:
     def hint(self) -> str:
         """The kind in :attr:`spykit.Timing.hint`'s words (``"waiting"`` for every wait), so the two
         name a program's time the same way; ``unknown`` keeps the timing's own hint."""
-        from .render import KIND_HINTS
-
-        return KIND_HINTS.get(self.kind, self.timing.hint)
+        return kind_row(self.kind).hint or self.timing.hint
 
     def details(self) -> str:
         """Every number gathered (peak memory, context switches, disk blocks, all system calls, notes)."""
@@ -102,8 +113,7 @@ class Diagnosis:
 # -- the verdict: pure functions of the untraced run ---------------------------------------------
 
 
-WAIT_KINDS = ("disk", "network", "input", "child", "sleep", "lock")
-_ORDER = (*WAIT_KINDS, "cpu", "syscalls", "unknown")  # on a tie, a named wait wins
+_ORDER = ORDER  # on a tie, a named wait wins (the kinds' tie_rank)
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,8 @@ def scores_of(waits: pd.DataFrame, *, elapsed: float, user: float, system: float
               for kind in WAIT_KINDS}
     scores["cpu"] = (user + (preempted * user / cpu_time if cpu_time > 0 else preempted)) / elapsed
     scores["syscalls"] = (system + (preempted * system / cpu_time if cpu_time > 0 else 0.0)) / elapsed
-    scores["unknown"] = float(shares["other"])
+    unknown = kind_row("unknown")
+    scores["unknown"] = float(sum(shares[r] for r in unknown.reasons))
     return scores
 
 
@@ -161,9 +172,9 @@ def decide(waits: pd.DataFrame, *, elapsed: float, user: float, system: float, q
     if scores[kind] <= 0 or not len(waits):  # nothing measured, or never seen: no verdict
         kind = "unknown"
     meaning = target = None
-    reason = "other" if kind == "unknown" else kind
-    rows = waits[waits["reason"] == reason] if len(waits) else waits
-    if kind not in ("cpu", "syscalls") and len(rows):
+    row = kind_row(kind)
+    rows = waits[waits["reason"].isin(row.reasons)] if len(waits) else waits
+    if not row.on_cpu and len(rows):
         top = rows.iloc[0]
         meaning = str(top["meaning"])
         target = None if pd.isna(top["target"]) else str(top["target"])
@@ -174,71 +185,37 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def _counts_sentence(counts: pd.Series | None) -> str:
-    if counts is None or counts.empty:
-        return ""
-    top = counts.head(3)
-    parts = ", ".join(f"{name} {n:,}" for name, n in top.items())
-    return f" A separate traced run counted {int(counts.sum()):,} system calls (most: {parts})."
-
-
-def _function_sentence(functions: pd.DataFrame | None) -> str:
-    if functions is None or functions.empty:
-        return ""
-    top = functions.iloc[0]
-    where = f" ({os.path.basename(str(top['file']))}:{top['line']})" if not pd.isna(top["file"]) else ""
-    return (f" In a profiled run the function with the most own time was {top['function']}{where}, "
-            f"{_pct(float(top['own_share']))} of it.")
-
-
 def _strongest_wait(scores: dict[str, float]) -> tuple[str, float]:
     kind = max(WAIT_KINDS, key=lambda k: scores[k])
     return kind, scores[kind]
 
 
+def facts(verdict: Verdict, command: list[str], evidence: Evidence, child_command: str | None) -> Facts:
+    """What the kind's sentences (in :mod:`spykit.slow.kinds`) may say about this verdict."""
+    sc = verdict.scores
+    row = kind_row(verdict.kind)
+    shares = reason_shares(evidence.waits)
+    wait_kind, wait_share = _strongest_wait(sc)
+    return Facts(command=" ".join(command), ticks=evidence.ticks, score=verdict.score,
+                 seen=float(sum(shares[r] for r in row.reasons)), own=sc["cpu"], kernel=sc["syscalls"],
+                 wait_kind=wait_kind, wait_share=wait_share, meaning=verdict.meaning, target=verdict.target,
+                 python=python_command(command) is not None, syscalls=evidence.syscalls,
+                 functions=evidence.functions, children=evidence.children, child_command=child_command)
+
+
 def explain(verdict: Verdict, timing: Timing, evidence: Evidence, child_command: str | None,
             own_cpu: float | None = None) -> str:
     """The verdict in one sentence first, then the numbers that led to it."""
-    t, sc = timing, verdict.scores
+    t = timing
     ticks = evidence.ticks
     times = (f"It took {t.elapsed:.2f} s and was on a CPU for {t.cpu:.2f} s ({t.cpu_percent:.0f}%: "
              f"{t.user:.2f} s in its own code, {t.system:.2f} s in the kernel).")
     if ticks == 0:
         return ("It ended before spykit could take a single sample: it is not slow enough to diagnose. "
                 + times)
-    own, kernel = _pct(sc["cpu"]), _pct(sc["syscalls"])
-    wait_kind, wait_share = _strongest_wait(sc)
-    waits = (f"any wait (at most {_pct(wait_share)} of the time, {wait_kind})" if wait_share > 0
-             else f"waiting (never seen in {ticks} samples)")
-    kind = verdict.kind
-    extra = ""
-    if kind == "cpu":
-        first = (f"It is busy computing: running its own code took {own} of the elapsed time, more than "
-                 f"the kernel ({kernel}) or {waits}.")
-        extra = _function_sentence(evidence.functions)
-    elif kind == "syscalls":
-        first = (f"It is busy in the kernel, making system calls that each do little: they took {kernel} of "
-                 f"the elapsed time, more than its own code ({own}) or {waits}.")
-        extra = _counts_sentence(evidence.syscalls)
-    elif kind == "unknown":
-        first = (f"No clear answer: in {_pct(verdict.score)} of {ticks} samples it was waiting for something "
-                 f"spykit cannot name{f' (mostly: {verdict.meaning})' if verdict.meaning else ''}.")
-    else:
-        shown_target = verdict.target and verdict.target not in (verdict.meaning or "")
-        seen = float(reason_shares(evidence.waits)[kind])
-        queued = (f"; {_pct(verdict.score)} of the time with the waits for a CPU that followed"
-                  if verdict.score - seen >= 0.01 else "")
-        first = (f"It is waiting, {KIND_WAITS[kind]}: in {_pct(seen)} of {ticks} samples it was {verdict.meaning}"
-                 + (f" ({verdict.target})" if shown_target else "") + queued
-                 + f", more than the time it spent in its own code ({own}) or in the kernel ({kernel}).")
-        if kind == "child" and len(evidence.children):
-            top = evidence.children.iloc[0]
-            who = f" ({child_command})" if child_command else ""
-            extra = f" Meanwhile its child process{who} was mostly {top['meaning']} ({_pct(top['share'])})."
-        elif kind == "lock":
-            extra = " Another thread or process held the lock meanwhile."
-        elif kind == "disk" and sc["syscalls"] >= 0.1:
-            extra = " Much of its kernel time is the work of those disk writes too."
+    row = kind_row(verdict.kind)
+    f = facts(verdict, list(timing.command), evidence, child_command)
+    first, extra = row.opening(f), row.more(f)
     text = f"{first} {times}"
     if own_cpu is not None and t.cpu - own_cpu >= 0.05:
         text += f" Of that CPU time {t.cpu - own_cpu:.2f} s was used by its child processes."
@@ -255,49 +232,9 @@ def explain(verdict: Verdict, timing: Timing, evidence: Evidence, child_command:
     return text
 
 
-# "It is waiting, <what for>": the same words as the kind's title in the display.
-KIND_WAITS = {"disk": "for the disk", "network": "on the network", "sleep": "on a timer (sleeping)",
-              "child": "for a child process", "lock": "on a lock", "input": "for input"}
-
-
 def next_step(verdict: Verdict, command: list[str], evidence: Evidence, child_command: str | None) -> str:
-    """What to try next, for this kind."""
-    cmd = " ".join(command)
-    counts = evidence.syscalls
-    kind = verdict.kind
-    if kind == "cpu":
-        if evidence.functions is not None and not evidence.functions.empty:
-            return (f"Look at {evidence.functions.iloc[0]['function']} first: it has the most own time. "
-                    f"See every function with spykit.profile({cmd!r}).")
-        if python_command(command):
-            return f"Profile it to find the function that uses the CPU: spykit.profile({cmd!r})."
-        return "Profile it with a profiler for its language (compiled code: perf record, perf report)."
-    if kind == "syscalls":
-        have = counts is not None and len(counts) > 0
-        top = f"{counts.index[0]} ({int(counts.iloc[0]):,} calls)" if have else None
-        which = f"Start with {top}: " if top else ""
-        return (f"{which}make fewer, bigger calls (buffer small writes, read in larger blocks). "
-                f"See them with spykit.trace({cmd!r}).summary().")
-    if kind == "disk":
-        return ("Write less often or sync less often (one fsync after many writes, not one per write). "
-                f"See which files: spykit.trace({cmd!r}, syscalls=['fsync', 'fdatasync', 'write']).writes().")
-    if kind == "network":
-        peer = f" ({verdict.target})" if verdict.target else ""
-        return (f"The other end{peer} is slow to answer: check that server or service, and the program's "
-                f"timeouts. See the traffic with spykit.trace({cmd!r}, syscalls='%network').network().")
-    if kind == "sleep":
-        return ("Look for sleeps in its code (time.sleep, sleep(), retry back-off, polling loops). "
-                f"Find them with spykit.trace({cmd!r}, syscalls=['clock_nanosleep', 'nanosleep']).")
-    if kind == "child":
-        who = child_command or "the child"
-        return f"Diagnose the child process itself: spykit.diagnose({who!r})."
-    if kind == "lock":
-        return ("Find who holds the lock: for file locks, look at /proc/locks (or lslocks); for threads, "
-                f"see what the other threads do with spykit.wchan({cmd!r}).")
-    if kind == "input":
-        return ("It is waiting for someone to give it input: check what feeds its standard input or pipe "
-                "(a producer that is slow, or a terminal waiting for you to type).")
-    return f"Look at the raw samples (evidence.samples) or trace it: spykit.trace({cmd!r})."
+    """What to try next, for this kind (the kind's ``next_step`` in :mod:`spykit.slow.kinds`)."""
+    return kind_row(verdict.kind).next_step(facts(verdict, command, evidence, child_command))
 
 
 # -- the runs ----------------------------------------------------------------------------------------
@@ -414,11 +351,13 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
             if left:
                 evidence.notes.append(f"In the profiled run, {left}.")
 
-    child_command = _child_command(samples, root) if verdict.kind == "child" else None
+    child_command = _child_command(samples, root) if "children" in kind_row(verdict.kind).shows else None
     return Diagnosis(command=argv, kind=verdict.kind,
                      explanation=explain(verdict, timing, evidence, child_command,
                                          own_user + own_system if descendants else None),
-                     next_step=next_step(verdict, argv, evidence, child_command), evidence=evidence)
+                     next_step=next_step(verdict, argv, evidence, child_command), evidence=evidence,
+                     scores=dict(verdict.scores))
 
 
-__all__ = ["KINDS", "Diagnosis", "Evidence", "Verdict", "decide", "diagnose", "explain", "next_step", "scores_of"]
+__all__ = ["KINDS", "KIND_WAITS", "WAIT_KINDS", "Diagnosis", "Evidence", "Verdict", "decide", "diagnose", "explain",
+           "facts", "next_step", "scores_of"]

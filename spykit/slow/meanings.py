@@ -3,16 +3,9 @@
 A sample is what /proc lets a normal user see about one thread at one instant: its state
 letter, its wait channel, the system call it is blocked in (number and raw arguments) and
 what the call's file descriptor is. From that we say what it means ("waiting for data from
-127.0.0.1:8000 (TCP)") and give the reason a kind:
-
-    cpu      running, or ready to run and waiting for a CPU
-    disk     waiting for storage (fsync, reading a file from disk, writeback throttling)
-    network  waiting on a socket (TCP, UDP, UNIX) or a network file system
-    sleep    sleeping on a timer
-    child    waiting for a child process to finish
-    lock     waiting on a lock (futex, flock, fcntl record locks, semaphores)
-    input    waiting to read from a pipe or a terminal
-    other    anything else (a signal, a full pipe, an eventfd, ...)
+127.0.0.1:8000 (TCP)") and give the reason a name: one of ``REASONS`` (cpu, disk, network,
+input, child, sleep, lock, other), each described in :data:`spykit.slow.kinds.REASON_TABLE`
+with the kind of slow program it counts for. A :class:`Meaning` with any other reason is refused.
 
 The blocked system call and its file descriptor carry most of the meaning: on current
 kernels a TCP read sleeps in ``wait_woken``, which a terminal read also uses, so the wait
@@ -27,10 +20,10 @@ from dataclasses import dataclass
 
 from ..syscalls.ptrace_data import ptrace_module
 from ..syscalls.table import syscall_name as _table_name
+from .kinds import PRIORITY, REASONS
 
 _PROTOTYPES = ptrace_module("ptrace.syscall.prototypes").SYSCALL_PROTOTYPES
 
-REASONS = ("cpu", "disk", "network", "input", "child", "sleep", "lock", "other")
 
 
 def syscall_name(nr: int | None) -> str | None:
@@ -101,7 +94,12 @@ class Sample:
 @dataclass(frozen=True)
 class Meaning:
     meaning: str
-    reason: str
+    reason: str  # one of REASONS (spykit.slow.kinds.REASON_TABLE): checked, never mapped silently
+
+    def __post_init__(self) -> None:
+        if self.reason not in REASONS:
+            raise ValueError(f"wait reason {self.reason!r} is not in spykit.slow.kinds.REASON_TABLE "
+                             f"({', '.join(REASONS)}): add it there with the kind it counts for")
 
 
 # -- what a file descriptor is -----------------------------------------------------------------
@@ -398,6 +396,5 @@ def meaning_of(sample: Sample) -> Meaning:
 
 
 # When several threads (or processes) are sampled at the same instant, the one that says
-# most about where the time goes wins: a running thread means the program is working;
-# a futex wait is usually one thread waiting for another, so it ranks below real waits.
-PRIORITY = {reason: rank for rank, reason in enumerate(REASONS)}
+# most about where the time goes wins: PRIORITY (from the order of kinds.REASON_TABLE).
+__all__ = ["PRIORITY", "REASONS", "Meaning", "Sample", "fd_kind", "format_args", "meaning_of", "syscall_name"]

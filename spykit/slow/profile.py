@@ -29,6 +29,7 @@ from spykit.errors import CommandNotFound
 
 from ..progress import phase
 from .procfs import ProcessTree
+from .results import Profile
 from .run import Command, Redirect, _ExitWatcher, end_tree, launch, split_command
 
 COLUMNS = ["function", "file", "line", "calls", "primitive_calls", "own", "cumulative", "own_share"]
@@ -187,8 +188,13 @@ def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redire
 
 def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str], *args: Any,
             timeout: float | None = None, stdout: Redirect = None, stderr: Redirect = None,
-            env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+            env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> Profile:
     """Where a Python program spends its time, per function, most own time first.
+
+    Returns a :class:`~spykit.slow.results.Profile`: one row per function in ``.df``, the run in
+    ``.attrs`` (``command``, ``truncated``, ``ended``); ``print()`` and a notebook show the
+    functions with the most own time. It answers DataFrame questions as before (``p["function"]``,
+    ``p.iloc[0]``, ``p.attrs["truncated"]``).
 
     ``target`` is a callable (called here as ``target(*args)``), a path to a Python script
     (run with ``args`` as its argv, in a subprocess with this interpreter), or a command
@@ -203,7 +209,7 @@ def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str],
         profiler.runcall(target, *args)
         df = stats_frame(pstats.Stats(profiler))
         df.attrs.update(command=[getattr(target, "__qualname__", repr(target))], truncated=False, ended=0)
-        return df
+        return Profile(df)
     if isinstance(target, (str, os.PathLike)) and os.path.isfile(target):
         cmd: Command = [sys.executable, os.fspath(target), *map(str, args)]
     elif isinstance(target, os.PathLike) or (isinstance(target, str) and target.endswith(".py")):
@@ -215,4 +221,4 @@ def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str],
     if df is None:
         raise ValueError(f"not a Python program: {split_command(cmd)!r}; spykit.profile runs Python "
                          "scripts and callables (for other programs, try spykit.diagnose)")
-    return df
+    return Profile(df)

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .kinds import KIND_HINTS, KIND_TITLES  # noqa: F401 - the names render has always offered
+from .kinds import kind as kind_row
+from .results import as_frame
 from .waits import summarize
 
 if TYPE_CHECKING:
@@ -20,17 +23,6 @@ if TYPE_CHECKING:
 
 WIDTH = 100
 
-KIND_TITLES = {
-    "cpu": "busy on the CPU, in its own code",
-    "syscalls": "busy in the kernel, on many small system calls",
-    "disk": "waiting for the disk",
-    "network": "waiting on the network",
-    "sleep": "sleeping on a timer",
-    "child": "waiting for a child process",
-    "lock": "waiting on a lock",
-    "input": "waiting for input",
-    "unknown": "no clear answer",
-}
 
 
 def clock(seconds: float) -> str:
@@ -130,15 +122,23 @@ def timing_html(t: Timing) -> str:
             f"{_table(rows, ['', ''])}</div>")
 
 
-def format_wchan(df: pd.DataFrame) -> str:
-    """What each process of a :func:`spykit.wchan` frame was doing, as terminal text."""
+def _wchan_headline(df: pd.DataFrame) -> str:
     attrs = df.attrs
     command = " ".join(attrs.get("command", [])) or "?"
     ticks = df["time"].nunique() if len(df) else 0
     interval = attrs.get("interval")
     every = f" every {1000 * interval:g} ms" if interval else ""
     over = f" over {attrs['elapsed']:.2f} s" if "elapsed" in attrs else ""
-    lines = [f"wchan: {command}: {ticks} samples{every}{over}"]
+    return f"wchan: {command}: {ticks} samples{every}{over}"
+
+
+_NO_SAMPLES = "(no samples: the program ended before the first look)"
+
+
+def format_wchan(df: pd.DataFrame) -> str:
+    """What each process of a :func:`spykit.wchan` result was doing, as terminal text."""
+    df = as_frame(df)
+    lines = [_wchan_headline(df)]
     summary = summarize(df)
     for pid, rows in summary.groupby("pid", sort=False):
         command_line = str(rows["command"].iloc[0])
@@ -146,8 +146,83 @@ def format_wchan(df: pd.DataFrame) -> str:
         lines.append(f"  pid {pid}  {shown}")
         lines += _wait_lines(rows, limit=None)
     if not len(summary):
-        lines.append("  (no samples: the program ended before the first look)")
+        lines.append(f"  {_NO_SAMPLES}")
     return "\n".join(lines)
+
+
+def wchan_html(df: pd.DataFrame) -> str:
+    """:func:`format_wchan` for a notebook: the same headline and rows, a table per process."""
+    df = as_frame(df)
+    esc = html.escape
+    parts = [_STYLE, '<div class="spykit-slow">', f"<code>{esc(_wchan_headline(df))}</code>"]
+    summary = summarize(df)
+    for pid, rows in summary.groupby("pid", sort=False):
+        parts.append(f"<p>pid {pid} <code>{esc(str(rows['command'].iloc[0]))}</code></p>")
+        table = [[_bar(r.share), esc(r.reason), esc(r.meaning),
+                  esc(r.target) if isinstance(r.target, str) and r.target not in r.meaning else ""]
+                 for r in rows.itertuples()]
+        parts.append(_table(table, ["share", "reason", "meaning", "target"]))
+    if not len(summary):
+        parts.append(f"<p>{esc(_NO_SAMPLES)}</p>")
+    parts.append('<p style="color:#666">Every sample, one row per thread per tick: <code>.df</code></p></div>')
+    return "".join(parts)
+
+
+PROFILE_TOP = 10
+
+
+def _profile_headline(df: pd.DataFrame) -> str:
+    command = " ".join(df.attrs.get("command", [])) or "?"
+    own = float(df["own"].sum()) if len(df) else 0.0
+    n = len(df)
+    return f"profile: {command}: {n:,} function{'' if n == 1 else 's'}, {own:.3f} s of own time in all"
+
+
+def _profile_notes(df: pd.DataFrame) -> list[str]:
+    notes = []
+    if df.attrs.get("truncated"):
+        notes.append("stopped at the timeout: the rows cover the part that ran")
+    left = ended_sentence(int(df.attrs.get("ended", 0) or 0), bool(df.attrs.get("truncated")))
+    if left:
+        notes.append(left)
+    return notes
+
+
+def _more_functions(df: pd.DataFrame) -> str | None:
+    hidden = len(df) - PROFILE_TOP
+    return f"{hidden:,} more function{'s' if hidden != 1 else ''}: .df has every one" if hidden > 0 else None
+
+
+def profile_text(df: pd.DataFrame) -> str:
+    """A :func:`spykit.profile` result as text: the functions with the most own time first."""
+    df = as_frame(df)
+    lines = [_profile_headline(df)]
+    lines += [f"   ({note})" for note in _profile_notes(df)]
+    if len(df):
+        lines.append("    share   own time  function  (where)")
+        lines += _function_lines(df, PROFILE_TOP)
+    more = _more_functions(df)
+    if more:
+        lines.append(f"  ... {more}")
+    return "\n".join(lines)
+
+
+def profile_html(df: pd.DataFrame) -> str:
+    """:func:`profile_text` for a notebook: the same headline, notes and rows."""
+    df = as_frame(df)
+    esc = html.escape
+    parts = [_STYLE, '<div class="spykit-slow">', f"<code>{esc(_profile_headline(df))}</code>"]
+    parts += [f"<p>({esc(note)})</p>" for note in _profile_notes(df)]
+    if len(df):
+        rows = [[_bar(r.own_share), f"{r.own:.3f} s", esc(str(r.function)),
+                 esc(f"{r.file}:{r.line}" if isinstance(r.file, str) else "built-in")]
+                for r in df.head(PROFILE_TOP).itertuples()]
+        parts.append(_table(rows, ["own share", "own time", "function", "where"]))
+    more = _more_functions(df)
+    if more:
+        parts.append(f'<p style="color:#666">... {esc(more)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def _wait_lines(table: pd.DataFrame, limit: int | None = 5) -> list[str]:
@@ -160,12 +235,6 @@ def _wait_lines(table: pd.DataFrame, limit: int | None = 5) -> list[str]:
 
 def _wrap(text: str, indent: str = "") -> str:
     return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
-
-
-# How each kind reads beside spykit.time's hint: one program, one label. Every wait kind is
-# "waiting" there; diagnose then says for what.
-KIND_HINTS = {"cpu": "on the CPU", "syscalls": "in the kernel", **dict.fromkeys(
-    ("disk", "network", "sleep", "child", "lock", "input"), "waiting")}
 
 
 def time_words(t: Timing) -> str:
@@ -183,17 +252,11 @@ def _relevant_calls(d: Diagnosis) -> pd.Series | None:
     counts = d.evidence.syscalls
     if counts is None or not len(counts):
         return None
-    if d.kind == "syscalls":
-        return counts.head(5)
-    if d.kind == "disk":
-        wanted = [c for c in ("fsync", "fdatasync", "sync_file_range", "write", "pwrite64", "writev")
-                  if c in counts.index]
-        return counts[wanted] if wanted else None
-    return None
+    return kind_row(d.kind).calls(counts)
 
 
 def _headline(d: Diagnosis) -> str:
-    return f"Diagnosis of {' '.join(d.command)}: {d.kind} ({KIND_TITLES.get(d.kind, d.kind)})"
+    return f"Diagnosis of {' '.join(d.command)}: {d.kind} ({kind_row(d.kind).title})"
 
 
 def _verdict_notes(d: Diagnosis) -> list[str]:
@@ -211,17 +274,17 @@ def diagnosis_text(d: Diagnosis, more: str | None = ".details()") -> str:
     e = d.evidence
     lines = [_headline(d), "", _wrap(d.explanation), "", _wrap(f"Next step: {d.next_step}"), "",
              f"Evidence for {d.kind!r}:", f"  time    {time_words(e.timing)}"]
-    if d.kind == "child" and len(e.children):
+    if "children" in kind_row(d.kind).shows and len(e.children):
         lines.append("  what its child processes were doing:")
         lines += _wait_lines(e.children, 3)
-    if d.kind not in ("cpu", "syscalls") and len(e.waits):
+    if "waits" in kind_row(d.kind).shows and len(e.waits):
         lines.append(f"  what the program itself was doing ({e.ticks} samples):")
         lines += _wait_lines(e.waits, 3)
     calls = _relevant_calls(d)
     if calls is not None:
         lines.append("  system calls (separate traced run)  "
                      + ", ".join(f"{name} {int(n):,}" for name, n in calls.items()))
-    if d.kind == "cpu" and e.functions is not None and len(e.functions):
+    if "functions" in kind_row(d.kind).shows and e.functions is not None and len(e.functions):
         lines.append("  Python functions (own time, separate profiled run):")
         lines += _function_lines(e.functions, 3)
     for note in _verdict_notes(d):
@@ -266,13 +329,13 @@ def diagnosis_html(d: Diagnosis) -> str:
     esc = html.escape
     parts = [_STYLE, '<div class="spykit-slow">',
              f"<h4>{esc(' '.join(d.command))}: <b>{esc(d.kind)}</b> "
-             f"({esc(KIND_TITLES.get(d.kind, d.kind))})</h4>",
+             f"({esc(kind_row(d.kind).title)})</h4>",
              f"<p>{esc(d.explanation)}</p>", f"<p><b>Next step:</b> {esc(d.next_step)}</p>",
              f"<p><b>Evidence for {esc(repr(d.kind))}</b>: {esc(time_words(e.timing))}</p>"]
-    if d.kind == "child" and len(e.children):
+    if "children" in kind_row(d.kind).shows and len(e.children):
         rows = [[_bar(r.share), esc(r.reason), esc(r.meaning)] for r in e.children.head(3).itertuples()]
         parts.append("<p>What its child processes were doing</p>" + _table(rows, ["share", "reason", "meaning"]))
-    if d.kind not in ("cpu", "syscalls") and len(e.waits):
+    if "waits" in kind_row(d.kind).shows and len(e.waits):
         rows = [[_bar(r.share), esc(r.reason), esc(r.meaning),
                  esc(r.target) if isinstance(r.target, str) else ""] for r in e.waits.head(3).itertuples()]
         parts.append(f"<p>What the program itself was doing ({e.ticks} samples)</p>"
@@ -281,7 +344,7 @@ def diagnosis_html(d: Diagnosis) -> str:
     if calls is not None:
         rows = [[esc(str(name)), f"{int(n):,}"] for name, n in calls.items()]
         parts.append("<p>System calls (separate traced run)</p>" + _table(rows, ["call", "count"]))
-    if d.kind == "cpu" and e.functions is not None and len(e.functions):
+    if "functions" in kind_row(d.kind).shows and e.functions is not None and len(e.functions):
         rows = [[esc(str(r.function)), esc(f"{r.file}:{r.line}" if isinstance(r.file, str) else "built-in"),
                  f"{r.own:.3f} s", _bar(r.own_share)] for r in e.functions.head(3).itertuples()]
         parts.append("<p>Python functions (separate profiled run)</p>"

@@ -8,14 +8,17 @@ a background job) is re-parented to init and is not counted.
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
 from ..progress import phase
+from .kinds import IN_KERNEL, ON_CPU, WAITING
 from .run import Command, Finished, Redirect, run_watched, split_command
 
-ON_CPU, IN_KERNEL, WAITING = "on the CPU", "in the kernel", "waiting"
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -59,6 +62,15 @@ class Timing:
             minor_faults=int(ru.ru_minflt), timed_out=done.timed_out, pid=done.pid,
             ended=done.ended,
         )
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """The numbers as a one-row DataFrame (the same shape of answer as every slow tool's ``.df``)."""
+        import pandas as pd  # here: `spykit time` on the command line does without it
+
+        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        row["command"] = shlex.join(self.command)
+        return pd.DataFrame([{**row, "cpu": self.cpu, "waiting": self.waiting, "hint": self.hint}])
 
     @property
     def cpu(self) -> float:

@@ -1,4 +1,4 @@
-"""Summaries of wait samples: pure functions of the DataFrame ``spykit.wchan`` returns.
+"""Summaries of wait samples: pure functions of what ``spykit.wchan`` returns (or its ``.df``).
 
 A program with several threads is doing several things at each instant. To say what the
 *process* was doing at one tick, its threads are collapsed to the most telling one (see
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from .meanings import PRIORITY, REASONS
+from .results import as_frame
 
 SUMMARY_COLUMNS = ["pid", "command", "reason", "meaning", "target", "samples", "share"]
 
@@ -24,6 +25,7 @@ def collapse(df: pd.DataFrame, *, by: Iterable[str] = ("time", "pid"),
 
     ``pids`` keeps only those processes first; ``by=("time",)`` treats them as one.
     """
+    df = as_frame(df)
     if pids is not None:
         df = df[df["pid"].isin(list(pids))]
     if df.empty:
@@ -53,6 +55,7 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
     meaning), samples, share (of that process's ticks). Processes in the order they were
     first seen, their meanings most frequent first.
     """
+    df = as_frame(df)
     if df.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SUMMARY_COLUMNS})
     per_tick = collapse(df)

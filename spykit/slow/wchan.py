@@ -29,6 +29,7 @@ stack        string  innermost kernel functions (root only), ``;``-separated
 ============ ======= ==============================================================
 
 ``df.attrs`` holds ``command``, ``pid``, ``interval``, ``elapsed`` and ``returncode``.
+:func:`wchan` returns it as the ``.df`` of a :class:`~spykit.slow.results.WaitSamples`.
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ import pandas as pd
 from . import procfs
 from .meanings import FD_CALLS, OPEN_CALLS, POLL_CALLS, Sample, format_args, meaning_of, syscall_name
 from .render import format_wchan
+from .results import WaitSamples
 from .run import Command, Redirect, run_watched, split_command, watch_pid
 from .waits import summarize
 
-__all__ = ["COLUMNS", "WaitSampler", "format_wchan", "summarize", "wchan"]
+__all__ = ["COLUMNS", "WaitSampler", "WaitSamples", "format_wchan", "summarize", "wchan"]
 
 COLUMNS = ["time", "pid", "tid", "state", "wchan", "syscall", "syscall_args", "fd", "target", "meaning",
            "reason", "ppid", "command", "stack"]
@@ -202,8 +204,12 @@ class WaitChanges:
 def wchan(target: Command | int, *, interval: float = 0.01, duration: float | None = None,
           stdin: Redirect = None, stdout: Redirect = None, stderr: Redirect = None,
           env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
-          on_sample: Callable[[tuple], None] | None = None) -> pd.DataFrame:
+          on_sample: Callable[[tuple], None] | None = None) -> WaitSamples:
     """Sample the wait channels of a program and its descendants, one row per thread per tick.
+
+    Returns a :class:`~spykit.slow.results.WaitSamples`: the samples in ``.df`` (the columns
+    above), the run in ``.attrs``; ``print()`` and a notebook show what each process was doing
+    in plain words. It answers DataFrame questions as before (``w["wchan"]``, ``w.attrs``).
 
     ``target`` is a command (a list, or a string split like a shell), launched and sampled
     until it exits (killed after ``duration`` seconds, if given); or the pid of a running
@@ -222,7 +228,7 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
         df = sampler.frame()
         df.attrs.update(command=procfs.cmdline(target) or [f"<pid {target}>"], pid=target,
                         interval=interval, elapsed=elapsed, returncode=None)
-        return df
+        return WaitSamples(df)
     argv = split_command(target)
     sampler = WaitSampler()
     sampler.on_row = on_sample
@@ -231,4 +237,4 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
     df = sampler.frame()
     df.attrs.update(command=argv, pid=done.pid, interval=interval, elapsed=done.elapsed,
                     returncode=done.returncode, ended=done.ended)
-    return df
+    return WaitSamples(df)
