@@ -24,6 +24,9 @@ from typing import Any
 
 from .errors import (
     CommandNotFound,
+    EmptyCommand,
+    InvalidArgument,
+    NoSuchDirectory,
     NoSuchProcess,
     NotExecutable,
     SpykitError,
@@ -53,6 +56,9 @@ _LAZY = {
 
 __all__ = [
     "CommandNotFound",
+    "EmptyCommand",
+    "InvalidArgument",
+    "NoSuchDirectory",
     "NoSuchProcess",
     "NotExecutable",
     "SpykitError",
