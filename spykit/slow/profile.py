@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from spykit.errors import CommandNotFound
+from spykit.errors import CommandNotFound, InvalidArgument
 
 from ..launch import Command, Prepared, Redirect, prepare, split_command
 from ..progress import phase
@@ -213,8 +213,18 @@ def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str],
     Columns: function, file, line (<NA> for built-ins), calls, primitive_calls (calls that
     were not recursive), own (seconds in the function itself), cumulative (including what it
     called), own_share (fraction of all own time).
+
+    For a script or command the keyword arguments mean what they mean in :func:`subprocess.run`
+    (see :func:`spykit.launch.prepare`); captured output is in ``df.attrs["stdout"]`` and
+    ``df.attrs["stderr"]``. A callable runs here, in this process, so they do not apply to it.
     """
     if callable(target):
+        given = {"timeout": timeout, "stdin": stdin, "stdout": stdout, "stderr": stderr, "input": input,
+                 "env": env, "cwd": cwd, "capture_output": capture_output or None}
+        for name, value in given.items():
+            if value is not None:
+                raise InvalidArgument(f"{name}= is for a program spykit.profile starts; a callable runs here, "
+                                      "in this process", hint=f"drop {name}=, or profile a script or command")
         profiler = cProfile.Profile()
         profiler.runcall(target, *args)
         df = stats_frame(pstats.Stats(profiler))
