@@ -154,10 +154,13 @@ def _check_env(env: Mapping[str, str] | None) -> dict[str, str] | None:
         raise InvalidArgument(f"env must be a mapping of names to values, not {type(env).__name__}",
                               hint="e.g. env={**os.environ, 'LANG': 'C'}")
     out = {}
-    for name, value in env.items():
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise InvalidArgument(f"env holds {name!r}: {value!r}; names and values must be strings",
-                                  hint="convert values with str(), e.g. env={'N': str(4)}")
+    for key, raw in env.items():
+        # (as subprocess: str, bytes or a path; bytes are decoded the way os.fsdecode does, losslessly)
+        try:
+            name, value = os.fsdecode(key), os.fsdecode(raw)
+        except TypeError:
+            raise InvalidArgument(f"env holds {key!r}: {raw!r}; names and values must be strings",
+                                  hint="convert values with str(), e.g. env={'N': str(4)}") from None
         if not name or "=" in name:
             raise InvalidArgument(f"illegal environment variable name {name!r}: a name cannot be empty or "
                                   "contain '='", hint="rename or drop that variable")

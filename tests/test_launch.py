@@ -50,7 +50,7 @@ def py(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-ECHO = py("import sys; data = sys.stdin.read(); print('out', data); print('err', file=sys.stderr)")
+ECHO = py("import sys; data = sys.stdin.read(); print('out', data, flush=True); print('err', file=sys.stderr)")
 
 
 def test_def_split_command_exists_once():
