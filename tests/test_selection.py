@@ -72,6 +72,15 @@ def test_items_expand_as_strace_reads_them():
     assert expand_selection("%pure") >= {"getpid", "getppid", "getuid"}
 
 
+def test_a_comma_separated_string_selects_the_same_for_trace_and_filter():
+    """trace(syscalls="openat,read") said "unknown system call 'openat,read'" while filter() took it."""
+    assert expand_selection(["openat,read"]) == {"openat", "read"}
+    traced = spykit.trace(["true"], syscalls="openat,close")
+    listed = spykit.trace(["true"], syscalls=["openat", "close"])
+    assert set(traced.df["syscall"].astype(str)) == set(listed.df["syscall"].astype(str)) == {"openat", "close"}
+    assert set(spykit.trace(["true"]).filter(syscalls="openat,close").df["syscall"].astype(str)) == {"openat", "close"}
+
+
 def test_the_cli_and_the_magic_report_the_same_typo():
     cli = subprocess.run([sys.executable, "-m", "spykit", "trace", "-e", "trace=opne", "--", "true"],
                          capture_output=True, text=True)

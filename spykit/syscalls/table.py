@@ -248,13 +248,15 @@ def _select_one(item: str) -> set[str]:
 def expand_selection(spec: str | Iterable[str]) -> set[str]:
     """Turn a selection such as ``"open,%network"`` or ``["write", "%file"]`` into syscall names.
 
-    Items are what strace's ``-e trace=`` takes: names, classes (``%file``; ``file`` too, as
-    strace still accepts), ``all``, ``none``, ``/regex`` (names it matches), ``?item`` (no error
-    when it names nothing), and ``!`` before the first item to select every call except the
-    list. Old names select the calls that do their job today (``open`` selects ``openat``).
+    Items, in a comma-separated string or a list, are what strace's ``-e trace=`` takes: names,
+    classes (``%file``; ``file`` too, as strace still accepts), ``all``, ``none``, ``/regex``
+    (names it matches), ``?item`` (no error when it names nothing), and ``!`` before the first
+    item to select every call except the list. Old names select the calls that do their job
+    today (``open`` selects ``openat``).
     Anything else raises a SpykitError saying what is accepted.
     """
-    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else [str(s).strip() for s in spec]
+    # (a list's items may hold commas too: trace(syscalls="openat,read") hands over ["openat,read"])
+    items = [part.strip() for s in ([spec] if isinstance(spec, str) else spec) for part in str(s).split(",")]
     negate = bool(items) and items[0].startswith("!")
     if negate:
         items[0] = items[0][1:].strip()
