@@ -398,7 +398,7 @@ def _trace_launched(watch: Watch, run: Prepared, stdio: Stdio, tracer: Tracer, p
     try:
         _await_stop(child)
         pin.pin(tracer)
-        _seize_launched(tracer, child.pid)
+        _seize(tracer, child.pid, child.pid, launched=True)
         tracer.t0 = _time.monotonic()
         os.kill(child.pid, signal.SIGCONT)  # off it goes, to execve
         watch.arm()  # the timeout counts from here
@@ -424,16 +424,35 @@ def _await_stop(child: _Child) -> None:
         raise child.failure() or SpykitError(f"{child.path}: could not be started")
 
 
-def _seize_launched(tracer: Tracer, pid: int) -> None:
-    """PTRACE_SEIZE the stopped program; if the kernel refuses, say why, and end it."""
+def _seize(tracer: Tracer, tid: int, pid: int, *, launched: bool) -> bool:
+    """PTRACE_SEIZE thread ``tid`` of process ``pid`` and adopt it; False if that thread (not the
+    process) exited meanwhile. A refusal becomes the error that says why, read from /proc while the
+    process is still there; a program spykit launched is then ended."""
     try:
-        L.ptrace(L.PTRACE_SEIZE, pid, 0, tracer.options())
+        L.ptrace(L.PTRACE_SEIZE, tid, 0, tracer.options())
     except OSError as exc:
-        refused = _not_permitted(pid, exc, launched=True)  # (from /proc: before the child is gone)
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        if exc.errno == errno.ESRCH and not launched:
+            if tid != pid:
+                return False  # a thread that just exited
+            raise NoSuchProcess(f"process {pid} exited before spykit could attach") from None
+        refused = _not_permitted(pid, exc, launched=launched)
+        if launched:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
         raise refused from None
-    tracer.adopt(pid, pid)
+    tracer.adopt(tid, pid)
+    return True
+
+
+def _seize_all_threads(tracer: Tracer, pid: int) -> None:
+    """Seize every thread of a running process and stop each (PTRACE_INTERRUPT) to start tracing it.
+    Threads can appear while we attach: repeat until none is new."""
+    seen: set[int] = set()
+    while new := [t for t in _tasks(pid) if t not in seen]:
+        for tid in new:
+            seen.add(tid)
+            if _seize(tracer, tid, pid, launched=False):
+                L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
 
 
 def _run_to_the_end(tracer: Tracer, stop: Callable[[], None], wait_for_descendants: bool) -> bool:
@@ -623,23 +642,7 @@ def attach_here(pid: int, rec: Recorder, *, selected: set[int] | None, follow_fo
         """In the tracer thread: seize every thread, trace, and detach from all of them."""
         bell.install()  # a child of this thread, so that its exit wakes this thread's waitpid
         try:
-            seen: set[int] = set()
-            while True:  # threads can appear while we attach: repeat until none is new
-                new = [t for t in _tasks(pid) if t not in seen]
-                if not new:
-                    break
-                for tid in new:
-                    seen.add(tid)
-                    try:
-                        L.ptrace(L.PTRACE_SEIZE, tid, 0, tracer.options())
-                    except OSError as exc:
-                        if exc.errno == errno.ESRCH and tid != pid:
-                            continue  # a thread that just exited
-                        if exc.errno == errno.ESRCH:
-                            raise NoSuchProcess(f"process {pid} exited before spykit could attach") from None
-                        raise _not_permitted(pid, exc, launched=False) from None
-                    tracer.adopt(tid, pid)
-                    L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
+            _seize_all_threads(tracer, pid)
             tracer.t0 = _time.monotonic()
             watch.arm()  # the duration counts from here
             tracer.run()
