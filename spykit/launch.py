@@ -207,9 +207,10 @@ def prepare(cmd: Command, *, stdin: Redirect = None, stdout: Redirect = None, st
     if where is not None and not os.path.isdir(where):
         raise NoSuchDirectory(f"cwd={where!r} is not a directory: the program cannot start there",
                               hint="create the folder first, or give an existing one")
-    for what, texts in (("the command", argv), ("the environment", [*(environment or {}).items()]),
-                        ("cwd", [where] if where else [])):
-        if any("\0" in (t if isinstance(t, str) else "".join(t)) for t in texts):
+    # What execve would refuse, refused here in words (in the child it would only be an exit 127).
+    variables = environment or {}
+    for what, texts in (("the command", argv), ("the environment", [*variables, *variables.values()])):
+        if any("\0" in t for t in texts):
             raise InvalidArgument(f"embedded null byte in {what}: a program's arguments and environment "
                                   "cannot hold one", hint="remove the \\0 character")
     executable = resolve_executable(argv[0], environment)
