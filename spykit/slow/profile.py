@@ -27,7 +27,7 @@ import pandas as pd
 
 from spykit.errors import CommandNotFound, InvalidArgument
 
-from ..launch import Command, Prepared, Redirect, prepare, split_command
+from ..launch import Command, Prepared, Redirect, Stdio, prepare, split_command
 from ..progress import phase
 from .procfs import ProcessTree
 from .run import _ExitWatcher, end_tree, launch
@@ -133,7 +133,8 @@ def _run_with_grace(run: Prepared) -> tuple[bool, int, bytes | None, bytes | Non
         return (truncated, ended, *stdio.collect())
 
 
-def _grace(run: Prepared, stdio: Any) -> tuple[bool, int]:
+def _grace(run: Prepared, stdio: Stdio) -> tuple[bool, int]:
+    """:func:`_run_with_grace`'s run, with the program's streams already open."""
     timeout = run.timeout
     # SIGINT is how cProfile is asked to save: a caller that ignores it must not pass that on.
     proc = launch(run, stdin=stdio.stdin, stdout=stdio.stdout, stderr=stdio.stderr, sigint_default=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spykit.errors import NoSuchProcess
-from spykit.launch import Command, Prepared, Redirect, exec_failure, prepare, split_command
+from spykit.launch import Command, Prepared, Redirect, Stdio, exec_failure, prepare, split_command
 
 from . import procfs
 
@@ -203,7 +203,7 @@ def run_watched(cmd: Command | Prepared, *, interval: float = 0.01, on_tick: Tic
     return done
 
 
-def _watch_child(run: Prepared, stdio: Any, interval: float, on_tick: Tick | None) -> Finished:
+def _watch_child(run: Prepared, stdio: Stdio, interval: float, on_tick: Tick | None) -> Finished:
     """:func:`run_watched`'s loop, with the program's streams already open."""
     timeout = run.timeout
     memory = PeakMemory()
