@@ -28,6 +28,9 @@ from typing import Any
 
 from .errors import (
     CommandNotFound,
+    EmptyCommand,
+    InvalidArgument,
+    NoSuchDirectory,
     NoSuchProcess,
     NotExecutable,
     SpykitError,
@@ -59,6 +62,9 @@ _LAZY = {
 
 __all__ = [
     "CommandNotFound",
+    "EmptyCommand",
+    "InvalidArgument",
+    "NoSuchDirectory",
     "NoSuchProcess",
     "NotExecutable",
     "SpykitError",

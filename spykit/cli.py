@@ -73,18 +73,13 @@ def _command(args: argparse.Namespace) -> list[str]:
 
 
 def _syscall_spec(expressions: list[str] | None) -> list[str] | None:
-    """strace's ``-e trace=open,read`` (or just ``-e open,read``) as a list for ``syscalls=``."""
-    if not expressions:
-        return None
-    names: list[str] = []
-    for expression in expressions:
-        qualifier, _, value = expression.rpartition("=")
-        if qualifier not in ("", "trace", "t"):
-            raise _UsageError(f"-e {expression}: only -e trace=... is supported")
-        names.extend(n for n in value.split(",") if n)
-    if not names:
-        raise _UsageError("-e needs at least one system call or %class")
-    return names
+    """The -e options as a ``syscalls=`` selection, read as strace reads them; a typo is a usage error."""
+    from .syscalls.table import parse_trace_option
+
+    try:
+        return parse_trace_option(expressions)
+    except SpykitError as error:
+        raise _UsageError(error.message + (f"; {error.hint}" if error.hint else "")) from None
 
 
 def _positive(kind: type) -> Callable[[str], Any]:
@@ -444,7 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with -f: wait for the children that outlive the command, as strace -f does "
                             "(without it spykit ends them 0.25 s after the command exits, and says so)")
     trace.add_argument("-e", dest="expressions", action="append", metavar="SPEC",
-                       help="only these calls: trace=open,read,%%network (repeatable)")
+                       help="only these calls, as strace's -e: trace=open,read,%%network, '!write', /regex, "
+                            "none (a later -e replaces an earlier one)")
     trace.add_argument("-c", dest="summary", action="store_true",
                        help="print a table of time, calls and errors per system call instead")
     trace.add_argument("-w", dest="wall", action="store_true",

@@ -36,6 +36,22 @@ class CommandNotFound(SpykitError, FileNotFoundError):
     """The program to run does not exist (on PATH, or at the given path)."""
 
 
+class EmptyCommand(CommandNotFound, ValueError):
+    """The command is empty: there is no program to run.
+
+    Both a CommandNotFound (no program) and a ValueError (a bad argument), so code written
+    against either kind of launcher catches it.
+    """
+
+
+class NoSuchDirectory(SpykitError, FileNotFoundError):
+    """The folder given as ``cwd=`` does not exist (or is not a folder)."""
+
+
+class InvalidArgument(SpykitError, ValueError):
+    """Keyword arguments that cannot go together or make no sense (``stdin=`` with ``input=``...)."""
+
+
 class NotExecutable(SpykitError, PermissionError):
     """The program exists but cannot be executed."""
 

@@ -68,7 +68,7 @@ def test_spykit_errors_print_the_message_and_exit_1():
     assert result.stderr.startswith("spykit: ") and "/no/such/program-xyz" in result.stderr
     assert "Traceback" not in result.stderr
     unknown_class = run("trace", "-e", "trace=%nonsense", "--", "true")
-    assert unknown_class.returncode == 1 and "nonsense" in unknown_class.stderr
+    assert unknown_class.returncode == 2 and "nonsense" in unknown_class.stderr  # a typo in -e is a usage error
 
 
 def test_trace_prints_strace_lines_to_stderr_and_exits_with_the_commands_status(tmp_path):

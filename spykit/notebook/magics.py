@@ -28,24 +28,12 @@ from .cellrun import display_values, prepare_cell, run_prepared
 
 
 def parse_selection(specs: list[str] | None) -> list[str] | None:
-    """``-e`` values as strace takes them (``open,read``, ``trace=%file``) -> a list of names, or None for all."""
-    names: list[str] = []
-    for spec in specs or []:
-        spec = spec.strip()
-        if spec.startswith("trace="):
-            spec = spec[len("trace="):]
-        names += [name.strip() for name in spec.split(",") if name.strip()]
-    return names or None
-
-
-def _check_selection(names: list[str] | None) -> None:
-    """A bad ``-e`` is the user's typo: say so briefly (a UsageError), before anything runs."""
-    if names is None:
-        return
-    from ..syscalls.table import expand_selection
+    """``-e`` values read as strace reads them (``open,read``, ``trace=%file``, ``'!write'``) -> a selection, or
+    None for all; a typo is the user's, so it is a short UsageError, before anything runs."""
+    from ..syscalls.table import parse_trace_option
 
     try:
-        expand_selection(names)
+        return parse_trace_option(specs)
     except SpykitError as error:
         raise UsageError(str(error)) from None
 
@@ -87,8 +75,9 @@ class SpykitMagics(Magics):
 
     @magic_arguments()
     @argument("-e", dest="spec", action="append", metavar="SPEC",
-              help="which calls to record, comma-separated names and classes, as strace's -e trace=... "
-                   "(open,read or %%file or %%network); 'open' also selects openat. Default: every call.")
+              help="which calls to record, as strace's -e trace=...: comma-separated names and classes "
+                   "(open,read or %%file or %%network), all, none, /regex, '!write' for all but write; "
+                   "'open' also selects openat; a later -e replaces an earlier one. Default: every call.")
     @argument("-f", "--follow", dest="follow", action="store_true", default=True,
               help="also trace the processes and threads it starts (the default)")
     @argument("--no-follow", dest="follow", action="store_false",
@@ -117,7 +106,6 @@ class SpykitMagics(Magics):
         """
         args = parse_argstring(self.strace, line)
         selection = parse_selection(args.spec)
-        _check_selection(selection)
         if args.string_limit < 0:
             raise UsageError("-s takes a number of bytes, 0 or more")
         if args.data_limit < 0:

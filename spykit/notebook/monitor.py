@@ -44,7 +44,7 @@ class WaitMonitor:
                  redraw: float = REDRAW, env: dict[str, str] | None = None, cwd: str | None = None):
         import ipywidgets as w
 
-        from ..slow.run import split_command
+        from ..launch import split_command
         from ..slow.wchan import WaitSampler
 
         self.argv = split_command(cmd)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +25,13 @@ import pandas as pd
 
 from spykit.errors import SpykitError
 
+from ..launch import Command, Redirect, prepare
 from ..progress import phase
 from .kinds import KIND_TABLE, KIND_WAITS, KINDS, ORDER, WAIT_KINDS, Facts
 from .kinds import kind as kind_row
 from .profile import profile_command, python_command
 from .render import ended_sentence
-from .run import Command, Redirect, run_watched, split_command
+from .run import run_watched
 from .timing import Timing
 from .waits import reason_shares, reason_table
 from .wchan import WaitSampler
@@ -240,8 +241,9 @@ def next_step(verdict: Verdict, command: list[str], evidence: Evidence, child_co
 # -- the runs ----------------------------------------------------------------------------------------
 
 
-def _count_syscalls(argv: list[str], timeout: float, env: dict[str, str] | None,
-                    cwd: str | os.PathLike[str] | None, untraced: float = 0.0) -> tuple[pd.Series | None, str]:
+def _count_syscalls(argv: list[str], timeout: float, env: Mapping[str, str] | None,
+                    cwd: str | os.PathLike[str] | None, untraced: float = 0.0,
+                    input: bytes | None = None) -> tuple[pd.Series | None, str]:
     """Exact per-call counts from a traced run, and a note on how it went."""
     import spykit
 
@@ -250,7 +252,7 @@ def _count_syscalls(argv: list[str], timeout: float, env: dict[str, str] | None,
     except (ImportError, AttributeError) as e:
         return None, f"System calls were not counted: the tracer is not available ({e})."
     try:
-        tr = trace(argv, timeout=timeout, max_events=1000, capture_output=True, env=env, cwd=cwd)
+        tr = trace(argv, timeout=timeout, max_events=1000, capture_output=True, input=input, env=env, cwd=cwd)
         return tr.counts, "System calls were counted in a separate traced run."
     except spykit.TraceInterrupted as e:
         counts = e.trace.counts if e.trace is not None else None
@@ -271,10 +273,10 @@ def _child_command(samples: pd.DataFrame, root: int) -> str | None:
     return str(kids["command"].mode().iloc[0])
 
 
-def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, count_syscalls: bool = True,
+def diagnose(cmd: Command, *, timeout: float | None = 20.0, interval: float = 0.01, count_syscalls: bool = True,
              profile_python: bool | None = None, stdin: Redirect = None, stdout: Redirect = None,
-             stderr: Redirect = None, env: dict[str, str] | None = None,
-             cwd: str | os.PathLike[str] | None = None) -> Diagnosis:
+             stderr: Redirect = None, input: bytes | str | None = None, env: Mapping[str, str] | None = None,
+             cwd: str | os.PathLike[str] | None = None, capture_output: bool = False) -> Diagnosis:
     """Run ``cmd``, find out where its time goes, and say why it is slow in plain words.
 
     1. An untraced run, measured (user, system, elapsed) and sampled every ``interval``
@@ -285,14 +287,18 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     3. If it runs Python (and ``profile_python`` is not False): a cProfile run for the top
        functions (output and input to /dev/null).
     Runs 2 and 3 each get at most 2 x the first run's time + 2 s (and ``timeout``).
-    Both are skipped when ``stdin`` was given, since that input cannot be replayed. ``kind``
+    Both are skipped when ``stdin`` was given, since that input cannot be replayed; ``input``
+    (bytes) is fed to every run. The keyword arguments mean what they mean in
+    :func:`subprocess.run` (see :func:`spykit.launch.prepare`); output captured in run 1 is in
+    ``diagnosis.timing.stdout``/``.stderr``. ``kind``
     is one of :data:`KINDS`, or ``"unknown"`` when no sample says anything definite.
     """
-    argv = split_command(cmd)
+    run = prepare(cmd, stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
+                  timeout=timeout, capture_output=capture_output)
+    argv = run.argv
     sampler = WaitSampler()
     with phase(f"diagnose, run 1: {argv[0]} untraced, timed and sampled"):
-        done = run_watched(argv, timeout=timeout, interval=interval, on_tick=sampler, stdin=stdin, stdout=stdout,
-                           stderr=stderr, env=env, cwd=cwd)
+        done = run_watched(run, interval=interval, on_tick=sampler)
     timing = Timing.from_finished(argv, done)
     samples = sampler.frame()
     root = done.pid
@@ -321,7 +327,7 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     # Runs 2 and 3 get twice the first run's time plus 2 s: tracing slows start-up most (an
     # interpreter's start-up is a thousand traced calls), and a cap of only 2x cut a 1.6 s
     # program's traced run short on a loaded machine.
-    extra = min(timeout, 2 * timing.elapsed + 2.0)
+    extra = 2 * timing.elapsed + 2.0 if timeout is None else min(timeout, 2 * timing.elapsed + 2.0)
     # A program that waits for our own standard input (a terminal, say) would wait again in
     # the second run; a pipe of its own making is fine.
     own = samples[samples["pid"] == root]
@@ -329,7 +335,7 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
     replayable = stdin is None and not reads_our_input
     if count_syscalls and replayable:
         with phase(f"diagnose, run 2: {argv[0]} traced, counting its system calls"):
-            counts, note = _count_syscalls(argv, extra, env, cwd, timing.elapsed)
+            counts, note = _count_syscalls(argv, extra, env, cwd, timing.elapsed, run.input)
         evidence.syscalls = counts
         evidence.notes.append(note)
     elif count_syscalls:
@@ -338,8 +344,9 @@ def diagnose(cmd: Command, *, timeout: float = 20.0, interval: float = 0.01, cou
         try:
             quiet = subprocess.DEVNULL
             with phase(f"diagnose, last run: {argv[0]} under cProfile"):
-                functions = profile_command(argv, timeout=extra, stdin=quiet, stdout=quiet, stderr=quiet,
-                                            env=env, cwd=cwd)
+                feed: dict[str, Any] = {"stdin": quiet} if run.input is None else {"input": run.input}
+                functions = profile_command(argv, timeout=extra, stdout=quiet, stderr=quiet, env=env, cwd=cwd,
+                                            **feed)
         except SpykitError as e:
             functions = None
             evidence.notes.append(f"It could not be profiled: {e.message}")

@@ -19,18 +19,19 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from spykit.errors import CommandNotFound
+from spykit.errors import CommandNotFound, InvalidArgument
 
+from ..launch import Command, Prepared, Redirect, Stdio, prepare, split_command
 from ..progress import phase
 from .procfs import ProcessTree
 from .results import Profile
-from .run import Command, Redirect, _ExitWatcher, end_tree, launch, split_command
+from .run import _ExitWatcher, end_tree, launch
 
 COLUMNS = ["function", "file", "line", "calls", "primitive_calls", "own", "cumulative", "own_share"]
 
@@ -122,14 +123,22 @@ def _private_file(directory: str, name: str, text: str = "") -> str:
     return path
 
 
-def _run_with_grace(argv: list[str], timeout: float | None, **popen: Any) -> tuple[bool, int]:
-    """Run to the end; past ``timeout`` send SIGINT (cProfile saves what it has), then SIGKILL.
+def _run_with_grace(run: Prepared) -> tuple[bool, int, bytes | None, bytes | None]:
+    """Run to the end; past its timeout send SIGINT (cProfile saves what it has), then SIGKILL.
 
     Returns (stopped by the timeout, how many processes it left running that were then ended:
-    see :func:`spykit.slow.run.end_tree`).
+    see :func:`spykit.slow.run.end_tree`, and its captured stdout and stderr).
     """
+    with run.stdio() as stdio:
+        truncated, ended = _grace(run, stdio)
+        return (truncated, ended, *stdio.collect())
+
+
+def _grace(run: Prepared, stdio: Stdio) -> tuple[bool, int]:
+    """:func:`_run_with_grace`'s run, with the program's streams already open."""
+    timeout = run.timeout
     # SIGINT is how cProfile is asked to save: a caller that ignores it must not pass that on.
-    proc = launch(argv, sigint_default=True, **popen)
+    proc = launch(run, stdin=stdio.stdin, stdout=stdio.stdout, stderr=stdio.stderr, sigint_default=True)
     watcher = _ExitWatcher(proc.pid, is_child=True)
     tree = ProcessTree(proc.pid)  # looked at now and then, to know descendants that leave the session
     start = time.monotonic()
@@ -155,17 +164,23 @@ def _run_with_grace(argv: list[str], timeout: float | None, **popen: Any) -> tup
 
 
 def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redirect = None,
-                    stdout: Redirect = None, stderr: Redirect = None, env: dict[str, str] | None = None,
-                    cwd: str | os.PathLike[str] | None = None) -> pd.DataFrame | None:
+                    stdout: Redirect = None, stderr: Redirect = None, input: bytes | str | None = None,
+                    env: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
+                    capture_output: bool = False) -> pd.DataFrame | None:
     """Profile a command that runs Python (see :func:`python_command`); ``None`` if it does not.
 
     ``df.attrs["truncated"]`` is True when the timeout stopped it (the rows then cover the
     part that ran, when the program let cProfile save them). ``df.attrs["ended"]`` counts the
-    processes it started and left running, which were killed when it ended.
+    processes it started and left running, which were killed when it ended. The keyword
+    arguments are :func:`spykit.launch.prepare`'s; captured output is in ``df.attrs["stdout"]``
+    and ``df.attrs["stderr"]``.
     """
     py = python_command(cmd)
     if py is None:
         return None
+    how: dict[str, Any] = dict(stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
+                               timeout=timeout, capture_output=capture_output)
+    prepare(py.interpreter, **how)  # every argument checked before anything is made or started
     workdir = _private_dir()
     try:
         out = _private_file(workdir, "profile.pstats")
@@ -175,20 +190,22 @@ def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redire
         argv = [*py.interpreter, "-m", "cProfile", "-o", out]
         argv += ["-m", what] if py.kind == "module" else [what]
         with phase(f"profile: {split_command(cmd)[0]} under cProfile"):
-            truncated, ended = _run_with_grace(argv + py.args, timeout, stdin=stdin, stdout=stdout, stderr=stderr,
-                                               env=env, cwd=cwd)
+            truncated, ended, said, said_err = _run_with_grace(prepare(argv + py.args, **how))
         if os.path.getsize(out) == 0:
             return None  # killed before cProfile could write
         df = stats_frame(pstats.Stats(out))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     df.attrs.update(command=split_command(cmd), truncated=truncated, ended=ended)
+    if said is not None or said_err is not None:
+        df.attrs.update(stdout=said, stderr=said_err)
     return df
 
 
 def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str], *args: Any,
             timeout: float | None = None, stdout: Redirect = None, stderr: Redirect = None,
-            env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> Profile:
+            env: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
+            stdin: Redirect = None, input: bytes | str | None = None, capture_output: bool = False) -> Profile:
     """Where a Python program spends its time, per function, most own time first.
 
     Returns a :class:`~spykit.slow.results.Profile`: one row per function in ``.df``, the run in
@@ -203,8 +220,18 @@ def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str],
     Columns: function, file, line (<NA> for built-ins), calls, primitive_calls (calls that
     were not recursive), own (seconds in the function itself), cumulative (including what it
     called), own_share (fraction of all own time).
+
+    For a script or command the keyword arguments mean what they mean in :func:`subprocess.run`
+    (see :func:`spykit.launch.prepare`); captured output is in ``df.attrs["stdout"]`` and
+    ``df.attrs["stderr"]``. A callable runs here, in this process, so they do not apply to it.
     """
     if callable(target):
+        given = {"timeout": timeout, "stdin": stdin, "stdout": stdout, "stderr": stderr, "input": input,
+                 "env": env, "cwd": cwd, "capture_output": capture_output or None}
+        for name, value in given.items():
+            if value is not None:
+                raise InvalidArgument(f"{name}= is for a program spykit.profile starts; a callable runs here, "
+                                      "in this process", hint=f"drop {name}=, or profile a script or command")
         profiler = cProfile.Profile()
         profiler.runcall(target, *args)
         df = stats_frame(pstats.Stats(profiler))
@@ -217,7 +244,8 @@ def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str],
                               hint="check the path, relative to the current directory")
     else:
         cmd = [*split_command(target), *map(str, args)]  # type: ignore[arg-type]
-    df = profile_command(cmd, timeout=timeout, stdout=stdout, stderr=stderr, env=env, cwd=cwd)
+    df = profile_command(cmd, timeout=timeout, stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env,
+                         cwd=cwd, capture_output=capture_output)
     if df is None:
         raise ValueError(f"not a Python program: {split_command(cmd)!r}; spykit.profile runs Python "
                          "scripts and callables (for other programs, try spykit.diagnose)")

@@ -22,62 +22,22 @@ saw that left the session. :attr:`Finished.ended` says how many processes that w
 
 from __future__ import annotations
 
-import errno
 import os
 import resource
 import select
-import shlex
-import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
-from spykit.errors import CommandNotFound, NoSuchProcess, NotExecutable, SpykitError
+from spykit.errors import NoSuchProcess
+from spykit.launch import Command, Prepared, Redirect, Stdio, exec_failure, prepare, split_command
 
 from . import procfs
 
-Command = str | Sequence[str]
-Redirect = int | IO[Any] | None
-
-
-def split_command(cmd: Command) -> list[str]:
-    """A list of arguments; a string is split like a shell would (but never run by one)."""
-    argv = shlex.split(cmd) if isinstance(cmd, str) else [os.fspath(a) for a in cmd]
-    if not argv:
-        raise CommandNotFound("no command given", hint="pass a command such as ['sleep', '1'] or 'sleep 1'")
-    return argv
-
-
-def resolve_command(argv: list[str], env: dict[str, str] | None = None) -> str:
-    """The path that will be executed, or a spykit error saying why it cannot be."""
-    prog = argv[0]
-    path_var = (env or os.environ).get("PATH", os.defpath)
-    if "/" in prog:
-        candidates = [prog]
-    else:
-        found = shutil.which(prog, path=path_var)
-        if found:
-            return found
-        candidates = [os.path.join(d or ".", prog) for d in path_var.split(os.pathsep)]
-    for candidate in candidates:
-        if os.path.isdir(candidate):
-            if "/" in prog:
-                raise NotExecutable(f"{prog!r} is a directory, not a program")
-            continue
-        if os.path.exists(candidate):
-            if not os.access(candidate, os.X_OK):
-                raise NotExecutable(f"{candidate!r} exists but is not executable (permission denied)",
-                                    hint=f"make it executable (chmod +x {candidate}) or run it with its "
-                                         "interpreter, e.g. ['python3', ...]")
-            return candidate
-    if "/" in prog:
-        raise CommandNotFound(f"command not found: {prog!r} (no such file)",
-                              hint="check the path, relative to the current directory")
-    raise CommandNotFound(f"command not found: {prog!r} (searched PATH={path_var})",
-                          hint="check the spelling, or give the full path to the program")
+__all__ = ["Command", "Finished", "Redirect", "end_tree", "launch", "run_watched", "split_command", "watch_pid"]
 
 
 @dataclass
@@ -91,6 +51,8 @@ class Finished:
     timed_out: bool
     max_rss_kb: int | None  # peak resident memory of the largest process (see PeakMemory)
     ended: int = 0  # descendants still running when it ended, which spykit then killed
+    stdout: bytes | None = None  # what it wrote, when stdout was captured (PIPE, capture_output)
+    stderr: bytes | None = None
 
 
 class PeakMemory:
@@ -201,53 +163,52 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def launch(argv: list[str], *, stdin: Redirect = None, stdout: Redirect = None, stderr: Redirect = None,
-           env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
+def launch(run: Prepared, *, stdin: int | None = None, stdout: int | None = None, stderr: int | None = None,
            sigint_default: bool = False) -> subprocess.Popen:
-    """Start ``argv`` in a session of its own, with spykit's errors for a missing or unrunnable program.
+    """Start a prepared command in a session of its own, with the fds a :class:`~spykit.launch.Stdio` gave.
 
     The session is how :func:`end_tree` finds what the program leaves behind. ``sigint_default``
     gives the program SIGINT's default action even when the caller ignores it (``nohup``, ``cmd &``
     without job control pass SIG_IGN on): for a run that spykit itself ends with SIGINT.
     """
-    executable = resolve_command(argv, env)
     ignored = sigint_default and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     try:
-        return subprocess.Popen(argv, executable=executable, stdin=stdin, stdout=stdout, stderr=stderr,
-                                env=env, cwd=cwd, start_new_session=True,
+        return subprocess.Popen(run.argv, executable=run.executable, stdin=stdin, stdout=stdout, stderr=stderr,
+                                env=run.env, cwd=run.cwd, start_new_session=True,
                                 preexec_fn=_default_sigint if ignored else None)
-    except FileNotFoundError as e:
-        raise CommandNotFound(f"command not found: {argv[0]!r} ({e.strerror})") from e
-    except PermissionError as e:
-        raise NotExecutable(f"{executable!r} cannot be executed ({e.strerror})") from e
-    except BlockingIOError as e:  # fork() failed with EAGAIN
-        raise SpykitError(f"cannot start {argv[0]!r}: the limit on processes was reached ({e.strerror})",
-                          hint="end some processes, or raise the limit (ulimit -u, RLIMIT_NPROC)") from e
     except OSError as e:
-        if e.errno == errno.ENOEXEC:
-            raise NotExecutable(f"{executable!r} is not a program the kernel can run",
-                                hint="a script needs a '#!' line, or run it with its interpreter") from e
-        raise
+        raise exec_failure(e.errno or 0, run.executable) from e
 
 
 Tick = Callable[[list[int], float], None]
 
 
-def run_watched(cmd: Command, *, timeout: float | None = None, interval: float = 0.01,
-                on_tick: Tick | None = None, stdin: Redirect = None, stdout: Redirect = None,
-                stderr: Redirect = None, env: dict[str, str] | None = None,
-                cwd: str | os.PathLike[str] | None = None) -> Finished:
-    """Run ``cmd`` to the end (or ``timeout``), looking at its process tree every ``interval``.
+def run_watched(cmd: Command | Prepared, *, interval: float = 0.01, on_tick: Tick | None = None,
+                **how: Any) -> Finished:
+    """Run ``cmd`` to the end (or its timeout), looking at its process tree every ``interval``.
+
+    ``cmd`` is a :class:`~spykit.launch.Prepared` command, or a command and :func:`~spykit.launch.prepare`'s
+    keyword arguments (``timeout``, ``stdin``, ``stdout``, ``stderr``, ``input``, ``env``, ``cwd``,
+    ``capture_output``) in ``how``.
 
     Each look notes the peak memory and calls ``on_tick(pids, seconds)`` with the program's
     pid followed by its living descendants. On timeout the program and its descendants are
     killed. On any exception (Ctrl-C included) they are killed and reaped before it goes on.
     When it exits, whatever it started and left running is killed (see :func:`end_tree`).
     """
-    argv = split_command(cmd)
+    run = cmd if isinstance(cmd, Prepared) else prepare(cmd, **how)
+    with run.stdio() as stdio:
+        done = _watch_child(run, stdio, interval, on_tick)
+        done.stdout, done.stderr = stdio.collect()
+    return done
+
+
+def _watch_child(run: Prepared, stdio: Stdio, interval: float, on_tick: Tick | None) -> Finished:
+    """:func:`run_watched`'s loop, with the program's streams already open."""
+    timeout = run.timeout
     memory = PeakMemory()
     start = time.monotonic()
-    proc = launch(argv, stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=cwd)
+    proc = launch(run, stdin=stdio.stdin, stdout=stdio.stdout, stderr=stdio.stderr)
     watcher = _ExitWatcher(proc.pid, is_child=True)
     tree = procfs.ProcessTree(proc.pid)
     timed_out = False

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from ..launch import Command, Redirect, prepare
 from ..progress import phase
 from .kinds import IN_KERNEL, ON_CPU, WAITING
-from .run import Command, Finished, Redirect, run_watched, split_command
+from .run import Finished, run_watched
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,6 +48,8 @@ class Timing:
     timed_out: bool = False
     pid: int | None = field(default=None, repr=False)
     ended: int = 0  # processes it started and left running, which spykit killed (not counted above)
+    stdout: bytes | None = field(default=None, repr=False)  # captured output (stdout=PIPE, capture_output)
+    stderr: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def from_finished(cls, command: list[str], done: Finished) -> Timing:
@@ -60,7 +63,7 @@ class Timing:
             involuntary_switches=int(ru.ru_nivcsw), blocks_in=int(ru.ru_inblock),
             blocks_out=int(ru.ru_oublock), returncode=done.returncode, major_faults=int(ru.ru_majflt),
             minor_faults=int(ru.ru_minflt), timed_out=done.timed_out, pid=done.pid,
-            ended=done.ended,
+            ended=done.ended, stdout=done.stdout, stderr=done.stderr,
         )
 
     @property
@@ -106,12 +109,15 @@ class Timing:
 
 
 def time(cmd: Command, *, timeout: float | None = None, stdin: Redirect = None, stdout: Redirect = None,
-         stderr: Redirect = None, env: dict[str, str] | None = None,
-         cwd: str | os.PathLike[str] | None = None) -> Timing:
+         stderr: Redirect = None, input: bytes | str | None = None, env: Mapping[str, str] | None = None,
+         cwd: str | os.PathLike[str] | None = None, capture_output: bool = False) -> Timing:
     """Run ``cmd`` untraced and measure it, like the shell's ``time``.
 
     ``cmd`` is a list of arguments or a string split like a shell would (no shell runs it).
-    Output goes where yours goes unless ``stdout``/``stderr`` say otherwise. With a
+    The keyword arguments mean what they mean in :func:`subprocess.run` (see
+    :func:`spykit.launch.prepare`): output goes where yours goes unless ``stdout``/``stderr``
+    say otherwise, and captured output (``capture_output=True``, ``stdout=subprocess.PIPE``)
+    is in the Timing's ``stdout``/``stderr``. With a
     ``timeout`` (seconds) the program and its descendants are killed when it passes, and the
     Timing says ``timed_out``. Processes it leaves running when it exits are killed too, and
     counted in ``ended``. Raises :class:`spykit.CommandNotFound` or
@@ -120,8 +126,8 @@ def time(cmd: Command, *, timeout: float | None = None, stdin: Redirect = None, 
     >>> print(spykit.time("sleep 0.2"))          # doctest: +SKIP
     0.00user 0.00system 0:00.20elapsed 0%CPU (1792maxresident)k
     """
-    argv = split_command(cmd)
-    with phase(f"time: {argv[0]} running"):
-        done = run_watched(argv, timeout=timeout, interval=0.02, stdin=stdin, stdout=stdout, stderr=stderr,
-                           env=env, cwd=cwd)
-    return Timing.from_finished(argv, done)
+    run = prepare(cmd, stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
+                  timeout=timeout, capture_output=capture_output)
+    with phase(f"time: {run.argv[0]} running"):
+        done = run_watched(run, interval=0.02)
+    return Timing.from_finished(run.argv, done)

@@ -36,15 +36,17 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from ..errors import InvalidArgument
+from ..launch import Command, Redirect, prepare
 from . import procfs
 from .meanings import FD_CALLS, OPEN_CALLS, POLL_CALLS, Sample, format_args, meaning_of, syscall_name
 from .render import format_wchan
 from .results import WaitSamples
-from .run import Command, Redirect, run_watched, split_command, watch_pid
+from .run import run_watched, watch_pid
 from .waits import summarize
 
 __all__ = ["COLUMNS", "WaitSampler", "WaitSamples", "format_wchan", "summarize", "wchan"]
@@ -203,8 +205,9 @@ class WaitChanges:
 
 def wchan(target: Command | int, *, interval: float = 0.01, duration: float | None = None,
           stdin: Redirect = None, stdout: Redirect = None, stderr: Redirect = None,
-          env: dict[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
-          on_sample: Callable[[tuple], None] | None = None) -> WaitSamples:
+          env: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None,
+          on_sample: Callable[[tuple], None] | None = None, input: bytes | str | None = None,
+          timeout: float | None = None, capture_output: bool = False) -> WaitSamples:
     """Sample the wait channels of a program and its descendants, one row per thread per tick.
 
     Returns a :class:`~spykit.slow.results.WaitSamples`: the samples in ``.df`` (the columns
@@ -218,10 +221,26 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
     descendants still running when it exits are killed; ``df.attrs["ended"]`` counts them.
     ``on_sample``, if given, is called with each row (a tuple in the order of :data:`COLUMNS`)
     as it is taken: :class:`WaitChanges` prints each change live.
+
+    For a command, ``stdin``, ``stdout``, ``stderr``, ``input``, ``env``, ``cwd`` and
+    ``capture_output`` mean what they mean in :func:`subprocess.run` (see
+    :func:`spykit.launch.prepare`); captured output is in ``df.attrs["stdout"]``/``["stderr"]``.
+    ``timeout`` is another name for ``duration``, as the other functions that run a program call it.
     """
     if interval <= 0:
         raise ValueError("interval must be a positive number of seconds")
+    if timeout is not None:
+        if duration is not None:
+            raise InvalidArgument("give duration= or timeout= (the same limit), not both",
+                                  hint="e.g. spykit.wchan(cmd, timeout=5)")
+        duration = timeout
     if isinstance(target, int) and not isinstance(target, bool):
+        given = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "input": input, "env": env, "cwd": cwd,
+                 "capture_output": capture_output or None}
+        for name, value in given.items():
+            if value is not None:
+                raise InvalidArgument(f"{name}= is for a command that wchan starts, not for process {target}, "
+                                      "which is already running", hint=f"drop {name}=, or give a command")
         sampler = WaitSampler()
         sampler.on_row = on_sample
         elapsed = watch_pid(target, duration=duration, interval=interval, on_tick=sampler)
@@ -229,12 +248,14 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
         df.attrs.update(command=procfs.cmdline(target) or [f"<pid {target}>"], pid=target,
                         interval=interval, elapsed=elapsed, returncode=None)
         return WaitSamples(df)
-    argv = split_command(target)
+    run = prepare(target, stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
+                  timeout=duration, capture_output=capture_output)
     sampler = WaitSampler()
     sampler.on_row = on_sample
-    done = run_watched(argv, timeout=duration, interval=interval, on_tick=sampler, stdin=stdin, stdout=stdout,
-                       stderr=stderr, env=env, cwd=cwd)
+    done = run_watched(run, interval=interval, on_tick=sampler)
     df = sampler.frame()
-    df.attrs.update(command=argv, pid=done.pid, interval=interval, elapsed=done.elapsed,
+    df.attrs.update(command=run.argv, pid=done.pid, interval=interval, elapsed=done.elapsed,
                     returncode=done.returncode, ended=done.ended)
+    if done.stdout is not None or done.stderr is not None:
+        df.attrs.update(stdout=done.stdout, stderr=done.stderr)
     return WaitSamples(df)

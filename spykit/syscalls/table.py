@@ -13,6 +13,7 @@ TS, TM, TI, TC, TCL). A call can be in several (openat is ``%file`` and ``%desc`
 from __future__ import annotations
 
 import platform
+import re
 from collections.abc import Iterable
 from functools import cache
 
@@ -146,7 +147,9 @@ CLASSES["fstat"] = frozenset({"fstat", "newfstatat", "statx"})
 CLASSES["%stat"] = CLASSES["stat"] | CLASSES["lstat"] | CLASSES["fstat"]
 CLASSES["statfs"] = frozenset({"statfs"})
 CLASSES["fstatfs"] = frozenset({"fstatfs"})
-CLASSES["%statfs"] = frozenset({"statfs", "fstatfs"})
+CLASSES["%statfs"] = frozenset({"statfs", "fstatfs", "ustat"})
+# strace's %pure: calls that always succeed and take no arguments.
+CLASSES["pure"] = frozenset({"getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getpgrp"})
 
 # One main class per call, for the `category` column: the most telling one first.
 CATEGORY_PRIORITY = ("process", "network", "signal", "memory", "ipc", "file", "desc", "creds", "clock")
@@ -202,43 +205,101 @@ def _unknown_number(name: str) -> int | None:
         return None
 
 
+# strace's deprecated spellings of classes without the %: `-e trace=file` is `-e trace=%file`.
+BARE_CLASSES = frozenset({"file", "process", "network", "signal", "ipc", "desc", "memory"})
+# `-e trace=...` and its short form; strace's other qualifiers (signal=, read=, abbrev=...) are not spykit's.
+TRACE_QUALIFIERS = ("trace", "t")
+_ACCEPTED = ("a name such as 'openat', a class such as '%file', 'all', 'none', '/regex', "
+             "'?name' (no error if unknown), or '!' before the whole list to select every call but those")
+
+
+def _select_one(item: str) -> set[str]:
+    """The calls one item of a selection names (no ``!``, no ``?``)."""
+    if item == "all":
+        return set(ALL_NAMES)
+    if item == "none":
+        return set()
+    if item.startswith("/"):
+        try:
+            pattern = re.compile(item[1:])
+        except re.error as e:
+            raise SpykitError(f"{item!r} is not a regular expression: {e}", hint=_ACCEPTED) from None
+        found = {name for name in ALL_NAMES if pattern.search(name)}
+        if not found:
+            raise SpykitError(f"no system call matches {item!r}", hint="put ? before it to allow that: '?" + item + "'")
+        return found
+    if "@" in item:
+        raise SpykitError(f"{item!r}: spykit selects a call by its name in every ABI (64-bit, i386, x32)",
+                          hint=f"drop the @ part: {item.split('@')[0]!r}")
+    if item.startswith("%") or item in BARE_CLASSES:
+        key = item[1:] if item.startswith("%") else item  # ("%%stat" -> the "%stat" union of the stat classes)
+        key = {"net": "network"}.get(key, key)
+        if key not in CLASSES:
+            raise SpykitError(f"unknown syscall class {item!r}",
+                              hint="use one of " + ", ".join("%" + c for c in sorted(CLASSES)))
+        return set(CLASSES[key])
+    if item in FAMILIES:
+        return set(FAMILIES[item])
+    if item in SYSCALL_NUMBERS or _unknown_number(item) is not None:
+        return {item}
+    raise SpykitError(f"unknown system call {item!r}", hint=f"give {_ACCEPTED} (see spykit.syscalls.table.CLASSES)")
+
+
 def expand_selection(spec: str | Iterable[str]) -> set[str]:
     """Turn a selection such as ``"open,%network"`` or ``["write", "%file"]`` into syscall names.
 
-    Accepts names, strace classes with or without ``%`` prefix where unambiguous (``%file``),
-    ``all``, comma-separated strings, and old names whose job a newer call does (``open``
-    selects ``openat``). Unknown names raise a SpykitError listing what is accepted.
+    Items, in a comma-separated string or a list, are what strace's ``-e trace=`` takes: names,
+    classes (``%file``; ``file`` too, as strace still accepts), ``all``, ``none``, ``/regex``
+    (names it matches), ``?item`` (no error when it names nothing), and ``!`` before the first
+    item to select every call except the list. Old names select the calls that do their job
+    today (``open`` selects ``openat``).
+    Anything else raises a SpykitError saying what is accepted.
     """
-    items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else [str(s).strip() for s in spec]
+    # (a list's items may hold commas too: trace(syscalls="openat,read") hands over ["openat,read"])
+    items = [part.strip() for s in ([spec] if isinstance(spec, str) else spec) for part in str(s).split(",")]
+    negate = bool(items) and items[0].startswith("!")
+    if negate:
+        items[0] = items[0][1:].strip()
+        if not any(items):
+            raise SpykitError("'!' needs the calls not to select after it", hint="e.g. '!read,write'")
     selected: set[str] = set()
     for item in items:
+        if item.startswith("!"):
+            raise SpykitError(f"{item!r}: '!' negates the whole list, so it can only come first",
+                              hint=f"e.g. '!{item[1:]},...'")
+        optional = item.startswith("?")
+        item = item[1:] if optional else item
         if not item:
             continue
-        if item == "all":
-            selected.update(ALL_NAMES)
-        elif item.startswith("%"):
-            cls = item[1:]
-            key = item if item in ("%stat", "%statfs") else cls
-            if key == "net":
-                key = "network"
-            if key not in CLASSES:
-                raise SpykitError(
-                    f"unknown syscall class {item!r}",
-                    hint="use one of " + ", ".join("%" + c.lstrip("%") for c in sorted(CLASSES)),
-                )
-            selected.update(CLASSES[key])
-        elif item in FAMILIES:
-            selected.update(FAMILIES[item])
-        elif item in SYSCALL_NUMBERS:
-            selected.add(item)
-        elif _unknown_number(item) is not None:
-            selected.add(item)
-        else:
-            raise SpykitError(
-                f"unknown system call {item!r}",
-                hint="give a name such as 'openat' or a class such as '%file' (see spykit.syscalls.table.CLASSES)",
-            )
-    return selected
+        try:
+            selected |= _select_one(item)
+        except SpykitError:
+            if not optional:
+                raise
+    return set(ALL_NAMES) - selected if negate else selected
+
+
+def parse_trace_option(expressions: Iterable[str] | None) -> list[str] | None:
+    """strace's ``-e`` values as a ``syscalls=`` selection; None (every call) without any.
+
+    Used by the command line (``spykit trace -e ...``) and the ``%strace`` magic alike. As in
+    strace, ``trace=`` (or ``t=``) may be left out, and a later ``-e trace=`` replaces an earlier
+    one. A typo raises a SpykitError here, before anything runs; the caller shows it as a usage error.
+    """
+    selection = None
+    for expression in expressions or []:
+        text = expression.strip()
+        qualified = re.fullmatch(r"([a-z][a-z_-]*)=(.*)", text, re.S)
+        if qualified and qualified[1] not in TRACE_QUALIFIERS:
+            raise SpykitError(f"-e {expression}: only -e trace=... is supported (strace's {qualified[1]}= is not)",
+                              hint="select calls with -e trace=NAMES, e.g. -e trace=openat,%network")
+        value = qualified[2] if qualified else text
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if not items:
+            raise SpykitError(f"-e {expression}: no system call given", hint=f"give {_ACCEPTED}")
+        expand_selection(items)  # a typo is reported now
+        selection = items
+    return selection
 
 
 def numbers_of(names: Iterable[str]) -> set[int]:

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
-import tempfile
+import signal
 import threading
 import time as _time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
-from ..errors import NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
+from ..errors import InvalidArgument, NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
+from ..launch import Prepared, Redirect, Stdio, prepare
 from ..syscalls.captures import DATA_LIMIT
 from ..syscalls.table import expand_selection, numbers_of
 from ..trace import Trace, TraceMeta
 from . import linux as L
-from .launch import exec_error, resolve_executable, spawn_stopped, split_command
+from .launch import exec_error, spawn_stopped
 from .loop import Tracer, read_tgid
 from .recorder import Recorder
 from .runner import Bell, Watch, kill_to_stop, run_in_tracer_thread
@@ -185,8 +186,8 @@ def trace(
     syscalls: str | Iterable[str] | None = None,
     follow_forks: bool = True,
     capture_output: bool = False,
-    input: bytes | None = None,
-    stdin: int | None = None,
+    input: bytes | str | None = None,
+    stdin: Redirect = None,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
@@ -197,6 +198,8 @@ def trace(
     pin_cpu: bool = True,
     wait_for_descendants: bool = False,
     data_limit: int = DATA_LIMIT,
+    stdout: Redirect = None,
+    stderr: Redirect = None,
 ) -> Trace:
     """Run ``cmd`` to the end under ptrace and return its system calls as a :class:`Trace`.
 
@@ -210,9 +213,12 @@ def trace(
     ``follow_forks``: children and threads inherit it, and in one nobody traces every call it
     selects would fail with ENOSYS.
 
-    The program's output goes where it would without tracing, unless ``capture_output`` is
-    true (then ``trace.stdout``/``trace.stderr`` hold it); ``input`` (bytes) is fed to its stdin,
-    or ``stdin`` gives it a file descriptor (or ``subprocess.DEVNULL``), as in ``subprocess``.
+    ``stdin``, ``stdout``, ``stderr``, ``input``, ``env``, ``cwd`` and ``capture_output`` mean
+    what they mean in :func:`subprocess.run`, as for every spykit function that runs a program
+    (see :func:`spykit.launch.prepare`): the program's output goes where it would without
+    tracing unless ``stdout``/``stderr`` say otherwise; captured output (``capture_output=True``
+    or ``subprocess.PIPE``) is in ``trace.stdout``/``trace.stderr``; ``input`` (bytes or str)
+    is fed to its stdin.
 
     ``timeout`` (seconds), Ctrl-C or an error stop tracing: the program and everything it
     started are killed and reaped, and :class:`~spykit.TraceInterrupted` is raised with the trace
@@ -237,9 +243,9 @@ def trace(
     """
     return _trace(_build, cmd,
                   syscalls=syscalls, follow_forks=follow_forks, capture_output=capture_output, input=input,
-                  stdin=stdin, env=env, cwd=cwd, timeout=timeout, string_limit=string_limit,
-                  max_events=max_events, decode_fds=decode_fds, seccomp=seccomp, pin_cpu=pin_cpu,
-                  wait_for_descendants=wait_for_descendants, data_limit=data_limit)
+                  stdin=stdin, stdout=stdout, stderr=stderr, env=env, cwd=cwd, timeout=timeout,
+                  string_limit=string_limit, max_events=max_events, decode_fds=decode_fds, seccomp=seccomp,
+                  pin_cpu=pin_cpu, wait_for_descendants=wait_for_descendants, data_limit=data_limit)
 
 
 def _trace(
@@ -249,8 +255,10 @@ def _trace(
     syscalls: str | Iterable[str] | None = None,
     follow_forks: bool = True,
     capture_output: bool = False,
-    input: bytes | None = None,
-    stdin: int | None = None,
+    input: bytes | str | None = None,
+    stdin: Redirect = None,
+    stdout: Redirect = None,
+    stderr: Redirect = None,
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
@@ -263,168 +271,222 @@ def _trace(
     data_limit: int = DATA_LIMIT,
 ) -> Any:
     """``trace``, with ``build`` making its result from the recording (a Trace, or plain rows for text)."""
-    argv = split_command(cmd)
-    if string_limit < 0:
-        raise ValueError("string_limit must be 0 or more (strace's -s)")
+    run = prepare(cmd, stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
+                  timeout=timeout, capture_output=capture_output)
+    _check_string_limit(string_limit)
     _check_data_limit(data_limit)
-    path = resolve_executable(argv[0], env)
-    if cwd is not None and not os.path.isdir(cwd):
-        raise FileNotFoundError(f"cwd={os.fspath(cwd)!r} is not a directory: the program cannot start there")
     selected, spec = _selection(syscalls)
     # A seccomp filter is inherited by every child and thread, and a call it stops in a process
     # nobody traces fails with ENOSYS: so only when every descendant is followed (strace, too,
     # drops --seccomp-bpf without -f). Without it the selection is applied in the tracer: slower,
     # same rows.
     use_filter = selected is not None and seccomp and follow_forks
-
-    if stdin is not None and input is not None:
-        raise ValueError("give either input= or stdin=, not both")
-    stdout = stderr = None
-    out_file = err_file = in_file = None
-    if stdin == subprocess.DEVNULL:
-        in_file = open(os.devnull, "rb")  # noqa: SIM115 (closed in the finally below)
-        stdin = in_file.fileno()
-    elif stdin is not None and not isinstance(stdin, int):
-        stdin = stdin.fileno()
-    if capture_output:
-        out_file = tempfile.TemporaryFile()
-        err_file = tempfile.TemporaryFile()
-        stdout, stderr = out_file.fileno(), err_file.fileno()
-    if input is not None:
-        in_file = tempfile.TemporaryFile()
-        in_file.write(input)
-        in_file.seek(0)
-        stdin = in_file.fileno()
-
     rec = Recorder(max_events)
     tracer = Tracer(rec, selected=selected, seccomp=use_filter, string_limit=string_limit,
                     follow_forks=follow_forks, data_limit=data_limit)
     if pin_cpu:
         tracer.follow_affinity_calls()  # the program must not see the one CPU it is pinned to
+    # (`prepared` lives until we return: the C launcher's child reads it until its execve)
     prepared = PreparedFilter(tracer.stopped_numbers(), tracer.stopped_i386_numbers()) if use_filter else None
-    meta = TraceMeta(command=argv, start_time=_time.time(), selection=spec, string_limit=string_limit,
+    meta = TraceMeta(command=run.argv, start_time=_time.time(), selection=spec, string_limit=string_limit,
                      decode_fds=decode_fds, data_limit=data_limit)
 
     def stop() -> None:
         kill_to_stop(tracer)
 
-    def launch_and_trace(watch: Watch) -> tuple[int, bool, BaseException | None]:
-        """In the tracer thread: start the program, trace it, and leave nothing running.
+    def in_tracer_thread(watch: Watch) -> tuple[_Child, bool, BaseException | None]:
+        return _trace_launched(watch, run, stdio, tracer, _CpuPin(pin_cpu), prepared, stop, wait_for_descendants)
 
-        Returns the pipe that reports a failed execve (-1 once read), whether the trace was
-        stopped before the program ended (by the caller: a timeout or Ctrl-C), and the error
-        that cut it short, if any.
-        """
-        cpus = saved_affinity = None
-        if pin_cpu:
-            # (sched_setaffinity(0) is this thread's: the caller's threads are never pinned)
-            allowed = os.sched_getaffinity(0)
-            if len(allowed) > 1:
-                cpus = {min(allowed)}
-                saved_affinity = allowed
-        # (`launched` and `prepared` live until we return: the C launcher's child reads them until its execve)
-        pid, errpipe, launched = spawn_stopped(path, argv, env, cwd=os.fspath(cwd) if cwd is not None else None,
-                                               stdin=stdin, stdout=stdout, stderr=stderr, cpus=cpus,
-                                               seccomp=prepared)
-        meta.pid = pid
-        tracer.root = pid
-        stopped_early = False
-        error: BaseException | None = None
-        try:
-            _, status = os.waitpid(pid, os.WUNTRACED)
-            if not os.WIFSTOPPED(status):
-                err = exec_error(errpipe, path)
-                errpipe = -1
-                raise err or SpykitError(f"{argv[0]}: could not be started")
-            if cpus is not None:
-                os.sched_setaffinity(0, cpus)
-
-                # One CPU for tracer and program makes every stop cheaper (no cross-CPU wake-up), and
-                # processes that run one after another (a shell loop) lose nothing. Threads run side
-                # by side, so the first thread lets the whole tree spread over the CPUs again.
-                def unpin() -> None:
-                    for tid in list(tracer.tgid):
-                        try:
-                            os.sched_setaffinity(tid, saved_affinity)
-                        except OSError:
-                            pass
-                    os.sched_setaffinity(0, saved_affinity)
-
-                tracer.on_first_thread = unpin
-            try:
-                L.ptrace(L.PTRACE_SEIZE, pid, 0, tracer.options())
-            except OSError as exc:
-                refused = _not_permitted(pid, exc, launched=True)  # (from /proc: before the child is gone)
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-                raise refused from None
-            tracer.adopt(pid, pid)
-            tracer.t0 = _time.monotonic()
-            os.kill(pid, 18)  # SIGCONT: off it goes, to execve
-            watch.arm()  # the timeout counts from here
-            tracer.run()
-            stopped_early = tracer.stop_requested
-            if not stopped_early and tracer.tgid:
-                if wait_for_descendants:
-                    tracer.root_gone = False
-                    tracer.run()  # until the last one ends (or the timeout, or Ctrl-C)
-                    stopped_early = tracer.stop_requested
-                else:
-                    _linger(tracer, stop)
-        except SpykitError:
-            tracer.kill_all()
-            if errpipe >= 0:
-                os.close(errpipe)
-            raise
-        except BaseException as exc:
-            error = exc
-        finally:
-            if tracer.tgid:
-                tracer.kill_all()
-            if launched is not None:
-                launched.release()  # the program has exec'd or been reaped: its launcher's memory can go
-            tracer.on_first_thread = None  # (a closure over the tracer: the pair would wait for the GC)
-            if saved_affinity is not None:
-                os.sched_setaffinity(0, saved_affinity)
-        return errpipe, stopped_early, error
-
-    try:
-        (errpipe, stopped_early, error), why = run_in_tracer_thread(launch_and_trace, stop, seconds=timeout)
-    except BaseException:
-        for f in (out_file, err_file):
-            if f is not None:
-                f.close()
-        raise
-    finally:
-        if in_file is not None:
-            in_file.close()
+    with run.stdio() as stdio:
+        (child, stopped_early, error), why = run_in_tracer_thread(in_tracer_thread, stop, seconds=run.timeout)
+        meta.stdout, meta.stderr = stdio.collect()
     # Ctrl-C counts even while the program's leftover children are given their moment (_linger);
     # the timeout only if it came before the program ended.
     interrupted = why if isinstance(why, KeyboardInterrupt) or stopped_early else error
+    meta.pid = child.pid
     meta.elapsed = _time.monotonic() - tracer.t0
     meta.ended_by_spykit = list(tracer.ended_processes)
-    status = tracer.root_status
-    if status is not None:
-        meta.returncode = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
-    if capture_output:
-        for f, attr in ((out_file, "stdout"), (err_file, "stderr")):
-            f.seek(0)
-            setattr(meta, attr, f.read())
-            f.close()
-    if errpipe >= 0:
-        err = exec_error(errpipe, path) if interrupted is None else None
-        if interrupted is not None:
-            os.close(errpipe)
-        if err is not None:
-            err.trace = build(rec, meta)
-            raise err
+    meta.returncode = _returncode(tracer.root_status)
+    failure = child.failure() if interrupted is None else None
+    child.close()
+    reason = "interrupted (Ctrl-C)" if isinstance(interrupted, KeyboardInterrupt) else str(interrupted)
+    return _finish(build, rec, meta, failure=failure, interrupted=interrupted,
+                   message=f"tracing of {run.argv[0]} stopped early: {reason}; the program and its children "
+                           "were killed")
+
+
+class _Child:
+    """The program, started stopped before its execve: its pid, the pipe on which a failed
+    execve reports its errno, and what the C launcher needs kept until the program has exec'd."""
+
+    def __init__(self, path: str, pid: int, errpipe: int, keep: Any):
+        self.path, self.pid, self.errpipe, self.keep = path, pid, errpipe, keep
+
+    def failure(self) -> SpykitError | None:
+        """Why execve failed, read once from the pipe; None if it worked (or was already read)."""
+        if self.errpipe < 0:
+            return None
+        err = exec_error(self.errpipe, self.path)  # (closes the pipe)
+        self.errpipe = -1
+        return err
+
+    def close(self) -> None:
+        if self.errpipe >= 0:
+            os.close(self.errpipe)
+            self.errpipe = -1
+
+    def release(self) -> None:
+        """The program has exec'd or been reaped: the launcher's memory can go."""
+        if self.keep is not None:
+            self.keep.release()
+            self.keep = None
+
+
+class _CpuPin:
+    """Tracer and program on one CPU while the program is single-threaded (trace's ``pin_cpu``).
+
+    One CPU for both makes every stop cheaper (no cross-CPU wake-up), and processes that run one
+    after another (a shell loop) lose nothing. Threads run side by side, so the program's first
+    thread lets the whole tree spread over the CPUs again. Only the tracer thread is pinned
+    (sched_setaffinity(0) is a thread's own), never the caller's other threads.
+    """
+
+    def __init__(self, wanted: bool):
+        self.cpus: set[int] | None = None
+        self.saved: set[int] | None = None
+        if wanted:
+            allowed = os.sched_getaffinity(0)
+            if len(allowed) > 1:
+                self.cpus, self.saved = {min(allowed)}, allowed
+
+    def pin(self, tracer: Tracer) -> None:
+        """Pin the tracer thread (the program was started pinned), and unpin all at the first thread."""
+        if self.cpus is None:
+            return
+        os.sched_setaffinity(0, self.cpus)
+        tracer.on_first_thread = lambda: self._unpin(tracer)
+
+    def _unpin(self, tracer: Tracer) -> None:
+        for tid in list(tracer.tgid):
+            try:
+                os.sched_setaffinity(tid, self.saved)
+            except OSError:
+                pass
+        os.sched_setaffinity(0, self.saved)
+
+    def restore(self, tracer: Tracer) -> None:
+        tracer.on_first_thread = None  # (a closure over the tracer: the pair would wait for the GC)
+        if self.saved is not None:
+            os.sched_setaffinity(0, self.saved)
+
+
+def _trace_launched(watch: Watch, run: Prepared, stdio: Stdio, tracer: Tracer, pin: _CpuPin,
+                    prepared: PreparedFilter | None, stop: Callable[[], None],
+                    wait_for_descendants: bool) -> tuple[_Child, bool, BaseException | None]:
+    """In the tracer thread: start the program, trace it, and leave nothing running.
+
+    Returns the started program, whether the trace was stopped before the program ended (by the
+    caller: a timeout or Ctrl-C), and the error that cut it short, if any. A SpykitError (it could
+    not start, ptrace was refused) is raised once the program is gone.
+    """
+    child = _Child(run.executable, *spawn_stopped(
+        run.executable, run.argv, run.env, cwd=run.cwd, stdin=stdio.stdin, stdout=stdio.stdout,
+        stderr=stdio.stderr, cpus=pin.cpus, seccomp=prepared))
+    tracer.root = child.pid
+    stopped_early = False
+    error: BaseException | None = None
+    try:
+        _await_stop(child)
+        pin.pin(tracer)
+        _seize(tracer, child.pid, child.pid, launched=True)
+        tracer.t0 = _time.monotonic()
+        os.kill(child.pid, signal.SIGCONT)  # off it goes, to execve
+        watch.arm()  # the timeout counts from here
+        stopped_early = _run_to_the_end(tracer, stop, wait_for_descendants)
+    except SpykitError:
+        tracer.kill_all()
+        child.close()
+        raise
+    except BaseException as exc:
+        error = exc
+    finally:
+        if tracer.tgid:
+            tracer.kill_all()
+        child.release()
+        pin.restore(tracer)
+    return child, stopped_early, error
+
+
+def _await_stop(child: _Child) -> None:
+    """Wait for the new program's SIGSTOP; if it exited instead, raise why it could not start."""
+    _, status = os.waitpid(child.pid, os.WUNTRACED)
+    if not os.WIFSTOPPED(status):
+        raise child.failure() or SpykitError(f"{child.path}: could not be started")
+
+
+def _seize(tracer: Tracer, tid: int, pid: int, *, launched: bool) -> bool:
+    """PTRACE_SEIZE thread ``tid`` of process ``pid`` and adopt it; False if that thread (not the
+    process) exited meanwhile. A refusal becomes the error that says why, read from /proc while the
+    process is still there; a program spykit launched is then ended."""
+    try:
+        L.ptrace(L.PTRACE_SEIZE, tid, 0, tracer.options())
+    except OSError as exc:
+        if exc.errno == errno.ESRCH and not launched:
+            if tid != pid:
+                return False  # a thread that just exited
+            raise NoSuchProcess(f"process {pid} exited before spykit could attach") from None
+        refused = _not_permitted(pid, exc, launched=launched)
+        if launched:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        raise refused from None
+    tracer.adopt(tid, pid)
+    return True
+
+
+def _seize_all_threads(tracer: Tracer, pid: int) -> None:
+    """Seize every thread of a running process and stop each (PTRACE_INTERRUPT) to start tracing it.
+    Threads can appear while we attach: repeat until none is new."""
+    seen: set[int] = set()
+    while new := [t for t in _tasks(pid) if t not in seen]:
+        for tid in new:
+            seen.add(tid)
+            if _seize(tracer, tid, pid, launched=False):
+                L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
+
+
+def _run_to_the_end(tracer: Tracer, stop: Callable[[], None], wait_for_descendants: bool) -> bool:
+    """Trace until the program exits, then until its leftover children end (all of them with
+    ``wait_for_descendants``, else for :data:`LINGER`). True if the caller stopped it early."""
+    tracer.run()
+    if tracer.stop_requested or not tracer.tgid:
+        return tracer.stop_requested
+    if wait_for_descendants:
+        tracer.root_gone = False
+        tracer.run()  # until the last one ends (or the timeout, or Ctrl-C)
+        return tracer.stop_requested
+    _linger(tracer, stop)
+    return False
+
+
+def _returncode(status: int | None) -> int | None:
+    """A wait status as subprocess's returncode: the exit code, or minus the signal that killed it."""
+    if status is None:
+        return None
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+
+
+def _finish(build: Callable[[Recorder, TraceMeta], Any], rec: Recorder, meta: TraceMeta, *,
+            failure: SpykitError | None, interrupted: BaseException | None, message: str) -> Any:
+    """The result built from what was recorded; or an error that carries it in ``.trace``:
+    ``failure`` (the program could not start) as it is, ``interrupted`` as TraceInterrupted."""
     result = build(rec, meta)
+    if failure is not None:
+        failure.trace = result
+        raise failure
     if interrupted is not None:
-        reason = "interrupted (Ctrl-C)" if isinstance(interrupted, KeyboardInterrupt) else str(interrupted)
-        raise TraceInterrupted(
-            f"tracing of {argv[0]} stopped early: {reason}; the program and its children were killed",
-            hint="the calls recorded so far are in the exception's .trace attribute",
-            trace=result) from interrupted
+        raise TraceInterrupted(message, hint="the calls recorded so far are in the exception's .trace attribute",
+                               trace=result) from interrupted
     return result
 
 
@@ -462,6 +524,12 @@ def _is_kernel_thread(pid: int) -> bool:
         return bool(int(fields[6]) & PF_KTHREAD)  # field 9 of stat: flags
     except (OSError, IndexError, ValueError):
         return False
+
+
+def _check_string_limit(string_limit: int) -> None:
+    if isinstance(string_limit, bool) or not isinstance(string_limit, Integral) or string_limit < 0:
+        raise InvalidArgument(f"string_limit must be a whole number, 0 or more (strace's -s), not {string_limit!r}",
+                              hint="string_limit=32 shows the first 32 bytes of each string in args")
 
 
 def _check_data_limit(data_limit: int) -> None:
@@ -541,15 +609,9 @@ def attach(
                               data_limit=data_limit, duration=duration, stop_event=stop_event)
     assert outcome is not None
     meta.elapsed = outcome.elapsed
-    if outcome.root_status is not None:
-        st = outcome.root_status
-        meta.returncode = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -os.WTERMSIG(st)
-    result = _build(rec, meta)
-    if outcome.interrupted:
-        raise TraceInterrupted(f"tracing of process {pid} interrupted; it was detached and keeps running",
-                               hint="the calls recorded so far are in the exception's .trace attribute",
-                               trace=result) from KeyboardInterrupt()
-    return result
+    meta.returncode = _returncode(outcome.root_status)
+    return _finish(_build, rec, meta, failure=None, interrupted=KeyboardInterrupt() if outcome.interrupted else None,
+                   message=f"tracing of process {pid} interrupted; it was detached and keeps running")
 
 
 def _waitable_by_us(pid: int) -> bool:
@@ -580,23 +642,7 @@ def attach_here(pid: int, rec: Recorder, *, selected: set[int] | None, follow_fo
         """In the tracer thread: seize every thread, trace, and detach from all of them."""
         bell.install()  # a child of this thread, so that its exit wakes this thread's waitpid
         try:
-            seen: set[int] = set()
-            while True:  # threads can appear while we attach: repeat until none is new
-                new = [t for t in _tasks(pid) if t not in seen]
-                if not new:
-                    break
-                for tid in new:
-                    seen.add(tid)
-                    try:
-                        L.ptrace(L.PTRACE_SEIZE, tid, 0, tracer.options())
-                    except OSError as exc:
-                        if exc.errno == errno.ESRCH and tid != pid:
-                            continue  # a thread that just exited
-                        if exc.errno == errno.ESRCH:
-                            raise NoSuchProcess(f"process {pid} exited before spykit could attach") from None
-                        raise _not_permitted(pid, exc, launched=False) from None
-                    tracer.adopt(tid, pid)
-                    L.ptrace(L.PTRACE_INTERRUPT, tid, 0, 0)
+            _seize_all_threads(tracer, pid)
             tracer.t0 = _time.monotonic()
             watch.arm()  # the duration counts from here
             tracer.run()

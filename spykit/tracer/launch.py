@@ -4,22 +4,20 @@ The child stops itself with SIGSTOP before execve; the tracer then attaches with
 (which, unlike PTRACE_TRACEME, lets us tell group-stops apart and use PTRACE_LISTEN) and
 continues it. This is how strace starts programs too.
 
-Everything that can go wrong with the command (empty, not found, not executable) is checked
-in the parent first, so the learner gets a clear error and nothing is traced.
+Everything that can go wrong with the command (empty, not found, not executable, a bad
+environment) is checked in the parent first by :func:`spykit.launch.prepare`, so the learner
+gets a clear error and nothing is traced; this module only starts what was prepared.
 """
 
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
-import shlex
-import shutil
 import signal
-import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from ..errors import CommandNotFound, NotExecutable, SpykitError
+from ..errors import SpykitError
+from ..launch import exec_failure
 from . import native
 from .linux import PR_SET_NO_NEW_PRIVS, SECCOMP_SET_MODE_FILTER, SYS_SECCOMP, libc
 from .seccomp import PreparedFilter
@@ -27,46 +25,6 @@ from .seccomp import PreparedFilter
 # The optional C launcher (built at install when a compiler is there): the same steps without
 # fork's copy of the whole Python process. The fork below stays the reference.
 _fastspawn = native.load("_fastspawn")
-
-
-def split_command(cmd: str | Sequence[str | os.PathLike[str]]) -> list[str]:
-    """A command as an argv list: a string is split as a shell splits words (no shell runs)."""
-    if isinstance(cmd, str | bytes):
-        text = cmd.decode() if isinstance(cmd, bytes) else cmd
-        argv = shlex.split(text)
-    else:
-        argv = [os.fspath(a) for a in cmd]
-    if not argv:
-        raise ValueError("empty command: give the program to run, e.g. spykit.trace(['ls', '-l'])")
-    return argv
-
-
-def resolve_executable(program: str, env: Mapping[str, str] | None = None) -> str:
-    """The path execve will run, or a CommandNotFound / NotExecutable that says why."""
-    if "/" in program:
-        if not os.path.exists(program):
-            raise CommandNotFound(f"{program}: no such file", hint="check the path, or use the program's name")
-        path = program
-    else:
-        search = (env or os.environ).get("PATH", os.defpath)
-        found = shutil.which(program, path=search)
-        if found is None:
-            # which() skips non-executables; tell the learner when that is why.
-            for d in search.split(os.pathsep):
-                candidate = os.path.join(d or ".", program)
-                if os.path.isfile(candidate):
-                    raise NotExecutable(f"{candidate}: found but not executable",
-                                        hint=f"make it executable with: chmod +x {candidate}")
-            raise CommandNotFound(f"{program}: command not found (searched PATH={search})",
-                                  hint="check the spelling, or give the full path to the program")
-        path = found
-    st = os.stat(path)
-    if stat.S_ISDIR(st.st_mode):
-        raise NotExecutable(f"{path}: is a directory", hint="give the path of a program, not a folder")
-    if not os.access(path, os.X_OK):
-        raise NotExecutable(f"{path}: permission denied (not executable)",
-                            hint=f"make it executable with: chmod +x {path}")
-    return path
 
 
 _prctl = libc.prctl
@@ -81,15 +39,8 @@ def spawn_stopped(path: str, argv: list[str], env: Mapping[str, str] | None, *, 
 
     If execve fails, the child writes its errno to the pipe and exits 127; see ``exec_error``.
     """
+    # (what execve would refuse, a bad name or a null byte, was refused by spykit.launch.prepare)
     env_list = dict(os.environ if env is None else env)
-    # What execve would refuse, refused here with a clear error (in the child it is only an exit 127).
-    for name in env_list:
-        if not name or "=" in name:
-            raise ValueError(f"illegal environment variable name {name!r}: a name cannot be empty or contain '='")
-    for what, texts in (("the command", [path, *argv]), ("the environment", [*env_list, *env_list.values()]),
-                        ("cwd", [cwd] if cwd is not None else [])):
-        if any("\0" in os.fsdecode(t) for t in texts):
-            raise ValueError(f"embedded null byte in {what}: a program's arguments and environment cannot hold one")
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
     prog_addr = ctypes.addressof(seccomp.prog) if seccomp else 0
     if _fastspawn is not None and (cpus is None or len(cpus) == 1):
@@ -155,13 +106,4 @@ def exec_error(read_end: int, path: str) -> SpykitError | None:
         os.close(read_end)
     if not data:
         return None
-    err = int(data or b"0")
-    if err == errno.ENOENT:
-        return CommandNotFound(f"{path}: could not be started (a file it needs, such as its interpreter, "
-                               "is missing)", hint="check the first line (#!) of a script, or the program's loader")
-    if err in (errno.EACCES, errno.EPERM):
-        return NotExecutable(f"{path}: permission denied", hint=f"check with: ls -l {path}")
-    if err == errno.ENOEXEC:
-        return NotExecutable(f"{path}: not a program this machine can run (exec format error)",
-                             hint="a script needs a first line such as #!/bin/sh")
-    return SpykitError(f"{path}: could not be started: {os.strerror(err)}")
+    return exec_failure(int(data or b"0"), path)
