@@ -38,7 +38,7 @@ from .errors import (
     TraceInterrupted,
     TracingNotPermitted,
 )
-from .trace import Trace
+from .tracedata import Trace
 from .tracer.api import attach, trace  # replaces the attribute `trace` (the submodule) with the function
 
 __version__ = "0.1.0"

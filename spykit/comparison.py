@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .trace import Trace
+    from .tracedata import Trace
 
 TOP_CALLS = 10
 
@@ -277,7 +277,7 @@ def compare(before: Trace, after: Trace, *, startup: bool = False, top: int = TO
     by pid or time. Start-up lookups are left out of files and errors unless ``startup=True``.
     """
     from .errors import SpykitError
-    from .trace import Trace
+    from .tracedata import Trace
 
     for name, value in (("before", before), ("after", after)):
         if not isinstance(value, Trace):

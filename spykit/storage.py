@@ -3,7 +3,7 @@
 The file holds ``Trace.df`` as its table. Two entries of the Parquet schema metadata hold the
 rest, so a trace is always one file to copy or attach:
 
-- ``spykit.trace``: the :class:`~spykit.trace.TraceMeta` as JSON (captured stdout and stderr
+- ``spykit.trace``: the :class:`~spykit.tracedata.TraceMeta` as JSON (captured stdout and stderr
   as base64), including the format version;
 - ``spykit.events``: ``Trace.events`` as an Arrow IPC stream, base64;
 - ``spykit.dtypes``: every column's pandas dtype (with a categorical's categories).
@@ -14,7 +14,7 @@ both frames come back exactly as they went in.
 
 Loading trusts nothing in the file: a trace may come from anyone. Everything is checked (the
 metadata's entries and their types, the dtype list, the columns readers need, from
-:data:`~spykit.trace.DF_COLUMNS` and :data:`~spykit.trace.EVENT_COLUMNS`, and the kind of values
+:data:`~spykit.tracedata.DF_COLUMNS` and :data:`~spykit.tracedata.EVENT_COLUMNS`, and the kind of values
 they hold), and anything wrong is a :class:`~spykit.TraceFileError` that says what.
 
 Traces hold payloads, environment strings and whatever a program wrote, so the file is created
@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from .errors import TraceFileError
 from .fdkinds import with_fd_kind
 from .private_files import replace_privately
-from .trace import DF_COLUMNS, EVENT_COLUMNS, FIRST_DF_COLUMNS, TRACE_FORMAT_VERSION, Trace, TraceMeta
+from .tracedata import DF_COLUMNS, EVENT_COLUMNS, FIRST_DF_COLUMNS, TRACE_FORMAT_VERSION, Trace, TraceMeta
 
 META_KEY = b"spykit.trace"
 EVENTS_KEY = b"spykit.events"

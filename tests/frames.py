@@ -1,4 +1,4 @@
-"""Hand-made trace frames for tests: a few rows, written out, with the dtypes of spykit/trace.py.
+"""Hand-made trace frames for tests: a few rows, written out, with the dtypes of spykit/tracedata.py.
 
 Tests of pure functions build their input here instead of tracing, so each test says exactly
 which calls it is about. ``call(...)`` and ``event(...)`` fill in the columns a test does not
@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from spykit.fdkinds import with_fd_kind
-from spykit.trace import DF_COLUMNS, Trace, TraceMeta
+from spykit.tracedata import DF_COLUMNS, Trace, TraceMeta
 
-# Column order and dtypes, as spykit/trace.py defines them (fd_kind is derived from the others).
+# Column order and dtypes, as spykit/tracedata.py defines them (fd_kind is derived from the others).
 DF_DTYPES: dict[str, str] = {c: t for c, t in DF_COLUMNS.items() if c != "fd_kind"}
 
 EVENT_DTYPES: dict[str, str] = {

@@ -54,3 +54,26 @@ def test_largest_functions_count_nested_ones_apart(tmp_path):
 def test_spykit_has_no_load_time_import_cycle():
     levels = codemap.layers(codemap.import_graph(REPO / "spykit"))
     assert len(levels) > 50 and not [name for name, level in levels.items() if level is None]
+
+
+def test_no_module_is_shadowed_by_a_name_its_package_exports():
+    # `import spykit.trace as m` used to give the function spykit.trace, not the module of Trace
+    import importlib
+    import pkgutil
+
+    import spykit
+
+    shadowed = []
+
+    def walk(package) -> None:
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name == "__main__":  # (importing it runs the command line)
+                continue
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if getattr(package, info.name, module) is not module:
+                shadowed.append(module.__name__)
+            if info.ispkg:
+                walk(module)
+
+    walk(spykit)
+    assert not shadowed

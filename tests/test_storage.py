@@ -15,7 +15,7 @@ from frames import call, event, make_trace
 import spykit
 from spykit import storage
 from spykit.errors import TraceFileError
-from spykit.trace import TRACE_FORMAT_VERSION
+from spykit.tracedata import TRACE_FORMAT_VERSION
 
 
 def _sample_trace():

@@ -21,7 +21,7 @@ from conftest import need_tool
 import spykit
 from spykit.errors import TraceFileError
 from spykit.strace_log.args import address, split_args, unescape
-from spykit.trace import DF_COLUMNS
+from spykit.tracedata import DF_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

@@ -147,7 +147,7 @@ def test_a_big_trace_stays_within_its_memory_budget():
 
 
 def test_the_frames_columns_are_the_ones_trace_py_lists():
-    from spykit.trace import DF_COLUMNS, EVENT_COLUMNS
+    from spykit.tracedata import DF_COLUMNS, EVENT_COLUMNS
 
     trace = spykit.trace(["sh", "-c", "echo hi >/dev/null"])
     assert {c: str(d) for c, d in trace.df.dtypes.items()} == DF_COLUMNS

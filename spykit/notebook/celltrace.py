@@ -45,7 +45,7 @@ from types import TracebackType
 
 from ..errors import SpykitError, TracingNotPermitted
 from ..helper import helper_command
-from ..trace import Trace, TraceMeta
+from ..tracedata import Trace, TraceMeta
 from ..tracer import linux as L
 from ..tracer.linux import libc
 from ..tracer.loop import MARKER_END, MARKER_START, MARKER_SYSCALL

@@ -29,7 +29,7 @@ from .explorer_filters import (
 )
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    from ..tracedata import Trace
 
 
 class Explorer:

@@ -18,7 +18,7 @@ from ..syscalls.results import format_results
 from .text import show_bytes
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    from ..tracedata import Trace
 
 FIRST_ROWS = 8  # rows of the trace shown under its summary
 TOP_SYSCALLS = 8

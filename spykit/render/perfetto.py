@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..trace import Trace
+    from ..tracedata import Trace
 
 REQUIRED = ("name", "ph", "ts", "pid", "tid")  # the fields every event here carries
 _INSTANT_KINDS = {"signal": "signal", "exit": "exit", "killed": "killed", "stop": "stop"}

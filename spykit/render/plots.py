@@ -19,7 +19,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from ..trace import Trace
+    from ..tracedata import Trace
 
 # strace's classes, each with its own colour (the tab10 palette, so colour-blind friendlier than rainbow).
 CLASS_COLOURS: dict[str, str] = {

@@ -25,7 +25,7 @@ from .lines import (  # noqa: F401 (pid_prefix, wall_clock, syscall_line, ...: t
 )
 
 if TYPE_CHECKING:
-    from ..trace import Trace
+    from ..tracedata import Trace
 
 def _value(x: Any) -> Any:
     """A cell as plain Python: None for any kind of missing value."""

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import TraceFileError
-from ..trace import Trace
+from ..tracedata import Trace
 from .build import LogReading, read_lines, to_trace
 
 __all__ = ["read_strace"]

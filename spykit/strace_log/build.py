@@ -22,7 +22,7 @@ from ..syscalls import abi as ABI
 from ..syscalls.captures import DATA_CALLS, FD_ARG, PATH_ARG, RETURNS_FD
 from ..syscalls.i386 import I386_SYSCALLS
 from ..syscalls.table import SYSCALL_NUMBERS
-from ..trace import Trace, TraceMeta
+from ..tracedata import Trace, TraceMeta
 from . import args as A
 from . import lines as L
 

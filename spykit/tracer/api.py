@@ -21,7 +21,7 @@ from ..errors import InvalidArgument, NoSuchProcess, SpykitError, TraceInterrupt
 from ..launch import Prepared, Redirect, Stdio, prepare
 from ..syscalls.captures import DATA_LIMIT
 from ..syscalls.table import expand_selection, numbers_of
-from ..trace import Trace, TraceMeta
+from ..tracedata import Trace, TraceMeta
 from . import linux as L
 from .launch import exec_error, spawn_stopped
 from .loop import Tracer, read_tgid

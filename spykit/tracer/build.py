@@ -19,7 +19,7 @@ from ..syscalls import captures as C
 from ..syscalls.errnos import errno_name
 from ..syscalls.flags.words import WORD_CALLS, flag_words
 from ..syscalls.table import ALL_NAMES, CATEGORIES, SYSCALL_NUMBERS, category_of, syscall_name
-from ..trace import Trace, TraceMeta
+from ..tracedata import Trace, TraceMeta
 from .recorder import NO_FD, NO_STR, Recorder
 from .rows import decode_row
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..render.lines import CallRow, EventRow, several_pids, trace_lines
 from ..syscalls import abi as A
 from ..syscalls.errnos import errno_name
-from ..trace import TraceMeta
+from ..tracedata import TraceMeta
 from .recorder import NO_STR, Recorder
 
 _ENTRY = struct.Struct("<7Q")  # struct ptrace_syscall_info from `nr`: nr, args[6]
@@ -88,8 +88,8 @@ def event_rows(rec: Recorder) -> list[EventRow]:
 class TextTrace:
     """A recording kept as plain rows, for text: what ``spykit trace`` prints needs no DataFrame.
 
-    It has the parts of :class:`~spykit.trace.Trace` the text needs (``meta``, ``returncode``,
-    ``to_text``); :meth:`spykit.trace.Trace` is what every other reader takes.
+    It has the parts of :class:`~spykit.tracedata.Trace` the text needs (``meta``, ``returncode``,
+    ``to_text``); :meth:`spykit.tracedata.Trace` is what every other reader takes.
     """
 
     def __init__(self, calls: list[CallRow], events: list[EventRow], meta: TraceMeta):
@@ -109,7 +109,7 @@ class TextTrace:
 
     def to_text(self, *, timestamps: bool = False, durations: bool = False, pids: bool | None = None,
                 events: bool = True, limit: int | None = None) -> str:
-        """strace-style lines, as :meth:`spykit.trace.Trace.to_text` gives them."""
+        """strace-style lines, as :meth:`spykit.tracedata.Trace.to_text` gives them."""
         with_pids = several_pids(self.calls, self.events) if pids is None else pids
         return trace_lines(self.calls, self.events if events else (), start_time=self.meta.start_time,
                            timestamps=timestamps, durations=durations, pids=with_pids, limit=limit,

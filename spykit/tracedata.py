@@ -1,5 +1,8 @@
 """``Trace``: the plain data a tracing run produces, and the doorway to its readers.
 
+(This module is ``spykit.tracedata``, not ``spykit.trace``: that name is the function that
+makes a trace, and a module under it could not be imported by its name.)
+
 A ``Trace`` holds two DataFrames and a little metadata. Nothing in here knows
 about ptrace; everything that reads a trace (questions, text, HTML, widgets,
 plots) is a separate module that takes the DataFrames and gives something back.
