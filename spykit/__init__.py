@@ -23,6 +23,7 @@ from importlib import import_module
 from typing import Any
 
 from .errors import (
+    AccessDenied,
     CommandNotFound,
     NoSuchProcess,
     NotExecutable,
@@ -52,6 +53,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AccessDenied",
     "CommandNotFound",
     "NoSuchProcess",
     "NotExecutable",

@@ -27,8 +27,8 @@ import pandas as pd
 
 from spykit.errors import CommandNotFound
 
+from ..procfs import ProcessTree
 from ..progress import phase
-from .procfs import ProcessTree
 from .run import Command, Redirect, _ExitWatcher, end_tree, launch, split_command
 
 COLUMNS = ["function", "file", "line", "calls", "primitive_calls", "own", "cumulative", "own_share"]

@@ -37,7 +37,7 @@ from typing import IO, Any
 
 from spykit.errors import CommandNotFound, NoSuchProcess, NotExecutable, SpykitError
 
-from . import procfs
+from .. import procfs
 
 Command = str | Sequence[str]
 Redirect = int | IO[Any] | None

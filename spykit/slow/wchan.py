@@ -39,7 +39,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from . import procfs
+from .. import procfs
 from .meanings import FD_CALLS, OPEN_CALLS, POLL_CALLS, Sample, format_args, meaning_of, syscall_name
 from .render import format_wchan
 from .run import Command, Redirect, run_watched, split_command, watch_pid
