@@ -204,6 +204,20 @@ def test_a_pid_that_does_not_exist_is_no_such_process(gone_pid, read):
         read(gone_pid)
 
 
+def test_a_zombie_still_has_status_but_no_program():
+    proc = subprocess.Popen(["true"])
+    try:
+        deadline = time.monotonic() + 5
+        while procfs.stat(proc.pid).state != "Z" and time.monotonic() < deadline:  # exited, not yet reaped
+            time.sleep(0.01)
+        assert procfs.status(proc.pid)["State"].startswith("Z") and procfs.ppid(proc.pid) == os.getpid()
+        with pytest.raises(NoSuchProcess):
+            procfs.exe(proc.pid)  # its memory, and so its program, is already gone
+        assert procfs.cmdline(proc.pid) == []
+    finally:
+        proc.wait()
+
+
 def test_a_fd_that_is_not_open_is_none_not_gone():
     r, w = os.pipe()
     os.close(w)
