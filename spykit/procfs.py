@@ -40,18 +40,23 @@ def _translate(exc: OSError, pid: int | str, path: str) -> Exception:
     """
     name = errno.errorcode.get(exc.errno or 0, str(exc.errno))
     if exc.errno in (errno.ENOENT, errno.ESRCH):
-        error: Exception = NoSuchProcess(
-            f"process {pid} is gone ({name} reading {path}): it exited, or there never was one",
-            hint="it may have finished before spykit looked; list running processes with `ps -e`")
-    elif exc.errno in (errno.EACCES, errno.EPERM):
+        return _gone(pid, path, name)
+    if exc.errno in (errno.EACCES, errno.EPERM):
         error = AccessDenied(
             f"not allowed to read {path} ({name}): it belongs to another user, to a process that is not "
             "dumpable, or it is a file only root may read",
             hint="look at your own processes, or run as the process's user or as root")
-    else:
-        return exc
-    error.pid = pid  # type: ignore[attr-defined]
-    error.path = path  # type: ignore[attr-defined]
+        error.pid, error.path = pid, path  # type: ignore[attr-defined]
+        return error
+    return exc
+
+
+def _gone(pid: int | str, path: str, how: str) -> NoSuchProcess:
+    """NoSuchProcess for ``pid``: from the translator, or where a read says so without an errno
+    (a stat or status file that reads empty or cut short: the task was released mid-read)."""
+    error = NoSuchProcess(f"process {pid} is gone ({path}: {how}): it exited, or there never was one",
+                          hint="it may have finished before spykit looked; list running processes with `ps -e`")
+    error.pid, error.path = pid, path  # type: ignore[attr-defined]
     return error
 
 
@@ -70,8 +75,7 @@ def _read(path: str, pid: int | str, *, empty_means_gone: bool = False) -> str:
     """
     data = _read_bytes(path, pid)
     if not data and empty_means_gone:
-        raise NoSuchProcess(f"process {pid} is gone: {path} read empty",
-                            hint="it exited while spykit looked; list running processes with `ps -e`")
+        raise _gone(pid, path, "read empty")
     return data.decode("utf-8", "replace")
 
 
@@ -82,8 +86,8 @@ def _read_or_none(path: str, pid: int | str) -> str | None:
     except VANISHED:
         return None
     except OSError as exc:
-        # A task in the middle of exiting can also answer EINVAL or EIO; to a sampler that is
-        # the same "no answer" as a task already gone.
+        # The translator leaves EINVAL and EIO alone; a sampler takes them as "no answer" too, as
+        # it always has, rather than stop a whole diagnosis over one thread's file.
         if exc.errno in (errno.EINVAL, errno.EIO):
             return None
         raise
@@ -142,8 +146,7 @@ def stat(pid: int, tid: int | None = None) -> ThreadStat:
     path = _task(pid, tid) + "/stat"
     found = parse_stat(_read(path, pid, empty_means_gone=True))
     if found is None:
-        raise NoSuchProcess(f"process {pid} is gone: {path} was cut short",
-                            hint="it exited while spykit looked; list running processes with `ps -e`")
+        raise _gone(pid, path, "cut short")
     return found
 
 
@@ -185,9 +188,9 @@ def status(pid: int | str) -> dict[str, str]:
 def _status_number(pid: int, field: bytes) -> int:
     """One number from /proc/PID/status, by the tracer's fast path (no file object, one read).
 
-    The tracer reads Tgid for every new thread and PPid on attach: this is os.open/os.read, about
-    twice as fast as open().readline(). Tgid, PPid and TracerPid come in the first lines, well
-    inside one 4 KiB read; the name before them is at most 64 bytes, escaped.
+    The tracer reads Tgid for every new thread and PPid on attach: os.open/os.read takes about 4 us
+    here, a file object read line by line 5.6 us. Tgid, PPid and TracerPid come in the first lines,
+    well inside one 4 KiB read (only the command name, at most 64 bytes escaped, is before them).
     """
     path = f"/proc/{pid}/status"
     try:
@@ -201,8 +204,7 @@ def _status_number(pid: int, field: bytes) -> int:
     key = b"\n" + field + b":"
     at = data.find(key)
     if at < 0:
-        raise NoSuchProcess(f"process {pid} is gone: {path} has no {field.decode()} line",
-                            hint="it exited while spykit looked; list running processes with `ps -e`")
+        raise _gone(pid, path, f"no {field.decode()} line")
     end = data.find(b"\n", at + len(key))
     return int(data[at + len(key):end if end >= 0 else None])
 
@@ -218,7 +220,7 @@ def ppid(pid: int) -> int:
 
 
 def owner(pid: int) -> int:
-    """The uid /proc/PID's files belong to: the process's owner, or 0 when it is not dumpable.
+    """The uid /proc/PID's files belong to: the process's effective uid, or 0 when it is not dumpable.
 
     Kernel quirk: the files in /proc/PID of a process that is not dumpable (it called
     prctl(PR_SET_DUMPABLE, 0), or changed its credentials as a setuid program does) belong to root,
@@ -766,8 +768,8 @@ def holders_waited_for(table: str, pid: int) -> list[int]:
 def locks() -> str:
     """The text of /proc/locks: every file lock on the machine, held or waited for.
 
-    Kernel quirk: the pid shown is the one that took the lock, in the reader's pid namespace
-    (0 when the holder is outside it), and an flock lock passed to a child keeps its first pid.
+    Kernel quirk: the pid shown is the one that took the lock, in the reader's pid namespace (0
+    when that process is outside it, or dead): an flock lock inherited by a child shows its parent.
     """
     with open("/proc/locks", encoding="ascii", errors="replace") as f:
         return f.read()
