@@ -120,6 +120,7 @@ class ThreadStat:
     utime: int  # clock ticks
     stime: int
     session: int = 0  # the session id: kept when a process is orphaned, unless it calls setsid
+    group: int = 0  # the process group id (what killpg and a shell's job control act on)
     start: int = 0  # when it started, in clock ticks after boot: with the pid, names one process for good
     flags: int = 0  # the task's PF_* flags (include/linux/sched.h), e.g. PF_KTHREAD for a kernel thread
 
@@ -134,7 +135,7 @@ def parse_stat(text: str) -> ThreadStat | None:
     if len(fields) < 13:
         return None
     return ThreadStat(state=fields[0], ppid=int(fields[1]), comm=comm,
-                      utime=int(fields[11]), stime=int(fields[12]), session=int(fields[3]),
+                      utime=int(fields[11]), stime=int(fields[12]), session=int(fields[3]), group=int(fields[2]),
                       start=int(fields[19]) if len(fields) > 19 else 0, flags=int(fields[6]))
 
 

@@ -234,6 +234,7 @@ def test_readers_of_our_own_process():
     assert procfs.ppid(me) == os.getppid() and procfs.tgid(me) == me
     assert procfs.cwd(me) == os.getcwd() and os.path.samefile(procfs.exe(me), sys.executable)
     assert procfs.stat(me).flags & 0x00200000 == 0  # PF_KTHREAD: we are no kernel thread
+    assert procfs.stat(me).group == os.getpgrp() and procfs.stat(me).session == os.getsid(0)
     buffer = ctypes.create_string_buffer(64)
     addr = ctypes.addressof(buffer)
     assert any(lo <= addr < hi and perms.startswith("rw") for lo, hi, perms in procfs.maps(me))
@@ -367,7 +368,7 @@ def test_the_scan_finds_proc_reads_in_any_form():
 
 def test_proc_is_read_only_in_procfs():
     offenders = []
-    for path in sorted((ROOT / "spykit").rglob("*.py")):
+    for path in sorted([*(ROOT / "spykit").rglob("*.py"), *(ROOT / "notebooks").glob("*.py")]):
         if path == ROOT / "spykit" / "procfs.py":
             continue
         offenders += [f"{path.relative_to(ROOT)}:{line}" for line in proc_reads(path.read_text())]
