@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import need_tool
 
+import spykit
 from spykit import procfs
 from spykit.errors import AccessDenied, NoSuchProcess, SpykitError
 
@@ -182,6 +183,7 @@ def test_refusals_become_access_denied(code):
     error = procfs._translate(PermissionError(code, os.strerror(code)), 1, "/proc/1/cwd")
     assert isinstance(error, AccessDenied) and isinstance(error, PermissionError)
     assert isinstance(error, SpykitError) and error.hint and "/proc/1/cwd" in str(error)
+    assert spykit.AccessDenied is AccessDenied  # public, beside NoSuchProcess
 
 
 def test_other_errnos_are_left_as_they_are():
