@@ -35,7 +35,7 @@ from typing import Any
 import pandas as pd
 
 import spykit
-from spykit.slow import procfs
+from spykit import procfs
 
 HERE = Path(__file__).resolve().parent
 RECORDED = HERE / "recorded"
@@ -320,15 +320,10 @@ def _signal_group(group: int, signum: int) -> None:
 def _members(group: int) -> list[int]:
     """The living (not zombie) processes of a process group, from a scan of /proc."""
     found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{name}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue  # it ended meanwhile
-        if len(fields) > 2 and int(fields[2]) == group and fields[0] != "Z":
-            found.append(int(name))
+    for pid in procfs.all_pids():
+        stat = procfs.read_stat(pid)  # None: it ended meanwhile
+        if stat is not None and stat.group == group and stat.state != "Z":
+            found.append(pid)
     return found
 
 

@@ -27,6 +27,7 @@ from importlib import import_module
 from typing import Any
 
 from .errors import (
+    AccessDenied,
     CommandNotFound,
     EmptyCommand,
     InvalidArgument,
@@ -61,6 +62,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "AccessDenied",
     "CommandNotFound",
     "EmptyCommand",
     "InvalidArgument",

@@ -60,6 +60,15 @@ class NoSuchProcess(SpykitError, ProcessLookupError):
     """The process id names no running process."""
 
 
+class AccessDenied(SpykitError, PermissionError):
+    """The kernel will not show this process's /proc files to us.
+
+    The process belongs to another user, is not dumpable (its files then belong to root), or the
+    file is one only root may read (/proc/PID/stack). What to do: look at your own processes, or
+    run as the process's user or as root.
+    """
+
+
 class TraceInterrupted(SpykitError):
     """Tracing stopped early (Ctrl-C, a timeout, an error); ``trace`` has what was recorded."""
 

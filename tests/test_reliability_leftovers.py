@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import spykit
-from spykit.slow import procfs
+from spykit import procfs
 
 PROGRAM = Path(__file__).parent / "programs" / "slow" / "forgets_a_server.py"
 

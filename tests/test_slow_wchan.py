@@ -82,7 +82,7 @@ def test_fsync_loop(python_exe, tmp_path):
 def _sample_faked_proc(monkeypatch, *, state, calls, wchan=None):
     """One sampler tick over a faked /proc: one thread in ``state``, /proc/PID/syscall reading
     ``calls`` in turn, and no fd that can be read (fd 3 is already closed)."""
-    from spykit.slow import procfs
+    from spykit import procfs
     from spykit.slow.wchan import WaitSampler
 
     monkeypatch.setattr(procfs, "list_threads", lambda pid: [pid])
@@ -104,7 +104,7 @@ def test_a_call_that_returns_while_sampled_is_sampled_again(monkeypatch):
     """The race behind a rare fsync row with no target: the sampler reads fsync(3) from
     /proc/PID/syscall, the call returns and the program closes fd 3 before the sampler reads
     /proc/PID/fd/3. The row must describe one moment, not fsync with the target missing."""
-    from spykit.slow.procfs import SyscallState
+    from spykit.procfs import SyscallState
 
     calls = iter([SyscallState(*FSYNC_3), SyscallState(nr=None), SyscallState(nr=None)])
     df = _sample_faked_proc(monkeypatch, state="R", calls=calls)
@@ -115,7 +115,7 @@ def test_a_call_that_returns_while_sampled_is_sampled_again(monkeypatch):
 
 def test_an_fd_that_cannot_be_read_in_a_call_still_in_progress_keeps_the_row(monkeypatch):
     """If the thread is still in the same call, the fd is just unreadable: keep the sample."""
-    from spykit.slow.procfs import SyscallState
+    from spykit.procfs import SyscallState
 
     calls = itertools.repeat(SyscallState(*FSYNC_3))
     df = _sample_faked_proc(monkeypatch, state="D", calls=calls, wchan="jbd2_log_wait_commit")

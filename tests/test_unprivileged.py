@@ -25,7 +25,8 @@ TRACING_TESTS = ["test_tracer.py", "test_runner.py", "test_fastloop.py", "test_f
                  "test_slow_*.py", "test_mysteries.py", "test_cli.py", "test_cli_text.py", "test_decode*.py",
                  "test_reliability*.py", "differential", "test_magics*.py", "test_startup.py", "test_values.py",
                  "test_exercises*.py", "test_fdkinds.py", "test_strace_log.py", "test_compare.py", "test_perfetto.py",
-                 "test_stream.py", "test_progress.py", "test_status.py", "test_launch.py", "test_selection.py"]
+                 "test_stream.py", "test_progress.py", "test_status.py", "test_launch.py", "test_selection.py",
+                 "test_procfs.py"]
 
 
 def _copy_tree(dest: Path) -> None:

@@ -58,14 +58,14 @@ class _Tracers:
 
 
 def _descendants() -> list[int]:
-    from ..slow.procfs import ProcessTree
+    from ..procfs import ProcessTree
 
     return [p for p in ProcessTree(os.getpid()).pids() if p != os.getpid()]
 
 
 def _waits(pids: list[int], cell_thread: int | None) -> list[str]:
     """What each thread of these processes (and the cell's own thread) waits on, from /proc."""
-    from ..slow import procfs
+    from .. import procfs
     from ..syscalls.table import syscall_name
 
     lines = []

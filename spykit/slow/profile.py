@@ -28,8 +28,8 @@ import pandas as pd
 from spykit.errors import CommandNotFound, InvalidArgument
 
 from ..launch import Command, Prepared, Redirect, Stdio, prepare, split_command
+from ..procfs import ProcessTree
 from ..progress import phase
-from .procfs import ProcessTree
 from .results import Profile
 from .run import _ExitWatcher, end_tree, launch
 

@@ -35,7 +35,7 @@ from typing import Any
 from spykit.errors import NoSuchProcess
 from spykit.launch import Command, Prepared, Redirect, Stdio, exec_failure, prepare, split_command
 
-from . import procfs
+from .. import procfs
 
 __all__ = ["Command", "Finished", "Redirect", "end_tree", "launch", "run_watched", "split_command", "watch_pid"]
 

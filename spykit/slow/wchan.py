@@ -40,9 +40,9 @@ from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from .. import procfs
 from ..errors import InvalidArgument
 from ..launch import Command, Redirect, prepare
-from . import procfs
 from .meanings import FD_CALLS, OPEN_CALLS, POLL_CALLS, Sample, format_args, meaning_of, syscall_name
 from .render import format_wchan
 from .results import WaitSamples

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
 
+from .. import procfs
 from ..errors import InvalidArgument, NoSuchProcess, SpykitError, TraceInterrupted, TracingNotPermitted
 from ..launch import Prepared, Redirect, Stdio, prepare
 from ..syscalls.captures import DATA_LIMIT
@@ -45,19 +46,14 @@ def _selection(syscalls: str | Iterable[str] | None) -> tuple[set[int] | None, l
 
 
 def _yama_scope() -> int | None:
-    try:
-        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
+    return procfs.yama_ptrace_scope()
 
 
 def _status(pid: int | str) -> dict[str, str]:
     """/proc/PID/status as a dict of its fields; empty when the process is gone or unreadable."""
     try:
-        with open(f"/proc/{pid}/status") as f:
-            return {k: v.strip() for k, v in (line.split(":", 1) for line in f if ":" in line)}
-    except OSError:
+        return procfs.status(pid)
+    except procfs.VANISHED:
         return {}
 
 
@@ -73,16 +69,12 @@ def _tracer_pid(pid: int) -> int:
 
 def _tracer_name(tracer: int) -> tuple[str, str]:
     """Who process ``tracer`` is, for a message, and what to do about it."""
-    try:
-        with open(f"/proc/{tracer}/cmdline", "rb") as f:
-            cmdline = f.read().split(b"\0")
-    except OSError:
-        cmdline = []
-    if any(b"spykit.notebook.cellhelper" in part for part in cmdline):
+    cmdline = procfs.cmdline(tracer)
+    if any("spykit.notebook.cellhelper" in part for part in cmdline):
         return (f"the %%strace cell this code runs in (its helper, process {tracer}), which follows the "
                 "threads and processes the cell starts",
                 "a process can have only one tracer: call spykit.trace/attach in a cell without %%strace")
-    name = os.path.basename(cmdline[0].decode(errors="replace")) if cmdline and cmdline[0] else "?"
+    name = os.path.basename(cmdline[0]) if cmdline and cmdline[0] else "?"
     return (f"process {tracer} ({name})",
             "a process can have only one tracer: stop the other tracer (strace, gdb) first, or run strace "
             "without -f, so that it leaves the programs this one starts alone")
@@ -131,12 +123,10 @@ def _not_permitted(pid: int, exc: OSError, *, launched: bool) -> SpykitError:
                    else f"it belongs to another user (uid {other})"),
                 hint="you can only trace your own processes (root can trace any)")
         try:
-            owner = os.stat(f"/proc/{pid}/stat").st_uid
-        except OSError:
+            owner = procfs.owner(pid)
+        except procfs.VANISHED:
             owner = None
-        if owner == 0:
-            # The files in /proc/PID of a process that is not dumpable belong to root, whoever runs it
-            # (task_dump_owner in fs/proc/base.c; the folder itself keeps the real owner).
+        if owner == 0:  # not dumpable (see procfs.owner)
             return TracingNotPermitted(
                 f"not allowed to attach to process {pid}: it is yours but not dumpable (it called "
                 "prctl(PR_SET_DUMPABLE, 0), as programs that hold secrets do, or it changed its credentials), "
@@ -499,7 +489,7 @@ def _check_pid(pid: object) -> int:
         raise ValueError(f"pid must be a positive whole number, not {pid!r}") from None
     if value <= 0:
         raise ValueError(f"pid must be a positive whole number, not {value}")
-    if not os.path.exists(f"/proc/{value}"):
+    if not procfs.exists(value):
         raise NoSuchProcess(f"no process with pid {value}", hint="list processes with `ps -e` or psutil")
     if _is_kernel_thread(value):
         raise TracingNotPermitted(f"pid {value} is a kernel thread: it runs inside the kernel and makes no "
@@ -519,10 +509,8 @@ PF_KTHREAD = 0x00200000  # include/linux/sched.h: the task is a kernel thread
 
 def _is_kernel_thread(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return bool(int(fields[6]) & PF_KTHREAD)  # field 9 of stat: flags
-    except (OSError, IndexError, ValueError):
+        return bool(procfs.stat(pid).flags & PF_KTHREAD)
+    except procfs.VANISHED:
         return False
 
 
@@ -540,10 +528,7 @@ def _check_data_limit(data_limit: int) -> None:
 
 
 def _tasks(pid: int) -> list[int]:
-    try:
-        return sorted(int(t) for t in os.listdir(f"/proc/{pid}/task"))
-    except OSError:
-        return []
+    return procfs.list_threads(pid)
 
 
 def attach(
@@ -577,11 +562,7 @@ def attach(
                                "ENOSYS; attach without seccomp (the default)")
     pid = _check_pid(pid)
     selected, spec = _selection(syscalls)
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            command = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
-    except OSError:
-        command = []
+    command = [a for a in procfs.cmdline(pid) if a]
     meta = TraceMeta(command=command or [f"<pid {pid}>"], start_time=_time.time(), selection=spec,
                      string_limit=string_limit, pid=pid, attached=True, decode_fds=decode_fds,
                      data_limit=data_limit)

@@ -11,21 +11,13 @@ Sockets are described as strace -yy does: ``TCP:[127.0.0.1:41000->127.0.0.1:8000
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
-from ..slow.procfs import parse_inet_table, parse_unix_table
+from .. import procfs
+from ..procfs import parse_inet_table, parse_unix_table
 
 # /proc/net files, with the name strace -yy gives their sockets; the v6 tables add "v6".
 _NET_FILES = (("tcp", "TCP", False), ("tcp6", "TCP", True), ("udp", "UDP", False), ("udp6", "UDP", True))
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
 
 
 def describe_socket(tid: int, inode: int, proto: str | None) -> str:
@@ -37,12 +29,12 @@ def describe_socket(tid: int, inode: int, proto: str | None) -> str:
     for filename, name, v6 in _NET_FILES:
         if proto and not proto.startswith(name):
             continue
-        text = _read(f"/proc/{tid}/net/{filename}")
+        text = procfs.read_net_table(tid, filename)
         found = parse_inet_table(text, name, v6).get(inode) if text else None
         if found:
             return found
     if proto is None or proto == "UNIX":
-        text = _read(f"/proc/{tid}/net/unix")
+        text = procfs.read_net_table(tid, "unix")
         found = parse_unix_table(text).get(inode) if text else None
         if found:
             return found
@@ -50,19 +42,14 @@ def describe_socket(tid: int, inode: int, proto: str | None) -> str:
 
 
 def describe_fd(tid: int, fd: int) -> str | None:
-    """What fd N of thread ``tid`` points to, or None when it is not open."""
-    link = f"/proc/{tid}/fd/{fd}"
+    """What fd N of thread ``tid`` points to, or None when it is not open (or the thread is gone:
+    the tracer looks while the thread is stopped, but a SIGKILL can still take it)."""
     try:
-        target = os.readlink(link)
-    except OSError:
+        target = procfs.fd_link(tid, fd)
+    except procfs.VANISHED:
         return None
-    if target.startswith("socket:["):
-        inode = int(target[8:-1])
-        try:
-            proto = os.getxattr(link, "system.sockprotoname").rstrip(b"\0").decode()
-        except OSError:
-            proto = None
-        return describe_socket(tid, inode, proto)
+    if target is not None and target.startswith("socket:["):
+        return describe_socket(tid, int(target[8:-1]), procfs.socket_protocol(tid, fd))
     return target
 
 

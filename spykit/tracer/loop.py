@@ -31,6 +31,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 
+from .. import procfs
 from ..syscalls import abi as A
 from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
@@ -74,13 +75,9 @@ def _signame(sig: int) -> str:
 def _parent_of(pid: int) -> int | None:
     """The real parent's process id (PPid in /proc/PID/status), or None when unreadable."""
     try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"PPid:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
+        return procfs.ppid(pid)
+    except (*procfs.VANISHED, ValueError):
+        return None
 
 
 def rec_abi(rec: Recorder, row: int) -> int:
@@ -96,13 +93,9 @@ def rec_abi(rec: Recorder, row: int) -> int:
 def read_tgid(tid: int) -> int:
     """The process a thread belongs to (Tgid in /proc/TID/status); ``tid`` itself when unreadable."""
     try:
-        with open(f"/proc/{tid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"Tgid:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return tid
+        return procfs.tgid(tid)
+    except (*procfs.VANISHED, ValueError):
+        return tid
 
 
 # sched_setaffinity, sched_getaffinity (x86_64): see Tracer.follow_affinity_calls
@@ -661,8 +654,8 @@ class Tracer:
             self.fds.forget(tgid)
             if self.recording:
                 try:
-                    exe = os.readlink(f"/proc/{tid}/exe")
-                except OSError:
+                    exe = procfs.exe(tid)
+                except procfs.VANISHED:
                     exe = ""
                 # `child`: the thread that ran execve, when it was not the leader (its tid is gone now)
                 self.rec.add_event(self._now(), tid, "exec", child=former if former != tid else None, text=exe)
@@ -792,7 +785,7 @@ def _reports_from(tids: set[int], seconds: float) -> Iterator[tuple[int, int]]:
             return
         if pid == 0:
             time.sleep(0.0005)
-            tids.intersection_update([t for t in tids if os.path.exists(f"/proc/{t}")])
+            tids.intersection_update([t for t in tids if procfs.exists(t)])
         elif pid in tids:
             yield pid, status
 

@@ -17,6 +17,7 @@ import ctypes
 import errno
 import struct
 
+from .. import procfs
 from .linux import PTRACE_PEEKDATA, _ptrace, libc
 
 PAGE = 4096
@@ -37,13 +38,11 @@ _set_iov = struct.Struct("<QQ").pack_into
 def _readable_length(pid: int, addr: int, size: int) -> int:
     """How many bytes from ``addr`` lie in mappings the process may read (per /proc/PID/maps)."""
     try:
-        with open(f"/proc/{pid}/maps") as f:
-            maps = [line.split(None, 2)[:2] for line in f]
-    except OSError:
+        maps = procfs.maps(pid)
+    except procfs.VANISHED:
         return 0
     cur, end = addr, addr + size
-    for span, perms in maps:
-        lo, hi = (int(x, 16) for x in span.split("-"))
+    for lo, hi, perms in maps:
         if lo <= cur < hi:
             if perms[0] != "r":
                 break
