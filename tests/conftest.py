@@ -8,6 +8,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -145,3 +148,24 @@ KILL_OWN_HELPER = (
     "time.sleep(0.2)\n"
     "killed = len(helpers)\n"
 )
+
+
+@contextmanager
+def another_thread() -> Iterator[int]:
+    """A thread of this process, alive for the block: its thread id (never the process's own pid)."""
+    ready, done = threading.Event(), threading.Event()
+    tids: list[int] = []
+
+    def run() -> None:
+        tids.append(threading.get_native_id())
+        ready.set()
+        done.wait(10)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert ready.wait(10) and tids[0] != os.getpid()
+        yield tids[0]
+    finally:
+        done.set()
+        thread.join()

@@ -10,12 +10,11 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from conftest import need_tool
+from conftest import another_thread, need_tool
 
 import spykit
 from spykit import procfs
@@ -244,23 +243,9 @@ def test_readers_of_our_own_process():
 
 
 def test_a_thread_belongs_to_its_process():
-    ready, done = threading.Event(), threading.Event()
-    tids = []
-
-    def run():
-        tids.append(threading.get_native_id())
-        ready.set()
-        done.wait(10)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        ready.wait(10)
-        assert tids[0] != os.getpid() and procfs.tgid(tids[0]) == os.getpid()
-        assert tids[0] in procfs.threads(os.getpid())
-    finally:
-        done.set()
-        thread.join()
+    with another_thread() as tid:
+        assert procfs.tgid(tid) == os.getpid()
+        assert tid in procfs.threads(os.getpid())
 
 
 def test_yama_scope_matches_the_file():

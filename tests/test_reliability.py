@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import IN_CI, default_signals
+from conftest import IN_CI, another_thread, default_signals
 
 import spykit
 from spykit.tracer import linux as L
@@ -216,24 +216,8 @@ def test_row03_own_process_and_own_threads_are_refused(no_ptrace):
         spykit.attach(os.getpid())
     assert not isinstance(info.value, spykit.NoSuchProcess)
 
-    ready, done = threading.Event(), threading.Event()
-    tid: list[int] = []
-
-    def worker() -> None:
-        tid.append(threading.get_native_id())
-        ready.set()
-        done.wait(5)
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    try:
-        ready.wait(5)
-        assert tid[0] != os.getpid()
-        with pytest.raises(spykit.SpykitError, match="own process"):
-            spykit.attach(tid[0])
-    finally:
-        done.set()
-        thread.join()
+    with another_thread() as tid, pytest.raises(spykit.SpykitError, match="own process"):
+        spykit.attach(tid)
     assert no_ptrace == []
 
 
