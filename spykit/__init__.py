@@ -12,13 +12,13 @@ The public API::
     spykit.wchan(target)     sample wait channels -> WaitSamples
     spykit.profile(target)   where a Python program spends its time -> Profile
     spykit.diagnose(cmd)     why is it slow? -> Diagnosis
+    spykit.explain(name)     one plain sentence about a system call or an errno
+    spykit.read_strace(log)  read strace's text output (a file, -ff files, or the text) -> Trace
+    spykit.compare(a, b)     what changed between two traces of a program -> Comparison
 
 The four slow-program tools (time, wchan, profile, diagnose) answer in one shape: an object
 with ``.df`` (the rows behind the answer, a DataFrame), ``str()`` (the answer as text) and a
 notebook display that says the same (see spykit.slow.results).
-    spykit.explain(name)     one plain sentence about a system call or an errno
-    spykit.read_strace(log)  read strace's text output (a file, -ff files, or the text) -> Trace
-    spykit.compare(a, b)     what changed between two traces of a program -> Comparison
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from .errors import (
     TracingNotPermitted,
 )
 from .tracedata import Trace
-from .tracer.api import attach, trace  # replaces the attribute `trace` (the submodule) with the function
+from .tracer.api import attach, trace
 
 __version__ = "0.1.0"
 
