@@ -91,7 +91,9 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
     names = df["syscall"]
     listed = (names.isin(DIRECTORY_CALLS).to_numpy(dtype=bool) & df["error"].isna().to_numpy(dtype=bool))
     if listed.any():
-        directories = {p for p, used in zip(df["path"], listed, strict=True) if used and isinstance(p, str)}
+        # plain arrays: reading a pandas column one element at a time costs microseconds a row
+        paths = df["path"].to_numpy(dtype=object, na_value=None)
+        directories = {p for p in paths[listed].tolist() if isinstance(p, str)}
         # Follow each fd from the call that returned it (an open of ".", a relative name) to its
         # close: one listing makes every row on that fd, in that process, a directory. An fd seen
         # with another target than its last use (reused after a close the trace did not show, such
@@ -102,10 +104,11 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
         closes = names.isin(("close", "close_range")).to_numpy(dtype=bool)
         listing_processes = set(df["tgid"].to_numpy()[listed].tolist())
         in_scope = has_target & df["tgid"].isin(listing_processes).to_numpy(dtype=bool)
-        for i, (tgid, fd, path, ok) in enumerate(zip(df["tgid"], df["fd"], df["path"], in_scope, strict=True)):
-            if not ok:
-                continue
-            key = (int(tgid), int(fd))
+        tgids = df["tgid"].to_numpy(dtype=np.int64)
+        fds = df["fd"].to_numpy(dtype=np.int64, na_value=-1)
+        for i in np.flatnonzero(in_scope).tolist():
+            path = paths[i]
+            key = (int(tgids[i]), int(fds[i]))
             known = lifetime.get(key)
             if opens[i] or known is None or (not known[2] and known[1] != path):
                 known = (i, path, bool(opens[i]))
@@ -115,7 +118,7 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
                 del lifetime[key]
         directory_lives = {life_of[i] for i in range(len(df)) if listed[i] and life_of[i] >= 0}
         for i in np.flatnonzero(has_target).tolist():
-            if life_of[i] in directory_lives or df["path"].iat[i] in directories:
+            if life_of[i] in directory_lives or paths[i] in directories:
                 kinds[i] = "directory"
     # taken over as it is (None becomes <NA> in place): pandas would otherwise copy and check it
     return pd.Series(pd.arrays.StringArray(kinds, dtype=pd.StringDtype("python"), copy=False), index=df.index,
