@@ -564,7 +564,18 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
                 return fail_in_stop(L, pid);
             return Py_BuildValue("iiO", pid, status, Py_False); /* not (yet) ours: Python adopts it */
         }
-        ptrace((enum __ptrace_request)GET_SYSCALL_INFO, pid, (void *)info_size, info);
+        if (ptrace((enum __ptrace_request)GET_SYSCALL_INFO, pid, (void *)info_size, info) < 0) {
+            /* ESRCH: a SIGKILL (spykit's own, ending the trace) took it out of the stop after
+             * waitpid reported it. The buffer still holds the previous stop's info, which must
+             * not be read as this one's (it made a second, phantom entry of the call the program
+             * was in). Nothing to record or resume: its death is reported next. */
+            Py_DECREF(pid_obj);
+            if (errno != ESRCH) {
+                PyErr_SetFromErrno(PyExc_OSError);
+                return fail_in_stop(L, pid);
+            }
+            continue;
+        }
         double t = now(t0);
         int op = info[0];
         int rc = 0; /* 1: handled here and resumed; 0: Python's */

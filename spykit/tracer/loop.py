@@ -362,8 +362,15 @@ class Tracer:
                 self.held = pid  # in our hands until resumed: detach_all must know
                 sig = (status >> 8) & 0xFF
                 if sig == SYSCALL_STOP and pid in tgids:
-                    if not fetched:
-                        raw(GET_INFO, pid, info_size, info_addr)
+                    if not fetched and raw(GET_INFO, pid, info_size, info_addr) < 0:
+                        # ESRCH: a SIGKILL (ours, ending the trace) took it out of the stop since
+                        # waitpid reported it; `info` still holds the previous stop's, which would
+                        # read as a second entry of the call it was in. Its death comes next.
+                        err = ctypes.get_errno()
+                        if err != errno.ESRCH:
+                            raise OSError(err, f"PTRACE_GET_SYSCALL_INFO({pid}): {os.strerror(err)}")
+                        self.held = 0
+                        continue
                     op = info.op
                     if op == 1:
                         # (an entry already seen at a seccomp stop, on kernels before 4.8, is skipped)
@@ -610,7 +617,13 @@ class Tracer:
             # with PTRACE_CONT no syscall-entry stop follows: this stop is the entry (its info has
             # nr and args, op 3). PTRACE_SYSCALL then brings the exit stop.
             info = self._info
-            if L.get_syscall_info(tid, info) == L.SYSCALL_INFO_SECCOMP:
+            try:
+                op = L.get_syscall_info(tid, info)
+            except OSError as exc:
+                if exc.errno != errno.ESRCH:
+                    raise
+                return  # killed since the stop was reported (see _run): its death comes next
+            if op == L.SYSCALL_INFO_SECCOMP:
                 self._entry(tid, self._now(), info)
             self._resume(tid, 0, L.PTRACE_SYSCALL)
             return
