@@ -260,17 +260,11 @@ _PEAK = "print('peak_kb', [l.split()[1] for l in open('/proc/self/status') if l.
 
 def _no_ptrace_kernel(folder: Path) -> str:
     """A kernel spec, in ``folder``, whose kernel may not use ptrace (tests/test_notebooks.py's filter)."""
-    from test_notebooks import _NO_PTRACE
+    from test_notebooks import write_no_ptrace_kernel
 
-    wrapper = folder / "no_ptrace_kernel.py"
-    wrapper.write_text(_NO_PTRACE)
-    spec = folder / "kernels" / "spykit-no-ptrace"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, str(wrapper), "-f", "{connection_file}"],
-        "display_name": "Python without ptrace", "language": "python"}))
+    name = write_no_ptrace_kernel(folder)
     os.environ["JUPYTER_PATH"] = str(folder)
-    return "spykit-no-ptrace"
+    return name
 
 
 def _learn(mode: str) -> dict:

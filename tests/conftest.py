@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -19,13 +20,20 @@ PROGRAMS = Path(__file__).parent / "programs"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def unavailable(message: str, *, in_ci: str | None = None) -> NoReturn:
+    """Something the test needs is missing: skip here, but fail in CI, which must provide it
+    (``in_ci``: the message to fail with there, when it should say more)."""
+    if IN_CI:
+        pytest.fail(in_ci or message)
+    pytest.skip(message)
+
+
 def need_tool(name: str) -> str:
     """The path of a system tool the test needs; skip without it, but never in CI (CI installs it)."""
     path = shutil.which(name)
     if path is None:
-        if IN_CI:
-            pytest.fail(f"{name} is not installed: .ci/run should install it")
-        pytest.skip(f"{name} is not installed (apt-get install {name})")
+        unavailable(f"{name} is not installed (apt-get install {name})",
+                    in_ci=f"{name} is not installed: .ci/run should install it")
     return path
 
 

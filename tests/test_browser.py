@@ -25,12 +25,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import unavailable
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 NOTEBOOK = "notebooks/01-missing-config-file.ipynb"
 CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 STATUS = re.compile(r"([\d,]+) of ([\d,]+) calls")  # the explorer's count line: "<b>12</b> of 1,308 calls"
@@ -38,9 +38,7 @@ STATUS = re.compile(r"([\d,]+) of ([\d,]+) calls")  # the explorer's count line:
 
 def _need(condition: bool, what: str) -> None:
     if not condition:
-        if IN_CI:
-            pytest.fail(f"{what}: .ci/run should provide it")
-        pytest.skip(what)
+        unavailable(what, in_ci=f"{what}: .ci/run should provide it")
 
 
 def _free_port() -> int:

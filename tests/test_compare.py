@@ -111,14 +111,19 @@ def test_bad_input():
         spykit.compare("before.strace", "after.strace")
 
 
-def test_the_consent_mystery_before_and_after(tmp_path):
-    """Notebook 01's moment: create the consent file and run again; the kit shows the difference."""
+def _consent_in_a_fresh_home(tmp_path) -> tuple:
+    """(home, env, command): consent.py run with an empty home of its own, as notebook 01 runs it."""
     home = tmp_path / "home"
     home.mkdir()
     env = {**os.environ, "HOME": str(home)}
     env.pop("XDG_CONFIG_HOME", None)
     env.pop("XDG_DATA_HOME", None)
-    cmd = [sys.executable, str(ROOT / "mysteries" / "consent.py")]
+    return home, env, [sys.executable, str(ROOT / "mysteries" / "consent.py")]
+
+
+def test_the_consent_mystery_before_and_after(tmp_path):
+    """Notebook 01's moment: create the consent file and run again; the kit shows the difference."""
+    home, env, cmd = _consent_in_a_fresh_home(tmp_path)
     before = spykit.trace(cmd, env=env, capture_output=True)
     consent = home / ".config" / "wizard-browser" / "Consent To Send Stats"
     consent.parent.mkdir(parents=True)
@@ -139,12 +144,7 @@ def test_two_strace_logs_compare_like_two_traces(tmp_path):
     from conftest import need_tool
 
     strace = need_tool("strace")
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {**os.environ, "HOME": str(home)}
-    env.pop("XDG_CONFIG_HOME", None)
-    env.pop("XDG_DATA_HOME", None)
-    cmd = [sys.executable, str(ROOT / "mysteries" / "consent.py")]
+    home, env, cmd = _consent_in_a_fresh_home(tmp_path)
     subprocess.run([strace, "-f", "-tt", "-o", str(tmp_path / "before.strace"), *cmd], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     consent = home / ".wizard-browser" / "Consent To Send Stats"

@@ -144,6 +144,15 @@ def no_ptrace_kernel(tmp_path_factory) -> tuple[str, dict[str, str]]:
     if os.uname().machine != "x86_64":
         pytest.skip("the seccomp filter here is written for x86_64")
     root = tmp_path_factory.mktemp("no-ptrace")
+    name = write_no_ptrace_kernel(root)
+    env = _env()
+    env["JUPYTER_PATH"] = f"{root}{os.pathsep}{env['JUPYTER_PATH']}" if env.get("JUPYTER_PATH") else str(root)
+    return name, env
+
+
+def write_no_ptrace_kernel(root: Path) -> str:
+    """Write, under ``root`` (a JUPYTER_PATH entry), the spec of a Python kernel that may not use
+    ptrace, and its wrapper; returns the kernel's name."""
     wrapper = root / "no_ptrace_kernel.py"
     wrapper.write_text(_NO_PTRACE)
     spec = root / "kernels" / "spykit-no-ptrace"
@@ -152,9 +161,7 @@ def no_ptrace_kernel(tmp_path_factory) -> tuple[str, dict[str, str]]:
         "argv": [sys.executable, str(wrapper), "-f", "{connection_file}"],
         "display_name": "Python without ptrace", "language": "python",
     }))
-    env = _env()
-    env["JUPYTER_PATH"] = f"{root}{os.pathsep}{env['JUPYTER_PATH']}" if env.get("JUPYTER_PATH") else str(root)
-    return "spykit-no-ptrace", env
+    return spec.name
 
 
 # The calls that make a trace, which fall back on a recording where ptrace is refused.

@@ -491,7 +491,7 @@ def live_lock_holder(seconds: float = 3.0) -> tuple[int, int, list[str]] | None:
     # A clerk holds the lock too, for a moment, on its own turn, and the other clerks queue behind it
     # then; the holder they spend their time waiting for is the one that keeps it. So a holder that
     # is the program itself is noted and the watch goes on, and only returned if nothing else is seen.
-    own_turns: list[tuple[int, int, list[str]]] = []
+    own_turn_seen: list[bool] = []
 
     def seen() -> tuple[int, int, list[str]] | None:
         queued_behind = holders_waited_for(procfs.locks(), program.pid)
@@ -499,12 +499,12 @@ def live_lock_holder(seconds: float = 3.0) -> tuple[int, int, list[str]] | None:
             if holder != program.pid:
                 return program.pid, holder, procfs.cmdline(holder)
         if queued_behind:
-            own_turns.append((program.pid, program.pid, procfs.cmdline(program.pid)))
+            own_turn_seen.append(True)
         return None
 
     try:
         found = _wait_for(seen, timeout=seconds - 0.5, step=0.02)
-        return found or (own_turns[0] if own_turns else None)
+        return found or ((program.pid, program.pid, procfs.cmdline(program.pid)) if own_turn_seen else None)
     finally:
         _end(program)
 
@@ -526,7 +526,7 @@ def check_lock_holder(answer: Any) -> Verdict:
     program, holder, command = found
     who = " ".join(command[1:]) if command else f"pid {holder}"
     if holder == program:
-        # Not how slow_5_lock.py behaves; said as it is should it ever happen
+        # Only when no clerk was seen queued behind anyone else for the whole watch (live_lock_holder)
         return (correct("Right: the program itself holds it.") if named in ("program", "thread")
                 else incorrect(f"/proc/locks showed the program itself (pid {program}) holding the lock."))
     is_child = "--indexer" in command
