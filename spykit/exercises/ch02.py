@@ -152,12 +152,11 @@ def check_write_rate(answer: Any) -> Verdict:
     import spykit
 
     try:
-        writes, elapsed = traced_writes()
+        rate = traced_write_rate()
     except spykit.TracingNotPermitted as refused:
         return unchecked(f"Tracing is not allowed here, so the answer cannot be checked: {refused.message}")
-    if writes <= 0:
+    if rate <= 0:
         return unchecked("The traced run made no writes this time; run the check again.")
-    rate = writes / max(elapsed, 1e-9)
     per_write = "ms" in unit or "second per" in unit or "s per" in unit or "s/write" in unit
     if not per_write and rate / TOLERANCE <= number <= rate * TOLERANCE:
         return correct(f"A traced run here made about {rate:,.0f} writes per second, each followed by an fsync. "
