@@ -108,7 +108,14 @@ def _stop(daemon: subprocess.Popen[bytes]) -> None:
 
 def _sync(seconds: float) -> bytes:
     deadline = time.monotonic() + seconds
-    with tempfile.TemporaryDirectory(prefix=_WORKDIR_PREFIX) as workdir:
+    # Hold Ctrl-C and `kill` while the folder is made: one that landed between its mkdir and the
+    # `with` would leave it behind. Held, it waits until the folder's clean-up is in place.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        folder = tempfile.TemporaryDirectory(prefix=_WORKDIR_PREFIX)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    with folder as workdir:
         # Take the sync lock first, so that no second copy of the program syncs meanwhile.
         with open(os.path.join(workdir, _LOCK_NAME), "x", encoding="utf-8") as lock:
             lock.write(f"{os.getpid()}\n")

@@ -63,7 +63,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print("Doing nothing much...")
     # A hidden directory under the temporary directory ($TMPDIR, usually /tmp): nobody looks there.
-    with tempfile.TemporaryDirectory(prefix=".quiet-") as hideout:
+    # Hold Ctrl-C and `kill` while the folder is made: one that landed between its mkdir and the
+    # `with` would leave it behind. Held, it waits until the folder's clean-up is in place.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        folder = tempfile.TemporaryDirectory(prefix=".quiet-")
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    with folder as hideout:
         entries = _keep_diary(os.path.join(hideout, ".diary.log"), max(0.0, args.seconds))
     print(f"Done. ({entries} things happened, but they are none of your business.)")
     return 0

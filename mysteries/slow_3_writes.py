@@ -57,7 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     deadline = time.monotonic() + max(0.0, args.seconds)
 
-    with tempfile.TemporaryDirectory(prefix="journal-") as workdir:
+    # Hold Ctrl-C and `kill` while the folder is made: one that landed between its mkdir and the
+    # `with` would leave it behind. Held, it waits until the folder's clean-up is in place.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="journal-")
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    with folder as workdir:
         records = keep_journal(os.path.join(workdir, "journal.txt"), deadline)
     print(f"Saved {records} records, every one of them safely.")
     return 0

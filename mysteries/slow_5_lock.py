@@ -77,7 +77,14 @@ def _clerk(number: int, workdir: str, deadline: float, loans: list[int]) -> None
 
 def _run_library(seconds: float) -> int:
     deadline = time.monotonic() + seconds
-    with tempfile.TemporaryDirectory(prefix="library-") as workdir:
+    # Hold Ctrl-C and `kill` while the folder is made: one that landed between its mkdir and the
+    # `with` would leave it behind. Held, it waits until the folder's clean-up is in place.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="library-")
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    with folder as workdir:
         indexer = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--indexer", "--seconds", f"{seconds:.2f}"],
             cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from conftest import default_signals
+from conftest import default_signals, need_tool
 
 import spykit
 
@@ -336,6 +336,24 @@ def test_interrupted_program_leaves_nothing_behind(tmp_path: Path, name: str, si
     assert b"Traceback" not in errors
     assert list(tmp.iterdir()) == []
 
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("name", ["hidden_log", "slow_3_writes", "hangs", "slow_5_lock"])
+def test_signal_at_the_folders_mkdir_leaves_nothing_behind(tmp_path: Path, name: str, signum: int) -> None:
+    # The worst moment for a stop: the signal arrives with the mkdir of the work folder, before the
+    # folder's clean-up exists. strace's fault injection puts it exactly there, every time (polling
+    # for the folder, as the test above does, hits this window only now and then: it did in CI).
+    strace = need_tool("strace")
+    env = learner_env(tmp_path)
+    tmp = Path(env["TMPDIR"])
+    signame = signal.Signals(signum).name.removeprefix("SIG")
+    run = subprocess.run([strace, "-f", "-qq", "-o", os.devnull, "-e", f"inject=mkdir:signal={signame}",
+                          *mystery(name, "--seconds", "5")],
+                         env=env, capture_output=True, timeout=30, check=False, preexec_fn=default_signals)
+    assert run.returncode == 128 + signum, run.stderr
+    assert b"Traceback" not in run.stderr
+    assert list(tmp.iterdir()) == []
 
 # -- wizard exercises: new programs, less guidance, the same kit -------------------------------------------
 
