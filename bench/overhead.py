@@ -288,9 +288,14 @@ def cli_start(runs: int) -> tuple[float, float]:
     """Median seconds of ``spykit trace -o FILE -- true`` and of ``python -I -c pass``, taking turns."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     python = sys.executable  # (the environment spykit is installed in, whose site-packages it needs)
+    # spykit's modules as bytecode, as `pip install` leaves them (an editable install writes it on
+    # first use): with PYTHONDONTWRITEBYTECODE set, as on some machines, every run would compile
+    # them from source again (about 20 ms), a cost no installed spykit pays.
+    subprocess.run([python, "-m", "compileall", "-q", str(REPO / "spykit")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "trace.txt")
-        cli = [python, "-m", "spykit.cli", "trace", "-o", out, "--", "true"]
+        # `python -m spykit` is what the `spykit` command runs (spykit.cli's main, from bytecode)
+        cli = [python, "-m", "spykit", "trace", "-o", out, "--", "true"]
         bare = [python, "-I", "-c", "pass"]
         times = interleaved({"cli": lambda: subprocess.run(cli, env=env, check=True),
                              "python": lambda: subprocess.run(bare, check=True)}, runs)

@@ -30,6 +30,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 KINDS = ("file", "directory", "pipe", "socket", "tty", "device", "anon")
@@ -66,6 +67,22 @@ def kind_of_target(path: object) -> str | None:
     return "file"
 
 
+def _names_in(names: pd.Series, wanted) -> np.ndarray:
+    """Which rows of the ``syscall`` column name one of ``wanted``, as a boolean array.
+
+    ``Trace.df`` keeps the names as a categorical over every call name: deciding once per
+    category and reading the rows' codes is far cheaper than pandas' ``isin`` on a small trace.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(names.dtype, pd.CategoricalDtype):
+        return names.isin(wanted).to_numpy(dtype=bool)
+    wanted = set(wanted)
+    by_code = np.array([name in wanted for name in names.cat.categories.tolist()] + [False], dtype=bool)
+    return by_code[names.cat.codes.to_numpy()]  # (code -1, no name, reads the last entry: False)
+
+
 def fd_kinds(df: pd.DataFrame) -> pd.Series:
     """The ``fd_kind`` column for a trace's frame (``syscall``, ``tgid``, ``path``, ``fd``, ``error``).
 
@@ -89,7 +106,8 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
     kinds = kind_by_code[np.where(has_target, codes, -1)]
     del codes
     names = df["syscall"]
-    listed = (names.isin(DIRECTORY_CALLS).to_numpy(dtype=bool) & df["error"].isna().to_numpy(dtype=bool))
+    succeeded = df["error"].isna().to_numpy(dtype=bool)
+    listed = _names_in(names, DIRECTORY_CALLS) & succeeded
     if listed.any():
         # plain arrays: reading a pandas column one element at a time costs microseconds a row
         paths = df["path"].to_numpy(dtype=object, na_value=None)
@@ -100,11 +118,10 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
         # as one of pipe2's fds) starts a new life too.
         lifetime: dict[tuple[int, int], tuple[int, object, bool]] = {}  # -> (life, target, opened here)
         life_of = [-1] * len(df)
-        opens = (names.isin(RETURNS_FD) & df["error"].isna()).to_numpy(dtype=bool)
-        closes = names.isin(("close", "close_range")).to_numpy(dtype=bool)
-        listing_processes = set(df["tgid"].to_numpy()[listed].tolist())
-        in_scope = has_target & df["tgid"].isin(listing_processes).to_numpy(dtype=bool)
+        opens = _names_in(names, RETURNS_FD) & succeeded
+        closes = _names_in(names, ("close", "close_range"))
         tgids = df["tgid"].to_numpy(dtype=np.int64)
+        in_scope = has_target & np.isin(tgids, np.unique(tgids[listed]))
         fds = df["fd"].to_numpy(dtype=np.int64, na_value=-1)
         for i in np.flatnonzero(in_scope).tolist():
             path = paths[i]

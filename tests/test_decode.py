@@ -1,5 +1,6 @@
 """Decoders against lines captured from strace 6.1 on the development machine (hand-made args and blobs)."""
 
+import random
 import struct
 
 import pytest
@@ -24,6 +25,30 @@ def r(name, args, ret=0, errno=None, blobs=None, **kw):
 ])
 def test_escape_matches_strace(data, shown):
     assert escape(data) == shown
+
+
+def _escape_byte_by_byte(data: bytes) -> str:
+    """strace's string_quote (src/util.c) transcribed one byte at a time, as the reference."""
+    named = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+    out = []
+    for i, byte in enumerate(data):
+        if byte in named:
+            out.append(named[byte])
+        elif 0x20 <= byte < 0x7F:
+            out.append(chr(byte))
+        elif i + 1 < len(data) and 0x30 <= data[i + 1] <= 0x37:
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(f"\\{byte:o}")
+    return "".join(out)
+
+
+def test_escape_agrees_with_the_byte_by_byte_rule_on_random_bytes():
+    rng = random.Random(20261205)
+    alphabet = bytes(range(256)) + b"01234567" * 16  # octal digits often, to meet the three-digit rule
+    for length in [*range(12), 31, 32, 33, 832, 4096] * 40:
+        data = bytes(rng.choice(alphabet) for _ in range(length))
+        assert escape(data) == _escape_byte_by_byte(data), data
 
 
 def test_cut_strings_get_an_ellipsis():

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
-_OCTAL_DIGITS = range(0x30, 0x38)  # '0'..'7': after these an escape must use all three digits
 
 
 def _octal(byte: int, three_digits: bool) -> str:
@@ -24,24 +23,37 @@ def _octal(byte: int, three_digits: bool) -> str:
     return f"\\{byte:o}"
 
 
+def _shown(byte: int, three_digits: bool) -> str:
+    named = _NAMED.get(byte)
+    if named is not None:
+        return named
+    if 0x20 <= byte < 0x7F:
+        return chr(byte)
+    return _octal(byte, three_digits)
+
+
 # Bytes printed as they are: printable ASCII but the quote and the backslash.
 _NEEDS_ESCAPE = re.compile(rb'[^\x20\x21\x23-\x5b\x5d-\x7e]')
+# Every byte as strace shows it, for str.translate over the bytes read as latin-1 (one character
+# a byte): the short form, and the three-digit form for a byte before an octal digit.
+_SHORT = {byte: _shown(byte, False) for byte in range(256)}
+_THREE = [_shown(byte, True) for byte in range(256)]
+# A byte written in octal (neither printable nor named) followed by an octal digit.
+_AMBIGUOUS = re.compile('[\x00-\x08\x0e-\x1f\x7f-\xff](?=[0-7])')
 
 
 def escape(data: bytes) -> str:
     """The inside of strace's quotes for ``data`` (no quotes, no cut)."""
     if _NEEDS_ESCAPE.search(data) is None:
         return data.decode("ascii")  # the common case (a path, a word), without a loop per byte
+    text = data.decode("latin-1")
     out: list[str] = []
-    last = len(data) - 1
-    for i, byte in enumerate(data):
-        named = _NAMED.get(byte)
-        if named is not None:
-            out.append(named)
-        elif 0x20 <= byte < 0x7F:
-            out.append(chr(byte))
-        else:
-            out.append(_octal(byte, i < last and data[i + 1] in _OCTAL_DIGITS))
+    start = 0
+    for match in _AMBIGUOUS.finditer(text):  # rare: most buffers translate in one step
+        out.append(text[start:match.start()].translate(_SHORT))
+        out.append(_THREE[ord(match.group())])
+        start = match.end()
+    out.append(text[start:].translate(_SHORT))
     return "".join(out)
 
 

@@ -304,15 +304,15 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     group_flags: list[str | None] = []  # a file call's flags in words, from its numbers
     strings = rec.strings
     blobs_of = blobs.for_rows(first)
-    for g, i in enumerate(first.tolist()):
-        abi = int(abis[i])
-        name = A.call_name(abi, int(nrs[i]))
-        args = tuple(int(a) for a in group_argv[g])
+    # (the groups' values as Python lists first: indexing numpy arrays one scalar at a time is slow)
+    columns = (first.tolist(), abis[first].tolist(), nrs[first].tolist(), done[first].tolist(),
+               errs[first].tolist(), rets[first].tolist(), desc_ids[first].tolist(), group_argv.tolist())
+    for i, abi, nr, finished, error, result, desc_id, argv_row in zip(*columns, strict=True):
+        name = A.call_name(abi, nr)
+        args = tuple(argv_row)
         row_blobs = blobs_of[i]
-        finished = bool(done[i])
-        err = int(errs[i]) if finished and errs[i] else None
-        ret = int(rets[i]) if finished else None
-        desc_id = int(desc_ids[i])
+        err = error if finished and error else None
+        ret = result if finished else None
         fd_path = strings[desc_id] if desc_id != NO_STR else None
         text, note = decode_row(name, args, ret, err, row_blobs, string_limit=string_limit, fd_path=fd_path,
                                 decode_fds=decode_fds, abi=abi)

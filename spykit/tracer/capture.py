@@ -101,8 +101,8 @@ def capture(mem: MemoryReader, pid: int, cap: C.Capture, args, ret: int | None, 
     if kind == C.STRARRAY:
         ptrs, total = mem.read_pointers(pid, addr, MAX_ARG_STRINGS)
         out = [struct.pack("<I", total)]
-        for p in ptrs:
-            s = mem.read_string(pid, p, MAX_ARG_STRLEN) or b""
+        for s in mem.read_strings(pid, ptrs, MAX_ARG_STRLEN):
+            s = s or b""
             out.append(struct.pack("<I", len(s)) + s)
         return b"".join(out)
     if kind == C.SIGSET_PAIR:

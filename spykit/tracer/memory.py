@@ -22,6 +22,7 @@ from .linux import PTRACE_PEEKDATA, _ptrace, libc
 
 PAGE = 4096
 _MAX_PIECES = 16
+_IOV_MAX = 1024  # the most iovecs one process_vm_readv takes (UIO_MAXIOV)
 
 
 class _IoVec(ctypes.Structure):
@@ -165,6 +166,60 @@ class MemoryReader:
                 break
             cur += chunk
         return out[:cap]
+
+    def read_strings(self, pid: int, addrs: list[int], cap: int) -> list[bytes | None]:
+        """``[read_string(pid, a, cap) for a in addrs]``, in as few system calls as it can.
+
+        An execve's argv and envp are dozens of short strings: reading each costs a system call,
+        so all are asked for in one ``process_vm_readv``, each from its address to the end of its
+        page (``cap`` at most). The kernel fills remote pieces in order and never splits one, so
+        every piece below the count it returns is whole. A string that does not end in its page,
+        and every string from the first piece the kernel could not read, is read on its own.
+        """
+        if not self.use_vm_readv or len(addrs) < 2:
+            return [self.read_string(pid, addr, cap) for addr in addrs]
+        out: list[bytes | None] = []
+        for start in range(0, len(addrs), _IOV_MAX):
+            out += self._read_strings_batch(pid, addrs[start:start + _IOV_MAX], cap)
+        return out
+
+    def _read_strings_batch(self, pid: int, addrs: list[int], cap: int) -> list[bytes | None]:
+        sizes = [min(cap, PAGE - addr % PAGE) if addr else 0 for addr in addrs]
+        total = sum(sizes)
+        remote = (_IoVec * len(addrs))()
+        pieces = 0
+        for addr, size in zip(addrs, sizes, strict=True):
+            if size:  # (a NULL pointer gets no piece: the kernel would fail on it)
+                remote[pieces].base = addr
+                remote[pieces].len = size
+                pieces += 1
+        self._grow(total)
+        _set_iov(self._local_view, 0, ctypes.addressof(self._buf), total)
+        n = _process_vm_readv(pid, self._local_ptr, 1, ctypes.byref(remote), pieces, 0) if pieces else 0
+        if n < 0:
+            self._vm_failed()
+            n = 0
+        data = bytes(self._view[:n])
+        out: list[bytes | None] = []
+        offset = 0
+        for addr, size in zip(addrs, sizes, strict=True):
+            if not addr:
+                out.append(None)
+                continue
+            if offset + size > n:  # this piece (and every one after it) was not read
+                out.append(self.read_string(pid, addr, cap))
+                continue
+            piece = data[offset:offset + size]
+            offset += size
+            nul = piece.find(b"\0")
+            if nul >= 0:
+                out.append(piece[:nul])
+            elif size >= cap:
+                out.append(piece)
+            else:  # runs on into the next page
+                rest = self.read_string(pid, addr + size, cap - size)
+                out.append(piece + (rest or b""))
+        return out
 
     def read_pointers(self, pid: int, addr: int, limit: int) -> tuple[list[int], int]:
         """A NULL-terminated array of pointers: (the first ``limit`` pointers, total count)."""

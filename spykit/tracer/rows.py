@@ -22,6 +22,16 @@ _ENTRY = struct.Struct("<7Q")  # struct ptrace_syscall_info from `nr`: nr, args[
 _EXIT = struct.Struct("<qB")  # rval, is_error (packed)
 
 
+_decoders = None  # (render_args, result_note), imported on first use: `import spykit` stays light
+
+
+def _load_decoders() -> None:
+    global _decoders
+    from ..syscalls.decode import render_args, result_note
+
+    _decoders = render_args, result_note
+
+
 def decode_row(name: str, args: tuple[int, ...], ret: int | None, err: int | None,
                blobs: dict[int, bytes | None], *, string_limit: int, fd_path: str | None = None,
                decode_fds: bool = False, abi: int = A.X86_64) -> tuple[str, str | None]:
@@ -29,8 +39,9 @@ def decode_row(name: str, args: tuple[int, ...], ret: int | None, err: int | Non
     from its numbers and memory captures: ``ret`` None while the call is unfinished, ``err`` the
     errno when it failed. The frame is built with this, once per group of like rows; a live
     stream (spykit.render.stream) decodes each call with it as it finishes."""
-    from ..syscalls.decode import render_args, result_note
-
+    if _decoders is None:
+        _load_decoders()
+    render_args, result_note = _decoders
     text = render_args(name, args, ret, err, blobs, string_limit=string_limit, fd_path=fd_path,
                        decode_fds=decode_fds, abi=abi)
     portable = not abi or name in A.PORTABLE_DECODERS

@@ -48,7 +48,7 @@ class Call:
     def __init__(self, name: str, args: tuple[int, ...], ret: int | None, errno: int | None,
                  blobs: Mapping[int, bytes | None], limit: int, fd_path: str | None, decode_fds: bool):
         self.name = name
-        self.args = tuple(int(a) & _MASK64 for a in args) + (0,) * (6 - len(args))
+        self.args = tuple([int(a) & _MASK64 for a in args]) + (0,) * (6 - len(args))
         self.ret = ret
         self.errno = errno
         self.blobs = blobs
