@@ -162,6 +162,53 @@ def test_the_c_loop_records_the_hot_calls_itself(compile_c, monkeypatch):
     assert len(entries) < len(t.df) / 20
 
 
+
+def test_paths_and_closes_are_recorded_alike(compile_c, monkeypatch, tmp_path):
+    """Paths the C loop reads itself: across a page, into an unmapped or a PROT_NONE page, NULL,
+    empty, not UTF-8, longer than PATH_MAX; and closes that must drop the fd from the table."""
+    program = compile_c("tracer/paths.c")
+    (tmp_path / "fast").mkdir()
+    (tmp_path / "slow").mkdir()
+    fast = spykit.trace([program, str(tmp_path / "fast")])
+    with monkeypatch.context() as m:
+        m.setattr(loop, "_fastloop", None)
+        slow = spykit.trace([program, str(tmp_path / "slow")])
+    assert fast.returncode == slow.returncode == 0
+    a, b = _comparable(fast), _comparable(slow)
+    a["path"] = a["path"].str.replace(str(tmp_path / "fast"), "DIR")
+    b["path"] = b["path"].str.replace(str(tmp_path / "slow"), "DIR")
+    a["args"] = a["args"].str.replace(str(tmp_path / "fast"), "DIR")
+    b["args"] = b["args"].str.replace(str(tmp_path / "slow"), "DIR")
+    assert len(a) == len(b)
+    for column in a.columns:
+        left, right = _values(a[column]), _values(b[column])
+        diff = [i for i, (x, y) in enumerate(zip(left, right, strict=True)) if x != y]
+        assert not diff, f"{column} differs:\n{a.iloc[diff[:5]]}\n{b.iloc[diff[:5]]}"
+    df = fast.df
+    probes = df[df["syscall"] == "access"].tail(3 * 12)  # (the loader's own access comes first)
+    paths = probes["path"].tolist()
+    assert paths[:5] == ["/etc/hostname", "link", "", "no-such-file", "caf\u00e9-\udcff\udcfe"]
+    assert paths[7:10] == ["across-pages", "/no-end!", "/end"]  # (the one without an end: what could be read)
+    assert len(paths[11]) == 4096 and set(paths[11]) == {"x"}
+    assert pd.isna(paths[5]) and pd.isna(paths[6]) and pd.isna(paths[10])  # NULL, unmapped, PROT_NONE
+    assert "secret" not in " ".join(df["args"].dropna())
+    # after each close, the read of the closed fd names no file (the table dropped it)
+    reads = df[df["syscall"] == "read"].tail(6)
+    assert reads["path"].tolist()[0::2] == ["/etc/hostname"] * 3
+    assert reads["path"].isna().tolist()[1::2] == [True] * 3 and (reads["error"].tolist()[1::2] == ["EBADF"] * 3)
+
+
+def test_the_c_loop_records_paths_and_closes_itself(compile_c, monkeypatch, tmp_path):
+    entries = []
+    python_entry = loop.Tracer._entry
+    monkeypatch.setattr(loop.Tracer, "_entry",
+                        lambda self, tid, t, info: entries.append(info.nr) or python_entry(self, tid, t, info))
+    trace = spykit.trace([compile_c("tracer/paths.c"), str(tmp_path)])
+    by_c = {"access", "newfstatat", "readlinkat", "close", "renameat", "symlinkat", "unlinkat"}
+    numbers = {int(nr) for nr in trace.df[trace.df["syscall"].isin(by_c)]["nr"]}
+    python_counts = {nr: entries.count(nr) for nr in numbers}
+    assert python_counts and all(count <= 1 for count in python_counts.values()), python_counts
+
 def test_max_events_past_the_limit_counts_stay_exact(which_loop):
     t = spykit.trace(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=3000"], max_events=50,
                      capture_output=True)

@@ -5,9 +5,10 @@
  * for step, only its commonest path: wait for a stop; fetch PTRACE_GET_SYSCALL_INFO; for the
  * syscall stops of calls whose recording is simple, record and resume. "Simple" is decided in
  * Python, per syscall number, and told to us with set_plan(): a row, maybe an fd lookup, and
- * buffers whose size is an argument, the return value or fixed. Everything else (events,
- * signals, exits, new tracees, calls with paths or structures to follow, the first call of each
- * number) is handed back to Python as (pid, status, info_fetched).
+ * buffers whose size is an argument, the return value or fixed, strings and paths, a close.
+ * Everything else (events, signals, exits, new tracees, calls that open or describe fds or have
+ * structures to follow, the first call of each number) is handed back to Python as
+ * (pid, status, info_fetched).
  *
  * Why bother: on the development machine a syscall stop costs the kernel about 7 us (a bare C
  * loop: 1.46 s for dd's 200,000 stops, pinned to one CPU). Python's loop adds about 5 us per stop
@@ -45,7 +46,7 @@
 #define KNOWN_PAGES 16
 
 enum { KIND_PYTHON = 0, KIND_SKIP = 1, KIND_FAST = 2 };
-enum { SIZE_ARG = 0, SIZE_RET = 1, SIZE_FIXED = 2 };
+enum { SIZE_ARG = 0, SIZE_RET = 1, SIZE_FIXED = 2, SIZE_STRING = 3 }; /* SIZE_STRING: NUL-terminated, `size` bytes at most */
 enum { CUT_NONE = 0, CUT_STRING = 1, CUT_DATA = 2 };
 
 typedef struct {
@@ -61,6 +62,8 @@ typedef struct {
     int kind;
     int keeps_maps; /* the call cannot change the caller's memory map (see known pages below) */
     int fd_arg; /* -1: none */
+    int path_slot; /* the argument whose string is the row's `path` (Recorder.set_path); -1: none */
+    int closes; /* close(): a success drops the fd from its process's table (FdTable.close) */
     int needs_args;
     int n_entry, n_exit;
     cap_t entry[MAX_CAPS], exit[MAX_CAPS];
@@ -70,10 +73,12 @@ typedef struct {
 /* The Recorder's array columns. Values are staged here in the arrays' own machine format and
  * handed over with one array.frombytes() per column before Python runs again (flush()): far
  * cheaper than an append() call per value. */
-enum { T_ENTRY, TID, TGID, X_ROW, T_EXIT, FD_ROW, FD_VAL, FD_DESC, BLOB_ROW, BLOB_KEY, BLOB_OFF, BLOB_LEN, N_COLS };
-static const char *const column_names[N_COLS] = {"t_entry", "tid", "tgid", "x_row", "t_exit", "fd_row", "fd_val",
-                                                 "fd_desc", "blob_row", "blob_key", "blob_off", "blob_len"};
-static const char column_types[N_COLS] = {'d', 'i', 'i', 'i', 'd', 'i', 'i', 'i', 'i', 'b', 'Q', 'i'};
+enum { T_ENTRY, TID, TGID, X_ROW, T_EXIT, FD_ROW, FD_VAL, FD_DESC, BLOB_ROW, BLOB_KEY, BLOB_OFF, BLOB_LEN, PATH_ROW,
+       PATH_ID, N_COLS };
+static const char *const column_names[N_COLS] = {"t_entry",  "tid",      "tgid",     "x_row",    "t_exit",
+                                                 "fd_row",   "fd_val",   "fd_desc",  "blob_row", "blob_key",
+                                                 "blob_off", "blob_len", "path_row", "path_id"};
+static const char column_types[N_COLS] = {'d', 'i', 'i', 'i', 'd', 'i', 'i', 'i', 'i', 'b', 'Q', 'i', 'i', 'i'};
 
 typedef struct {
     PyObject *frombytes;
@@ -93,7 +98,7 @@ typedef struct {
     PyObject *entry_raw, *exit_raw, *blob_data;
     PyObject *counts;
     Py_buffer counts_view;
-    PyObject *fd_tables, *fd_lookup, *mem_read;
+    PyObject *fd_tables, *fd_lookup, *mem_read, *mem_read_string, *intern;
     PyObject *info_owner;
     Py_buffer info_view;
     long long max_events, string_limit, data_limit;
@@ -310,9 +315,62 @@ static long long cap_size(Loop *L, const cap_t *c, const uint64_t *args, long lo
     return size;
 }
 
-/* Read one capture into a blob; a data call's bytes are charged to the trace's data budget. */
-static int read_cap(Loop *L, Py_ssize_t row, const cap_t *c, pid_t pid, const uint64_t *args, long long ret)
+/* A NUL-terminated string (a path) into a blob, without its NUL, `cap` bytes at most: exactly
+ * what MemoryReader.read_string gives. The common case is done here: the string ends in the page
+ * it starts in (or is cut at `cap` there), read with one process_vm_readv up to the page's end.
+ * A string that runs on into the next page, a fault, a refused process_vm_readv go to
+ * MemoryReader.read_string. With `path` the string is also the row's path (Recorder.set_path). */
+static int read_string_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr, long long cap, int path)
 {
+    char buf[PAGE];
+    const char *data = NULL;
+    Py_ssize_t n = -1;
+    PyObject *got = NULL;
+    long long size = (long long)(PAGE - (addr & (PAGE - 1)));
+    if (size > cap)
+        size = cap;
+    if (L->vm_ok && size > 0) {
+        struct iovec local = {buf, (size_t)size};
+        struct iovec remote = {(void *)(uintptr_t)addr, (size_t)size};
+        ssize_t got_n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        if (got_n == size) {
+            const char *nul = memchr(buf, 0, (size_t)size);
+            if (nul != NULL || size == cap) {
+                data = buf;
+                n = nul != NULL ? nul - buf : size;
+            }
+        } else if (got_n < 0 && (errno == EPERM || errno == ENOSYS))
+            L->vm_ok = 0;
+    }
+    if (data == NULL) {
+        got = PyObject_CallFunction(L->mem_read_string, "kKL", (unsigned long)pid, (unsigned long long)addr, cap);
+        if (got == NULL)
+            return -1;
+        if (got != Py_None) {
+            data = PyBytes_AS_STRING(got);
+            n = PyBytes_GET_SIZE(got);
+        }
+    }
+    int rc = data == NULL ? add_blob(L, row, key, NULL, -1) : add_blob(L, row, key, n > 0 ? data : "", n);
+    if (rc == 0 && path && data != NULL) {
+        PyObject *text = PyUnicode_DecodeUTF8(data, n, "surrogateescape");
+        PyObject *sid = text ? PyObject_CallOneArg(L->intern, text) : NULL;
+        long sid_value = sid ? PyLong_AsLong(sid) : -1;
+        Py_XDECREF(text);
+        Py_XDECREF(sid);
+        if (PyErr_Occurred() || stage_i32(L, PATH_ROW, row) < 0 || stage_i32(L, PATH_ID, sid_value) < 0)
+            rc = -1;
+    }
+    Py_XDECREF(got);
+    return rc;
+}
+
+/* Read one capture into a blob; a data call's bytes are charged to the trace's data budget. */
+static int read_cap(Loop *L, Py_ssize_t row, const cap_t *c, pid_t pid, const uint64_t *args, long long ret,
+                    int path)
+{
+    if (c->mode == SIZE_STRING)
+        return read_string_blob(L, row, c->key, pid, args[c->slot], c->size, path);
     if (read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, ret)) < 0)
         return -1;
     if (c->limited == CUT_DATA && L->data_limit > L->string_limit)
@@ -365,9 +423,9 @@ static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, PyObject *tgid, con
     if (row >= 0 && s->needs_args) {
         uint64_t args[6];
         memcpy(args, info + INFO_UNION + 8, sizeof args);
-        if (s->n_exit) {
-            /* the exit reads output buffers: it needs the arguments, as Python keeps them. (A call
-             * without exit work never looks at them: Python's _exit returns before.) */
+        if (s->n_exit || s->closes) {
+            /* the exit reads output buffers or closes an fd: it needs the arguments, as Python keeps
+             * them. (A call without exit work never looks at them: Python's _exit returns before.) */
             Py_DECREF(args_obj);
             args_obj = PyTuple_New(6);
             if (args_obj == NULL)
@@ -381,7 +439,7 @@ static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, PyObject *tgid, con
         }
         for (int i = 0; i < s->n_entry; i++) {
             const cap_t *c = &s->entry[i];
-            if (args[c->slot] && read_cap(L, row, c, pid, args, 0) < 0)
+            if (args[c->slot] && read_cap(L, row, c, pid, args, 0, c->slot == s->path_slot) < 0)
                 goto fail;
         }
         if (s->fd_arg >= 0 && args[s->fd_arg] < (1ULL << 31)) {
@@ -465,9 +523,26 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
     if (s->n_exit && !is_error && with_args) {
         for (int i = 0; i < s->n_exit; i++) {
             const cap_t *c = &s->exit[i];
-            if (args[c->slot] && read_cap(L, row, c, pid, args, rval) < 0)
+            if (args[c->slot] && read_cap(L, row, c, pid, args, rval, 0) < 0)
                 return -1;
         }
+    }
+    if (s->closes && !is_error && with_args) {
+        /* FdTable.close: the fd leaves its process's table (pop, no error when it was not there) */
+        PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj); /* borrowed; Python: tgid.get(tid, tid) */
+        if (tgid == NULL && PyErr_Occurred())
+            return -1;
+        PyObject *table = PyDict_GetItemWithError(L->fd_tables, tgid != NULL ? tgid : pid_obj);
+        if (table == NULL)
+            return PyErr_Occurred() ? -1 : 1;
+        PyObject *fd = PyLong_FromUnsignedLongLong(args[0]);
+        if (fd == NULL)
+            return -1;
+        int there = PyDict_Contains(table, fd);
+        int rc = there < 0 ? -1 : there ? PyDict_DelItem(table, fd) : 0;
+        Py_DECREF(fd);
+        if (rc < 0)
+            return -1;
     }
     return 1;
 }
@@ -628,9 +703,9 @@ static int parse_caps(PyObject *seq, cap_t *out, int *n)
             Py_DECREF(fast);
             return -1;
         }
-        if (c->slot < 0 || c->slot > 5 || c->mode < SIZE_ARG || c->mode > SIZE_FIXED || c->limited < CUT_NONE ||
-            c->limited > CUT_DATA ||
-            (c->mode == SIZE_ARG && (c->size < 0 || c->size > 5))) {
+        if (c->slot < 0 || c->slot > 5 || c->mode < SIZE_ARG || c->mode > SIZE_STRING || c->limited < CUT_NONE ||
+            c->limited > CUT_DATA || (c->mode == SIZE_ARG && (c->size < 0 || c->size > 5)) ||
+            (c->mode == SIZE_STRING && c->size <= 0)) {
             Py_DECREF(fast);
             PyErr_SetString(PyExc_ValueError, "bad capture");
             return -1;
@@ -642,25 +717,30 @@ static int parse_caps(PyObject *seq, cap_t *out, int *n)
 }
 
 PyDoc_STRVAR(set_plan_doc,
-"set_plan(nr, kind, plan=None, fd_arg=-1, needs_args=False, entry=(), exit=(), keeps_maps=False)\n\n"
+"set_plan(nr, kind, plan=None, fd_arg=-1, needs_args=False, entry=(), exit=(), keeps_maps=False,\n"
+"         path_slot=-1, closes=False)\n\n"
 "How to handle syscall number nr: KIND_PYTHON, KIND_SKIP (not recorded) or KIND_FAST;\n"
 "keeps_maps: the call cannot change the caller's memory map (pages known readable stay known).\n"
-"Captures are (slot, key, mode, size, limit) tuples, mode SIZE_ARG/SIZE_RET/SIZE_FIXED,\n"
-"limit CUT_NONE/CUT_STRING/CUT_DATA.");
+"Captures are (slot, key, mode, size, limit) tuples, mode SIZE_ARG/SIZE_RET/SIZE_FIXED/SIZE_STRING\n"
+"(a NUL-terminated string of at most size bytes), limit CUT_NONE/CUT_STRING/CUT_DATA.\n"
+"path_slot: the entry capture whose string is the row's path; closes: the call is close().");
 
 static PyObject *Loop_set_plan(Loop *L, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"nr", "kind", "plan", "fd_arg", "needs_args", "entry", "exit", "keeps_maps", NULL};
-    int nr, kind, fd_arg = -1, needs_args = 0, keeps_maps = 0;
+    static char *names[] = {"nr",   "kind",       "plan",      "fd_arg", "needs_args", "entry",
+                            "exit", "keeps_maps", "path_slot", "closes", NULL};
+    int nr, kind, fd_arg = -1, needs_args = 0, keeps_maps = 0, path_slot = -1, closes = 0;
     PyObject *plan = Py_None, *entry = NULL, *exit_ = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|OipOOp", names, &nr, &kind, &plan, &fd_arg, &needs_args,
-                                     &entry, &exit_, &keeps_maps))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|OipOOpip", names, &nr, &kind, &plan, &fd_arg, &needs_args,
+                                     &entry, &exit_, &keeps_maps, &path_slot, &closes))
         return NULL;
-    if (nr < 0 || nr >= L->n_specs || kind < KIND_PYTHON || kind > KIND_FAST || fd_arg < -1 || fd_arg > 5) {
-        PyErr_SetString(PyExc_ValueError, "set_plan: nr, kind or fd_arg out of range");
+    if (nr < 0 || nr >= L->n_specs || kind < KIND_PYTHON || kind > KIND_FAST || fd_arg < -1 || fd_arg > 5 ||
+        path_slot < -1 || path_slot > 5) {
+        PyErr_SetString(PyExc_ValueError, "set_plan: nr, kind, fd_arg or path_slot out of range");
         return NULL;
     }
-    spec_t s = {.kind = kind, .keeps_maps = keeps_maps, .fd_arg = fd_arg, .needs_args = needs_args};
+    spec_t s = {.kind = kind, .keeps_maps = keeps_maps, .fd_arg = fd_arg, .path_slot = path_slot,
+                .closes = closes, .needs_args = needs_args};
     if ((entry != NULL && parse_caps(entry, s.entry, &s.n_entry) < 0) ||
         (exit_ != NULL && parse_caps(exit_, s.exit, &s.n_exit) < 0))
         return NULL;
@@ -719,6 +799,7 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
          (L->exit_raw = bound(rec, "exit_raw", NULL)) && (L->blob_data = bound(rec, "blob_data", NULL)) &&
          (L->counts = bound(rec, "counts", NULL)) && (L->fd_tables = bound(fds, "_tables", NULL)) &&
          (L->fd_lookup = bound(fds, "lookup", NULL)) && (L->mem_read = bound(mem, "read", NULL)) &&
+         (L->mem_read_string = bound(mem, "read_string", NULL)) && (L->intern = bound(rec, "intern", NULL)) &&
          (L->data_left = bound(tracer, "data_left", NULL));
     Py_XDECREF(fds);
     Py_XDECREF(mem);
@@ -791,7 +872,7 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
 #define LOOP_REFS(L)                                                                                       \
     {&(L)->tracer, &(L)->tgids, &(L)->pending, &(L)->skipped, &(L)->tid_col, &(L)->rec, &(L)->entry_raw, \
      &(L)->exit_raw, &(L)->blob_data, &(L)->counts, &(L)->fd_tables, &(L)->fd_lookup, &(L)->mem_read,      \
-     &(L)->info_owner, &(L)->data_left}
+     &(L)->mem_read_string, &(L)->intern, &(L)->info_owner, &(L)->data_left}
 
 static int Loop_traverse(Loop *L, visitproc visit, void *arg)
 {
@@ -898,6 +979,7 @@ PyMODINIT_FUNC PyInit__fastloop(void)
         PyModule_AddIntConstant(m, "KIND_FAST", KIND_FAST) < 0 ||
         PyModule_AddIntConstant(m, "SIZE_ARG", SIZE_ARG) < 0 || PyModule_AddIntConstant(m, "SIZE_RET", SIZE_RET) < 0 ||
         PyModule_AddIntConstant(m, "SIZE_FIXED", SIZE_FIXED) < 0 ||
+        PyModule_AddIntConstant(m, "SIZE_STRING", SIZE_STRING) < 0 ||
         PyModule_AddIntConstant(m, "CUT_NONE", CUT_NONE) < 0 || PyModule_AddIntConstant(m, "CUT_STRING", CUT_STRING) < 0 ||
         PyModule_AddIntConstant(m, "CUT_DATA", CUT_DATA) < 0) {
         Py_DECREF(m);

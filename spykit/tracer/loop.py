@@ -37,7 +37,7 @@ from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
 from . import live, native
-from .capture import DataLimit, make_reader, sockaddr_len_before
+from .capture import PATH_MAX, DataLimit, make_reader, sockaddr_len_before
 from .fdtable import FdTable
 from .memory import MemoryReader
 from .recorder import ENTRY_SLICE, EXIT_SLICE, Recorder
@@ -132,13 +132,17 @@ class _CallPlan:
         self.sigframe = name == "rt_sigreturn" and nr >= 0
         self.needs_args = bool(self.entry_caps or self.exit_work or self.fd_arg is not None or self.sigframe)
         # What the C loop needs to record this call itself, or None when only Python can.
-        self.fast = _fast_plan(self, caps, name)
+        self.fast = _fast_plan(self, caps, name, string_limit)
 
 
-def _fast_capture(cap: C.Capture, name: str) -> tuple | None:
+def _fast_capture(cap: C.Capture, name: str, string_limit: int) -> tuple | None:
     """A capture as the C loop takes it, (slot, key, size mode, size, limit), or None. The limit is
     _fastloop.CUT_STRING (cut at string_limit), CUT_DATA (at the data limit while the budget lasts)
-    or 0 (a structure: never cut)."""
+    or 0 (a structure: never cut). A string (SIZE_STRING) is read as make_reader's readers read it:
+    a path up to PATH_MAX, another string one byte past the string limit (to show it was cut)."""
+    if cap.kind in (C.PATH, C.STR) and not C.is_data_capture(name, cap):
+        size = PATH_MAX if cap.kind == C.PATH else string_limit + 1
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_STRING, size, 0)
     if cap.kind == C.BUF and cap.size_arg is not None:
         cut = _fastloop.CUT_DATA if C.is_data_capture(name, cap) else _fastloop.CUT_STRING
         if cap.size_arg == C.RET:
@@ -149,22 +153,22 @@ def _fast_capture(cap: C.Capture, name: str) -> tuple | None:
     return None
 
 
-def _fast_plan(plan: _CallPlan, caps, name: str) -> dict | None:
+def _fast_plan(plan: _CallPlan, caps, name: str, string_limit: int) -> dict | None:
     """The keyword arguments of ``Loop.set_plan`` for a call the C loop can record on its own:
-    a row, an fd lookup, buffers of known size. Paths, socket addresses and calls that change
-    the fd table stay in Python."""
+    a row, an fd lookup, buffers of known size, strings and paths, a close. Socket addresses and
+    the other calls that change the fd table (opens, dups, pipes) stay in Python."""
     if _fastloop is None:
         return None
-    if (plan.path_arg is not None or plan.sockaddr_out or plan.returns_fd or plan.closes or plan.closes_range
-            or plan.sigframe
+    if (plan.sockaddr_out or plan.returns_fd or plan.closes_range or plan.sigframe
             or plan.redescribes or plan.fd_pair is not None):
         return None
-    entry = [_fast_capture(c, name) for c in caps if not c.at_exit]
-    exit_ = [_fast_capture(c, name) for c in caps if c.at_exit]
+    entry = [_fast_capture(c, name, string_limit) for c in caps if not c.at_exit]
+    exit_ = [_fast_capture(c, name, string_limit) for c in caps if c.at_exit]
     if None in entry or None in exit_ or len(entry) > 4 or len(exit_) > 4:
         return None
     return {"fd_arg": -1 if plan.fd_arg is None else plan.fd_arg, "needs_args": plan.needs_args,
-            "entry": tuple(entry), "exit": tuple(exit_)}
+            "entry": tuple(entry), "exit": tuple(exit_),
+            "path_slot": -1 if plan.path_arg is None else plan.path_arg, "closes": plan.closes}
 
 
 class Tracer:
