@@ -67,64 +67,74 @@ def kind_of_target(path: object) -> str | None:
     return "file"
 
 
-def _names_in(names: pd.Series, wanted) -> np.ndarray:
-    """Which rows of the ``syscall`` column name one of ``wanted``, as a boolean array.
-
-    ``Trace.df`` keeps the names as a categorical over every call name: deciding once per
-    category and reading the rows' codes is far cheaper than pandas' ``isin`` on a small trace.
+def _rows_naming(names: pd.Series):
+    """A function ``wanted -> boolean array``: which rows of the ``syscall`` column name a call in
+    ``wanted``. ``Trace.df`` keeps the names as a categorical over every call name: deciding once
+    per category and reading the rows' codes is far cheaper than pandas' ``isin`` on a small trace.
     """
     import numpy as np
     import pandas as pd
 
     if not isinstance(names.dtype, pd.CategoricalDtype):
-        return names.isin(wanted).to_numpy(dtype=bool)
-    wanted = set(wanted)
-    by_code = np.array([name in wanted for name in names.cat.categories.tolist()] + [False], dtype=bool)
-    return by_code[names.cat.codes.to_numpy()]  # (code -1, no name, reads the last entry: False)
+        return lambda wanted: names.isin(wanted).to_numpy(dtype=bool)
+    categories = names.cat.categories.tolist()
+    codes = names.cat.codes.to_numpy()
+
+    def rows_naming(wanted) -> np.ndarray:
+        wanted = set(wanted)
+        by_code = np.array([name in wanted for name in categories] + [False], dtype=bool)
+        return by_code[codes]  # (code -1, no name, reads the last entry: False)
+
+    return rows_naming
 
 
-def fd_kinds(df: pd.DataFrame) -> pd.Series:
+def fd_kinds(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = None) -> pd.Series:
     """The ``fd_kind`` column for a trace's frame (``syscall``, ``tgid``, ``path``, ``fd``, ``error``).
 
     A row gets a kind when it has an fd (``fd`` is set) and a target (``path``): a call on an fd,
     or an open that returned one. Directories are also found from use: a row listing an fd
     (``getdents64``) makes its path a directory in every row, and makes the fd a directory in
     its process from the open that returned it to its close.
+
+    ``paths`` may give the ``path`` column already factorized, ``(codes, values)`` with -1 for no
+    path, as the tracer has it (``df`` then needs no ``path`` column): no hashing of the paths.
     """
     import numpy as np
     import pandas as pd
 
     from .syscalls.captures import RETURNS_FD
 
-    has_target = df["fd"].notna().to_numpy(dtype=bool) & df["path"].notna().to_numpy(dtype=bool)
     # Each distinct target once: a trace has many rows and few targets.
-    codes, targets = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
+    if paths is None:
+        codes, targets = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
+    else:
+        codes, targets = paths
+    has_target = df["fd"].notna().to_numpy(dtype=bool) & (codes >= 0)
     kind_by_code = np.array([kind_of_target(t) for t in targets] + [None], dtype=object)
     # one object array of the row count (the rows without a target take the last entry, None);
     # the call names are compared as the categorical they are: a string copy of that column
     # would cost more than the whole fd_kind column
     kinds = kind_by_code[np.where(has_target, codes, -1)]
-    del codes
-    names = df["syscall"]
+    rows_naming = _rows_naming(df["syscall"])
     succeeded = df["error"].isna().to_numpy(dtype=bool)
-    listed = _names_in(names, DIRECTORY_CALLS) & succeeded
+    listed = rows_naming(DIRECTORY_CALLS) & succeeded
     if listed.any():
         # plain arrays: reading a pandas column one element at a time costs microseconds a row
-        paths = df["path"].to_numpy(dtype=object, na_value=None)
-        directories = {p for p in paths[listed].tolist() if isinstance(p, str)}
+        path_of = np.array([*targets, None], dtype=object)[codes]  # (code -1, no path: None)
+        directories = {p for p in path_of[listed].tolist() if isinstance(p, str)}
         # Follow each fd from the call that returned it (an open of ".", a relative name) to its
         # close: one listing makes every row on that fd, in that process, a directory. An fd seen
         # with another target than its last use (reused after a close the trace did not show, such
         # as one of pipe2's fds) starts a new life too.
         lifetime: dict[tuple[int, int], tuple[int, object, bool]] = {}  # -> (life, target, opened here)
         life_of = [-1] * len(df)
-        opens = _names_in(names, RETURNS_FD) & succeeded
-        closes = _names_in(names, ("close", "close_range"))
+        opens = rows_naming(RETURNS_FD) & succeeded
+        closes = rows_naming(("close", "close_range"))
         tgids = df["tgid"].to_numpy(dtype=np.int64)
         in_scope = has_target & np.isin(tgids, np.unique(tgids[listed]))
         fds = df["fd"].to_numpy(dtype=np.int64, na_value=-1)
         for i in np.flatnonzero(in_scope).tolist():
-            path = paths[i]
+            path = path_of[i]
             key = (int(tgids[i]), int(fds[i]))
             known = lifetime.get(key)
             if opens[i] or known is None or (not known[2] and known[1] != path):
@@ -135,7 +145,7 @@ def fd_kinds(df: pd.DataFrame) -> pd.Series:
                 del lifetime[key]
         directory_lives = {life_of[i] for i in range(len(df)) if listed[i] and life_of[i] >= 0}
         for i in np.flatnonzero(has_target).tolist():
-            if life_of[i] in directory_lives or paths[i] in directories:
+            if life_of[i] in directory_lives or path_of[i] in directories:
                 kinds[i] = "directory"
     # taken over as it is (None becomes <NA> in place): pandas would otherwise copy and check it
     return pd.Series(pd.arrays.StringArray(kinds, dtype=pd.StringDtype("python"), copy=False), index=df.index,

@@ -110,7 +110,7 @@ def startup_mask(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = 
     syscall = df["syscall"]
     if isinstance(syscall.dtype, pd.CategoricalDtype):
         name_codes = syscall.cat.codes.to_numpy()
-        name_list = [str(c) for c in syscall.cat.categories]
+        name_list = [str(c) for c in syscall.cat.categories.tolist()]  # (tolist: iterating costs more)
     else:
         name_codes, found_names = pd.factorize(syscall.astype(object))
         name_list = [str(c) for c in found_names]

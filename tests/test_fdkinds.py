@@ -241,3 +241,17 @@ def test_a_cell_trace_has_the_column(tmp_path):
     assert set(df.loc[df["syscall"].astype(str).isin(["read", "write"]) & df["path"].str.startswith("pipe:"),
                       "fd_kind"]) == {"pipe"}
     assert set(df.loc[df["path"] == str(source), "fd_kind"].dropna()) == {"file"}
+
+
+def test_the_tracer_decides_kinds_as_the_frame_function_does(python_exe, tmp_path):
+    # The tracer's builder passes the paths as it interned them (no hashing); a frame read back
+    # (a saved trace, a strace log) goes through the df. Both must agree, directories from use too.
+    (tmp_path / "sub").mkdir()
+    code = (f"import os, socket; os.listdir({str(tmp_path)!r}); fd = os.open({str(tmp_path / 'sub')!r}, os.O_RDONLY); "
+            "os.listdir(fd); os.close(fd); r, w = os.pipe(); os.write(w, b'x'); s = socket.socket(); s.close(); "
+            "open('/dev/null').close()")
+    trace = spykit.trace([python_exe, "-c", code], capture_output=True)
+    assert trace.returncode == 0, trace.stderr
+    kinds = trace.df["fd_kind"]
+    assert fd_kinds(trace.df.drop(columns=["fd_kind"])).equals(kinds)
+    assert {"file", "directory", "pipe", "socket", "device"} <= set(kinds.dropna())

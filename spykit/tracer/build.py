@@ -12,7 +12,7 @@ import struct
 import numpy as np
 import pandas as pd
 
-from ..fdkinds import with_fd_kind
+from ..fdkinds import fd_kinds
 from ..startup import startup_mask
 from ..syscalls import abi as A
 from ..syscalls import captures as C
@@ -398,11 +398,14 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
     tgid_col = np.frombuffer(rec.tgid, dtype=np.int32, count=n).astype(np.int64)
     t_entry = np.frombuffer(rec.t_entry, dtype=np.float64, count=n).copy()
     _release(rec.tid, rec.tgid, rec.t_entry)
-    # start-up lookups, from the columns they are decided on and the paths as the tracer interned them
-    # (a frame of its own: adding a column to the finished frame would make pandas copy its blocks)
-    startup = startup_mask(pd.DataFrame({"pid": pid_col, "tgid": tgid_col, "syscall": syscall_col},
-                                        copy=False), paths=(path_ids, strings), errnos=errs)
-    del path_ids
+    # start-up lookups and fd kinds, from the columns they are decided on and the paths as the
+    # tracer interned them (a frame of its own: adding a column to the finished frame would make
+    # pandas copy its blocks; and the paths need no hashing)
+    deciding = pd.DataFrame({"pid": pid_col, "tgid": tgid_col, "syscall": syscall_col, "fd": fd_col,
+                             "error": error_text}, copy=False)
+    startup = startup_mask(deciding, paths=(path_ids, strings), errnos=errs)  # (NO_STR is their -1)
+    fd_kind = fd_kinds(deciding, paths=(path_ids, strings))
+    del path_ids, deciding
     # copy=False: the columns are fresh arrays of ours; copying them into pandas' 2-D blocks would
     # add a transient third of the frame's size to the peak memory of a big build.
     frame = pd.DataFrame({
@@ -427,6 +430,7 @@ def build_frame(rec: Recorder, *, string_limit: int, decode_fds: bool = False,
         "flags": flags_col,
         "startup": startup,
         "abi": pd.Categorical.from_codes(abis.astype(np.int64), dtype=_abi_dtype()),
+        "fd_kind": fd_kind.array,
     }, copy=False)
     return frame
 
@@ -519,5 +523,5 @@ def build_trace(rec: Recorder, meta: TraceMeta) -> Trace:
         name = A.call_name(*A.split_key(key))
         meta.counts[name] = meta.counts.get(name, 0) + count  # i386's open counts with x86_64's
     df = build_frame(rec, string_limit=meta.string_limit, decode_fds=meta.decode_fds, data_limit=meta.data_limit)
-    return Trace(with_fd_kind(df), build_events(rec), meta)
+    return Trace(df, build_events(rec), meta)
 
