@@ -163,16 +163,18 @@ def test_the_c_loop_records_the_hot_calls_itself(compile_c, monkeypatch):
 
 
 
-def test_paths_and_closes_are_recorded_alike(compile_c, monkeypatch, tmp_path):
+@pytest.mark.parametrize("decode_fds", [False, True], ids=["plain", "strace -y"])
+def test_paths_and_closes_are_recorded_alike(compile_c, monkeypatch, tmp_path, decode_fds):
     """Paths the C loop reads itself: across a page, into an unmapped or a PROT_NONE page, NULL,
-    empty, not UTF-8, longer than PATH_MAX; and closes that must drop the fd from the table."""
+    empty, not UTF-8, longer than PATH_MAX; opens that describe their fd, closes that must drop
+    it from the table, and directory listings."""
     program = compile_c("tracer/paths.c")
     (tmp_path / "fast").mkdir()
     (tmp_path / "slow").mkdir()
-    fast = spykit.trace([program, str(tmp_path / "fast")])
+    fast = spykit.trace([program, str(tmp_path / "fast")], decode_fds=decode_fds)
     with monkeypatch.context() as m:
         m.setattr(loop, "_fastloop", None)
-        slow = spykit.trace([program, str(tmp_path / "slow")])
+        slow = spykit.trace([program, str(tmp_path / "slow")], decode_fds=decode_fds)
     assert fast.returncode == slow.returncode == 0
     a, b = _comparable(fast), _comparable(slow)
     a["path"] = a["path"].str.replace(str(tmp_path / "fast"), "DIR")
@@ -196,6 +198,11 @@ def test_paths_and_closes_are_recorded_alike(compile_c, monkeypatch, tmp_path):
     reads = df[df["syscall"] == "read"].tail(6)
     assert reads["path"].tolist()[0::2] == ["/etc/hostname"] * 3
     assert reads["path"].isna().tolist()[1::2] == [True] * 3 and (reads["error"].tolist()[1::2] == ["EBADF"] * 3)
+    listings = df[df["syscall"] == "getdents64"]
+    assert listings["args"].str.contains(r"/\* \d+ entries \*/").sum() == 3 * 2  # the listing and its end
+    assert (listings["error"] == "EINVAL").sum() == 3 and (listings["fd_kind"] == "directory").all()
+    # a call that returns an fd and names no path (dup) shows what the new fd is
+    assert df[df["syscall"] == "dup"]["path"].tolist() == ["/etc/hostname"] * 3
 
 
 def test_the_c_loop_records_paths_and_closes_itself(compile_c, monkeypatch, tmp_path):
@@ -204,7 +211,8 @@ def test_the_c_loop_records_paths_and_closes_itself(compile_c, monkeypatch, tmp_
     monkeypatch.setattr(loop.Tracer, "_entry",
                         lambda self, tid, t, info: entries.append(info.nr) or python_entry(self, tid, t, info))
     trace = spykit.trace([compile_c("tracer/paths.c"), str(tmp_path)])
-    by_c = {"access", "newfstatat", "readlinkat", "close", "renameat", "symlinkat", "unlinkat"}
+    by_c = {"access", "newfstatat", "readlinkat", "close", "renameat", "symlinkat", "unlinkat", "openat",
+            "getdents64"}
     numbers = {int(nr) for nr in trace.df[trace.df["syscall"].isin(by_c)]["nr"]}
     python_counts = {nr: entries.count(nr) for nr in numbers}
     assert python_counts and all(count <= 1 for count in python_counts.values()), python_counts

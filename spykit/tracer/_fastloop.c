@@ -5,10 +5,10 @@
  * for step, only its commonest path: wait for a stop; fetch PTRACE_GET_SYSCALL_INFO; for the
  * syscall stops of calls whose recording is simple, record and resume. "Simple" is decided in
  * Python, per syscall number, and told to us with set_plan(): a row, maybe an fd lookup, and
- * buffers whose size is an argument, the return value or fixed, strings and paths, a close.
- * Everything else (events, signals, exits, new tracees, calls that open or describe fds or have
- * structures to follow, the first call of each number) is handed back to Python as
- * (pid, status, info_fetched).
+ * buffers whose size is an argument, the return value or fixed, strings and paths, a close, a
+ * new fd (described by FdTable.refresh, called from here). Everything else (events, signals,
+ * exits, new tracees, pipes, socket addresses and the other structures to follow, the first call
+ * of each number) is handed back to Python as (pid, status, info_fetched).
  *
  * Why bother: on the development machine a syscall stop costs the kernel about 7 us (a bare C
  * loop: 1.46 s for dd's 200,000 stops, pinned to one CPU). Python's loop adds about 5 us per stop
@@ -46,7 +46,9 @@
 #define KNOWN_PAGES 16
 
 enum { KIND_PYTHON = 0, KIND_SKIP = 1, KIND_FAST = 2 };
-enum { SIZE_ARG = 0, SIZE_RET = 1, SIZE_FIXED = 2, SIZE_STRING = 3 }; /* SIZE_STRING: NUL-terminated, `size` bytes at most */
+/* SIZE_STRING: NUL-terminated, `size` bytes at most; SIZE_DIRENTS: getdents' buffer of the result's size,
+ * kept as the number of records in it (a uint32), which is all strace shows */
+enum { SIZE_ARG = 0, SIZE_RET = 1, SIZE_FIXED = 2, SIZE_STRING = 3, SIZE_DIRENTS = 4 };
 enum { CUT_NONE = 0, CUT_STRING = 1, CUT_DATA = 2 };
 
 typedef struct {
@@ -64,6 +66,7 @@ typedef struct {
     int fd_arg; /* -1: none */
     int path_slot; /* the argument whose string is the row's `path` (Recorder.set_path); -1: none */
     int closes; /* close(): a success drops the fd from its process's table (FdTable.close) */
+    int returns_fd; /* an open, a dup...: a success describes the new fd (FdTable.refresh) */
     int needs_args;
     int n_entry, n_exit;
     cap_t entry[MAX_CAPS], exit[MAX_CAPS];
@@ -98,7 +101,7 @@ typedef struct {
     PyObject *entry_raw, *exit_raw, *blob_data;
     PyObject *counts;
     Py_buffer counts_view;
-    PyObject *fd_tables, *fd_lookup, *mem_read, *mem_read_string, *intern;
+    PyObject *fd_tables, *fd_lookup, *fd_refresh, *mem_read, *mem_read_string, *intern;
     PyObject *info_owner;
     Py_buffer info_view;
     long long max_events, string_limit, data_limit;
@@ -365,12 +368,70 @@ static int read_string_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_
     return rc;
 }
 
+/* getdents' records, counted by their d_reclen (at offset 16 in both struct linux_dirent and
+ * linux_dirent64), as capture.capture counts them: a blob of the count, or an unreadable one. */
+static int read_dirent_count(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr, long long ret)
+{
+    long long size = ret > 0 ? ret : 0;
+    if (size > (1 << 20))
+        size = 1 << 20;
+    char *heap = NULL;
+    PyObject *got = NULL;
+    const unsigned char *raw = size == 0 ? (const unsigned char *)"" : NULL;
+    Py_ssize_t n = 0;
+    if (raw == NULL && L->vm_ok) {
+        heap = PyMem_Malloc((size_t)size);
+        if (heap == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        struct iovec local = {heap, (size_t)size};
+        struct iovec remote = {(void *)(uintptr_t)addr, (size_t)size};
+        ssize_t got_n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        if (got_n == size) {
+            raw = (const unsigned char *)heap;
+            n = size;
+        } else if (got_n < 0 && (errno == EPERM || errno == ENOSYS))
+            L->vm_ok = 0;
+    }
+    if (raw == NULL) { /* a fault part-way, or no process_vm_readv: MemoryReader.read knows what to do */
+        got = PyObject_CallFunction(L->mem_read, "kKL", (unsigned long)pid, (unsigned long long)addr, size);
+        if (got == NULL) {
+            PyMem_Free(heap);
+            return -1;
+        }
+        if (got != Py_None) {
+            raw = (const unsigned char *)PyBytes_AS_STRING(got);
+            n = PyBytes_GET_SIZE(got);
+        }
+    }
+    int rc;
+    if (raw == NULL)
+        rc = add_blob(L, row, key, NULL, -1);
+    else {
+        uint32_t count = 0;
+        for (Py_ssize_t offset = 0; offset + 18 <= n;) {
+            unsigned reclen = (unsigned)raw[offset + 16] | (unsigned)raw[offset + 17] << 8;
+            if (reclen == 0)
+                break;
+            count++;
+            offset += reclen;
+        }
+        rc = add_blob(L, row, key, (const char *)&count, 4);
+    }
+    PyMem_Free(heap);
+    Py_XDECREF(got);
+    return rc;
+}
+
 /* Read one capture into a blob; a data call's bytes are charged to the trace's data budget. */
 static int read_cap(Loop *L, Py_ssize_t row, const cap_t *c, pid_t pid, const uint64_t *args, long long ret,
                     int path)
 {
     if (c->mode == SIZE_STRING)
         return read_string_blob(L, row, c->key, pid, args[c->slot], c->size, path);
+    if (c->mode == SIZE_DIRENTS)
+        return read_dirent_count(L, row, c->key, pid, args[c->slot], ret);
     if (read_blob(L, row, c->key, pid, args[c->slot], cap_size(L, c, args, ret)) < 0)
         return -1;
     if (c->limited == CUT_DATA && L->data_limit > L->string_limit)
@@ -423,7 +484,7 @@ static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, PyObject *tgid, con
     if (row >= 0 && s->needs_args) {
         uint64_t args[6];
         memcpy(args, info + INFO_UNION + 8, sizeof args);
-        if (s->n_exit || s->closes) {
+        if (s->n_exit || s->closes || s->returns_fd) {
             /* the exit reads output buffers or closes an fd: it needs the arguments, as Python keeps
              * them. (A call without exit work never looks at them: Python's _exit returns before.) */
             Py_DECREF(args_obj);
@@ -526,6 +587,21 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
             if (args[c->slot] && read_cap(L, row, c, pid, args, rval, 0) < 0)
                 return -1;
         }
+    }
+    if (s->returns_fd && !is_error && with_args) {
+        /* Tracer._exit: the new fd is described (from /proc) and kept in its process's table */
+        PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj); /* borrowed; Python: tgid.get(tid, tid) */
+        if (tgid == NULL && PyErr_Occurred())
+            return -1;
+        PyObject *desc = PyObject_CallFunction(L->fd_refresh, "OOL", tgid != NULL ? tgid : pid_obj, pid_obj,
+                                               (long long)rval);
+        if (desc == NULL)
+            return -1;
+        long desc_value = PyLong_AsLong(desc);
+        Py_DECREF(desc);
+        if ((desc_value == -1 && PyErr_Occurred()) || stage_i32(L, FD_ROW, row) < 0 ||
+            stage_i32(L, FD_VAL, rval) < 0 || stage_i32(L, FD_DESC, desc_value) < 0)
+            return -1;
     }
     if (s->closes && !is_error && with_args) {
         /* FdTable.close: the fd leaves its process's table (pop, no error when it was not there) */
@@ -703,7 +779,7 @@ static int parse_caps(PyObject *seq, cap_t *out, int *n)
             Py_DECREF(fast);
             return -1;
         }
-        if (c->slot < 0 || c->slot > 5 || c->mode < SIZE_ARG || c->mode > SIZE_STRING || c->limited < CUT_NONE ||
+        if (c->slot < 0 || c->slot > 5 || c->mode < SIZE_ARG || c->mode > SIZE_DIRENTS || c->limited < CUT_NONE ||
             c->limited > CUT_DATA || (c->mode == SIZE_ARG && (c->size < 0 || c->size > 5)) ||
             (c->mode == SIZE_STRING && c->size <= 0)) {
             Py_DECREF(fast);
@@ -718,21 +794,23 @@ static int parse_caps(PyObject *seq, cap_t *out, int *n)
 
 PyDoc_STRVAR(set_plan_doc,
 "set_plan(nr, kind, plan=None, fd_arg=-1, needs_args=False, entry=(), exit=(), keeps_maps=False,\n"
-"         path_slot=-1, closes=False)\n\n"
+"         path_slot=-1, closes=False, returns_fd=False)\n\n"
 "How to handle syscall number nr: KIND_PYTHON, KIND_SKIP (not recorded) or KIND_FAST;\n"
 "keeps_maps: the call cannot change the caller's memory map (pages known readable stay known).\n"
 "Captures are (slot, key, mode, size, limit) tuples, mode SIZE_ARG/SIZE_RET/SIZE_FIXED/SIZE_STRING\n"
-"(a NUL-terminated string of at most size bytes), limit CUT_NONE/CUT_STRING/CUT_DATA.\n"
-"path_slot: the entry capture whose string is the row's path; closes: the call is close().");
+"(a NUL-terminated string of at most size bytes)/SIZE_DIRENTS (getdents' records, counted),\n"
+"limit CUT_NONE/CUT_STRING/CUT_DATA.\n"
+"path_slot: the entry capture whose string is the row's path; closes: the call is close();\n"
+"returns_fd: a success returns a new fd to describe.");
 
 static PyObject *Loop_set_plan(Loop *L, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"nr",   "kind",       "plan",      "fd_arg", "needs_args", "entry",
-                            "exit", "keeps_maps", "path_slot", "closes", NULL};
-    int nr, kind, fd_arg = -1, needs_args = 0, keeps_maps = 0, path_slot = -1, closes = 0;
+                            "exit", "keeps_maps", "path_slot", "closes", "returns_fd", NULL};
+    int nr, kind, fd_arg = -1, needs_args = 0, keeps_maps = 0, path_slot = -1, closes = 0, returns_fd = 0;
     PyObject *plan = Py_None, *entry = NULL, *exit_ = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|OipOOpip", names, &nr, &kind, &plan, &fd_arg, &needs_args,
-                                     &entry, &exit_, &keeps_maps, &path_slot, &closes))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|OipOOpipp", names, &nr, &kind, &plan, &fd_arg,
+                                     &needs_args, &entry, &exit_, &keeps_maps, &path_slot, &closes, &returns_fd))
         return NULL;
     if (nr < 0 || nr >= L->n_specs || kind < KIND_PYTHON || kind > KIND_FAST || fd_arg < -1 || fd_arg > 5 ||
         path_slot < -1 || path_slot > 5) {
@@ -740,7 +818,7 @@ static PyObject *Loop_set_plan(Loop *L, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     spec_t s = {.kind = kind, .keeps_maps = keeps_maps, .fd_arg = fd_arg, .path_slot = path_slot,
-                .closes = closes, .needs_args = needs_args};
+                .closes = closes, .returns_fd = returns_fd, .needs_args = needs_args};
     if ((entry != NULL && parse_caps(entry, s.entry, &s.n_entry) < 0) ||
         (exit_ != NULL && parse_caps(exit_, s.exit, &s.n_exit) < 0))
         return NULL;
@@ -798,7 +876,8 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
          (L->tid_col = bound(rec, "tid", NULL)) && (L->entry_raw = bound(rec, "entry_raw", NULL)) &&
          (L->exit_raw = bound(rec, "exit_raw", NULL)) && (L->blob_data = bound(rec, "blob_data", NULL)) &&
          (L->counts = bound(rec, "counts", NULL)) && (L->fd_tables = bound(fds, "_tables", NULL)) &&
-         (L->fd_lookup = bound(fds, "lookup", NULL)) && (L->mem_read = bound(mem, "read", NULL)) &&
+         (L->fd_lookup = bound(fds, "lookup", NULL)) && (L->fd_refresh = bound(fds, "refresh", NULL)) &&
+         (L->mem_read = bound(mem, "read", NULL)) &&
          (L->mem_read_string = bound(mem, "read_string", NULL)) && (L->intern = bound(rec, "intern", NULL)) &&
          (L->data_left = bound(tracer, "data_left", NULL));
     Py_XDECREF(fds);
@@ -872,7 +951,7 @@ static int Loop_init(Loop *L, PyObject *args, PyObject *kwargs)
 #define LOOP_REFS(L)                                                                                       \
     {&(L)->tracer, &(L)->tgids, &(L)->pending, &(L)->skipped, &(L)->tid_col, &(L)->rec, &(L)->entry_raw, \
      &(L)->exit_raw, &(L)->blob_data, &(L)->counts, &(L)->fd_tables, &(L)->fd_lookup, &(L)->mem_read,      \
-     &(L)->mem_read_string, &(L)->intern, &(L)->info_owner, &(L)->data_left}
+     &(L)->fd_refresh, &(L)->mem_read_string, &(L)->intern, &(L)->info_owner, &(L)->data_left}
 
 static int Loop_traverse(Loop *L, visitproc visit, void *arg)
 {
@@ -980,6 +1059,7 @@ PyMODINIT_FUNC PyInit__fastloop(void)
         PyModule_AddIntConstant(m, "SIZE_ARG", SIZE_ARG) < 0 || PyModule_AddIntConstant(m, "SIZE_RET", SIZE_RET) < 0 ||
         PyModule_AddIntConstant(m, "SIZE_FIXED", SIZE_FIXED) < 0 ||
         PyModule_AddIntConstant(m, "SIZE_STRING", SIZE_STRING) < 0 ||
+        PyModule_AddIntConstant(m, "SIZE_DIRENTS", SIZE_DIRENTS) < 0 ||
         PyModule_AddIntConstant(m, "CUT_NONE", CUT_NONE) < 0 || PyModule_AddIntConstant(m, "CUT_STRING", CUT_STRING) < 0 ||
         PyModule_AddIntConstant(m, "CUT_DATA", CUT_DATA) < 0) {
         Py_DECREF(m);

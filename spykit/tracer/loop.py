@@ -140,6 +140,8 @@ def _fast_capture(cap: C.Capture, name: str, string_limit: int) -> tuple | None:
     _fastloop.CUT_STRING (cut at string_limit), CUT_DATA (at the data limit while the budget lasts)
     or 0 (a structure: never cut). A string (SIZE_STRING) is read as make_reader's readers read it:
     a path up to PATH_MAX, another string one byte past the string limit (to show it was cut)."""
+    if cap.kind == C.DIRENTS and cap.size_arg == C.RET and cap.at_exit:
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_DIRENTS, 0, 0)
     if cap.kind in (C.PATH, C.STR) and not C.is_data_capture(name, cap):
         size = PATH_MAX if cap.kind == C.PATH else string_limit + 1
         return (cap.slot, C.blob_key(cap), _fastloop.SIZE_STRING, size, 0)
@@ -155,11 +157,11 @@ def _fast_capture(cap: C.Capture, name: str, string_limit: int) -> tuple | None:
 
 def _fast_plan(plan: _CallPlan, caps, name: str, string_limit: int) -> dict | None:
     """The keyword arguments of ``Loop.set_plan`` for a call the C loop can record on its own:
-    a row, an fd lookup, buffers of known size, strings and paths, a close. Socket addresses and
-    the other calls that change the fd table (opens, dups, pipes) stay in Python."""
+    a row, an fd lookup, buffers of known size, strings and paths, a close, a new fd. Socket
+    addresses and the other calls that change the fd table (pipes, close_range) stay in Python."""
     if _fastloop is None:
         return None
-    if (plan.sockaddr_out or plan.returns_fd or plan.closes_range or plan.sigframe
+    if (plan.sockaddr_out or plan.closes_range or plan.sigframe
             or plan.redescribes or plan.fd_pair is not None):
         return None
     entry = [_fast_capture(c, name, string_limit) for c in caps if not c.at_exit]
@@ -168,7 +170,8 @@ def _fast_plan(plan: _CallPlan, caps, name: str, string_limit: int) -> dict | No
         return None
     return {"fd_arg": -1 if plan.fd_arg is None else plan.fd_arg, "needs_args": plan.needs_args,
             "entry": tuple(entry), "exit": tuple(exit_),
-            "path_slot": -1 if plan.path_arg is None else plan.path_arg, "closes": plan.closes}
+            "path_slot": -1 if plan.path_arg is None else plan.path_arg, "closes": plan.closes,
+            "returns_fd": plan.returns_fd}
 
 
 class Tracer:

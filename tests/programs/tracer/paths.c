@@ -1,5 +1,5 @@
 /* Paths in every place and state, for calls the C loop records itself (access, newfstatat,
-   readlinkat, unlinkat, renameat, symlinkat) and closes that must leave the fd table.
+   readlinkat, unlinkat, renameat, symlinkat, getdents64) and the fds that opens make and closes end.
    Each case runs three times: the first call of a number is Python's, the later ones the C loop's.
    usage: paths DIR (a scratch directory) */
 #include <fcntl.h>
@@ -60,11 +60,22 @@ int main(int argc, char **argv)
         /* a closed fd leaves the table: the read after the close must not name the old file */
         char byte;
         int fd = open("/etc/hostname", O_RDONLY);
+        int copy = (int)syscall(SYS_dup, fd);
+        syscall(SYS_close, copy);
         syscall(SYS_read, fd, &byte, 1);
         syscall(SYS_close, fd);
         syscall(SYS_read, fd, &byte, 1);
         syscall(SYS_close, fd); /* EBADF: nothing to drop */
         syscall(SYS_close, 987); /* never open */
+
+        /* a buffer too small for one record (EINVAL), then the directory listed whole (records
+           counted), then its end (0 records) */
+        char entries[4096];
+        int dir = open(".", O_RDONLY | O_DIRECTORY);
+        syscall(SYS_getdents64, dir, entries, 8);
+        while (syscall(SYS_getdents64, dir, entries, sizeof entries) > 0)
+            ;
+        syscall(SYS_close, dir);
     }
     return 0;
 }
