@@ -290,7 +290,7 @@ def cli_start(runs: int) -> tuple[float, float]:
     python = sys.executable  # (the environment spykit is installed in, whose site-packages it needs)
     # spykit's modules as bytecode, as `pip install` leaves them (an editable install writes it on
     # first use): with PYTHONDONTWRITEBYTECODE set, as on some machines, every run would compile
-    # them from source again (about 20 ms), a cost no installed spykit pays.
+    # them from source again (about 18 ms), a cost no installed spykit pays.
     subprocess.run([python, "-m", "compileall", "-q", str(REPO / "spykit")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "trace.txt")

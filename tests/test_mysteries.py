@@ -337,7 +337,6 @@ def test_interrupted_program_leaves_nothing_behind(tmp_path: Path, name: str, si
     assert list(tmp.iterdir()) == []
 
 
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("name", ["hidden_log", "slow_3_writes", "hangs", "slow_5_lock"])
 def test_signal_at_the_folders_mkdir_leaves_nothing_behind(tmp_path: Path, name: str, signum: int) -> None:
@@ -354,6 +353,7 @@ def test_signal_at_the_folders_mkdir_leaves_nothing_behind(tmp_path: Path, name:
     assert run.returncode == 128 + signum, run.stderr
     assert b"Traceback" not in run.stderr
     assert list(tmp.iterdir()) == []
+
 
 # -- wizard exercises: new programs, less guidance, the same kit -------------------------------------------
 
