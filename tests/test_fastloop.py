@@ -162,7 +162,6 @@ def test_the_c_loop_records_the_hot_calls_itself(compile_c, monkeypatch):
     assert len(entries) < len(t.df) / 20
 
 
-
 @pytest.mark.parametrize("decode_fds", [False, True], ids=["plain", "strace -y"])
 def test_paths_and_closes_are_recorded_alike(compile_c, monkeypatch, tmp_path, decode_fds):
     """Paths the C loop reads itself: across a page, into an unmapped or a PROT_NONE page, NULL,
@@ -206,6 +205,7 @@ def test_paths_and_closes_are_recorded_alike(compile_c, monkeypatch, tmp_path, d
 
 
 def test_the_c_loop_records_paths_and_closes_itself(compile_c, monkeypatch, tmp_path):
+    # (the comparison above would pass as well if the C loop handed these calls to Python)
     entries = []
     python_entry = loop.Tracer._entry
     monkeypatch.setattr(loop.Tracer, "_entry",
@@ -216,6 +216,7 @@ def test_the_c_loop_records_paths_and_closes_itself(compile_c, monkeypatch, tmp_
     numbers = {int(nr) for nr in trace.df[trace.df["syscall"].isin(by_c)]["nr"]}
     python_counts = {nr: entries.count(nr) for nr in numbers}
     assert python_counts and all(count <= 1 for count in python_counts.values()), python_counts
+
 
 def test_max_events_past_the_limit_counts_stay_exact(which_loop):
     t = spykit.trace(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=3000"], max_events=50,
