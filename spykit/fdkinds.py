@@ -67,27 +67,6 @@ def kind_of_target(path: object) -> str | None:
     return "file"
 
 
-def _rows_naming(names: pd.Series):
-    """A function ``wanted -> boolean array``: which rows of the ``syscall`` column name a call in
-    ``wanted``. ``Trace.df`` keeps the names as a categorical over every call name: deciding once
-    per category and reading the rows' codes is far cheaper than pandas' ``isin`` on a small trace.
-    """
-    import numpy as np
-    import pandas as pd
-
-    if not isinstance(names.dtype, pd.CategoricalDtype):
-        return lambda wanted: names.isin(wanted).to_numpy(dtype=bool)
-    categories = names.cat.categories.tolist()
-    codes = names.cat.codes.to_numpy()
-
-    def rows_naming(wanted) -> np.ndarray:
-        wanted = set(wanted)
-        by_code = np.array([name in wanted for name in categories] + [False], dtype=bool)
-        return by_code[codes]  # (code -1, no name, reads the last entry: False)
-
-    return rows_naming
-
-
 def fd_kinds(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = None) -> pd.Series:
     """The ``fd_kind`` column for a trace's frame (``syscall``, ``tgid``, ``path``, ``fd``, ``error``).
 
@@ -102,20 +81,22 @@ def fd_kinds(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = None
     import numpy as np
     import pandas as pd
 
+    from .columncodes import column_codes, rows_with
     from .syscalls.captures import RETURNS_FD
 
     # Each distinct target once: a trace has many rows and few targets.
-    if paths is None:
-        codes, targets = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
-    else:
-        codes, targets = paths
+    codes, targets = column_codes(df["path"]) if paths is None else paths
     has_target = df["fd"].notna().to_numpy(dtype=bool) & (codes >= 0)
     kind_by_code = np.array([kind_of_target(t) for t in targets] + [None], dtype=object)
     # one object array of the row count (the rows without a target take the last entry, None);
     # the call names are compared as the categorical they are: a string copy of that column
     # would cost more than the whole fd_kind column
     kinds = kind_by_code[np.where(has_target, codes, -1)]
-    rows_naming = _rows_naming(df["syscall"])
+    name_codes, names = column_codes(df["syscall"])
+
+    def rows_naming(wanted) -> np.ndarray:
+        return rows_with(name_codes, names, wanted)
+
     succeeded = df["error"].isna().to_numpy(dtype=bool)
     listed = rows_naming(DIRECTORY_CALLS) & succeeded
     if listed.any():

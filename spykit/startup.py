@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
+from .columncodes import column_codes, rows_with
+
 # Calls the loader makes while it maps a program's libraries, and glibc's first set-up calls.
 LOADER_CALLS = frozenset({
     "brk", "mmap", "mmap2", "mprotect", "munmap", "access", "faccessat", "faccessat2", "open", "openat",
@@ -107,16 +109,10 @@ def startup_mask(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = 
     mask = np.zeros(n, dtype=bool)
     if n == 0:
         return mask
-    syscall = df["syscall"]
-    if isinstance(syscall.dtype, pd.CategoricalDtype):
-        name_codes = syscall.cat.codes.to_numpy()
-        name_list = [str(c) for c in syscall.cat.categories.tolist()]  # (tolist: iterating costs more)
-    else:
-        name_codes, found_names = pd.factorize(syscall.astype(object))
-        name_list = [str(c) for c in found_names]
+    name_codes, name_list = column_codes(df["syscall"])
 
     def calls(wanted) -> np.ndarray:
-        return np.isin(name_codes, [i for i, name in enumerate(name_list) if name in wanted])
+        return rows_with(name_codes, name_list, wanted)
 
     if errnos is not None:
         failed = errnos > 0
@@ -126,11 +122,7 @@ def startup_mask(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = 
         not_there = df["error"].isin(_NOT_THERE).fillna(False).to_numpy(dtype=bool)
     pids = df["pid"].to_numpy(dtype=np.int64)
     tgids = df["tgid"].to_numpy(dtype=np.int64) if "tgid" in df else pids
-    if paths is None:
-        codes, uniques = pd.factorize(df["path"].astype(object), use_na_sentinel=True)
-        path_list = [str(p) for p in uniques]
-    else:
-        codes, path_list = paths
+    codes, path_list = column_codes(df["path"]) if paths is None else paths
     k = len(path_list)
     has_path = codes >= 0
 

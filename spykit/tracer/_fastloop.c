@@ -242,6 +242,19 @@ static void learn_page(Loop *L, pid_t pid, uint64_t page)
         L->known_page[L->known_next++ % KNOWN_PAGES] = page;
 }
 
+/* One process_vm_readv of `size` bytes at `addr` into `buf`: how many it read, or -1. A refusal
+ * for this tracer (EPERM, ENOSYS: a container's seccomp profile) turns it off for good, and the
+ * Python reader then falls back to PTRACE_PEEKDATA. */
+static ssize_t vm_read(Loop *L, pid_t pid, uint64_t addr, void *buf, size_t size)
+{
+    struct iovec local = {buf, size};
+    struct iovec remote = {(void *)(uintptr_t)addr, size};
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (n < 0 && (errno == EPERM || errno == ENOSYS))
+        L->vm_ok = 0;
+    return n;
+}
+
 /* Read `size` bytes at `addr` in `pid` into a blob: one PTRACE_PEEKDATA for a word on a known
  * page, one process_vm_readv when the bytes lie in one page (the common case: a small buffer).
  * Anything else (a longer read, a fault, a refused process_vm_readv) goes to MemoryReader.read,
@@ -258,15 +271,11 @@ static int read_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr,
     }
     if (L->vm_ok && size <= PAGE && ((addr ^ (addr + (uint64_t)size - 1)) < PAGE)) {
         char buf[PAGE];
-        struct iovec local = {buf, (size_t)size};
-        struct iovec remote = {(void *)(uintptr_t)addr, (size_t)size};
-        ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        ssize_t n = vm_read(L, pid, addr, buf, (size_t)size);
         if (n == size)
             learn_page(L, pid, addr / PAGE);
         if (n > 0)
             return add_blob(L, row, key, buf, n);
-        if (errno == EPERM || errno == ENOSYS)
-            L->vm_ok = 0; /* refused for this tracer: Python falls back to PEEKDATA from now on */
     }
     if (L->vm_ok && size <= (1 << 20)) {
         /* a data call's bytes (up to data_limit) often span two pages: one process_vm_readv reads
@@ -276,15 +285,11 @@ static int read_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr,
             PyErr_NoMemory();
             return -1;
         }
-        struct iovec local = {heap, (size_t)size};
-        struct iovec remote = {(void *)(uintptr_t)addr, (size_t)size};
-        ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        ssize_t n = vm_read(L, pid, addr, heap, (size_t)size);
         int rc = n == size ? add_blob(L, row, key, heap, n) : 1;
         PyMem_Free(heap);
         if (rc <= 0)
             return rc;
-        if (n < 0 && (errno == EPERM || errno == ENOSYS))
-            L->vm_ok = 0;
     }
     PyObject *got = PyObject_CallFunction(L->mem_read, "kKL", (unsigned long)pid, (unsigned long long)addr, size);
     if (got == NULL)
@@ -332,18 +337,12 @@ static int read_string_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_
     long long size = (long long)(PAGE - (addr & (PAGE - 1)));
     if (size > cap)
         size = cap;
-    if (L->vm_ok && size > 0) {
-        struct iovec local = {buf, (size_t)size};
-        struct iovec remote = {(void *)(uintptr_t)addr, (size_t)size};
-        ssize_t got_n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-        if (got_n == size) {
-            const char *nul = memchr(buf, 0, (size_t)size);
-            if (nul != NULL || size == cap) {
-                data = buf;
-                n = nul != NULL ? nul - buf : size;
-            }
-        } else if (got_n < 0 && (errno == EPERM || errno == ENOSYS))
-            L->vm_ok = 0;
+    if (L->vm_ok && size > 0 && vm_read(L, pid, addr, buf, (size_t)size) == size) {
+        const char *nul = memchr(buf, 0, (size_t)size);
+        if (nul != NULL || size == cap) {
+            data = buf;
+            n = nul != NULL ? nul - buf : size;
+        }
     }
     if (data == NULL) {
         got = PyObject_CallFunction(L->mem_read_string, "kKL", (unsigned long)pid, (unsigned long long)addr, cap);
@@ -385,14 +384,10 @@ static int read_dirent_count(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64
             PyErr_NoMemory();
             return -1;
         }
-        struct iovec local = {heap, (size_t)size};
-        struct iovec remote = {(void *)(uintptr_t)addr, (size_t)size};
-        ssize_t got_n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-        if (got_n == size) {
+        if (vm_read(L, pid, addr, heap, (size_t)size) == size) {
             raw = (const unsigned char *)heap;
             n = size;
-        } else if (got_n < 0 && (errno == EPERM || errno == ENOSYS))
-            L->vm_ok = 0;
+        }
     }
     if (raw == NULL) { /* a fault part-way, or no process_vm_readv: MemoryReader.read knows what to do */
         got = PyObject_CallFunction(L->mem_read, "kKL", (unsigned long)pid, (unsigned long long)addr, size);
@@ -588,13 +583,17 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
                 return -1;
         }
     }
-    if (s->returns_fd && !is_error && with_args) {
+    if (!(s->returns_fd || s->closes) || is_error || !with_args)
+        return 1;
+    /* the fd table is per process: Tracer._exit's tgid.get(tid, tid) (borrowed) */
+    PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj);
+    if (tgid == NULL && PyErr_Occurred())
+        return -1;
+    if (tgid == NULL)
+        tgid = pid_obj;
+    if (s->returns_fd) {
         /* Tracer._exit: the new fd is described (from /proc) and kept in its process's table */
-        PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj); /* borrowed; Python: tgid.get(tid, tid) */
-        if (tgid == NULL && PyErr_Occurred())
-            return -1;
-        PyObject *desc = PyObject_CallFunction(L->fd_refresh, "OOL", tgid != NULL ? tgid : pid_obj, pid_obj,
-                                               (long long)rval);
+        PyObject *desc = PyObject_CallFunction(L->fd_refresh, "OOL", tgid, pid_obj, (long long)rval);
         if (desc == NULL)
             return -1;
         long desc_value = PyLong_AsLong(desc);
@@ -603,12 +602,9 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
             stage_i32(L, FD_VAL, rval) < 0 || stage_i32(L, FD_DESC, desc_value) < 0)
             return -1;
     }
-    if (s->closes && !is_error && with_args) {
+    if (s->closes) {
         /* FdTable.close: the fd leaves its process's table (pop, no error when it was not there) */
-        PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj); /* borrowed; Python: tgid.get(tid, tid) */
-        if (tgid == NULL && PyErr_Occurred())
-            return -1;
-        PyObject *table = PyDict_GetItemWithError(L->fd_tables, tgid != NULL ? tgid : pid_obj);
+        PyObject *table = PyDict_GetItemWithError(L->fd_tables, tgid);
         if (table == NULL)
             return PyErr_Occurred() ? -1 : 1;
         PyObject *fd = PyLong_FromUnsignedLongLong(args[0]);
