@@ -31,6 +31,26 @@ def test_a_glance_sees_a_child_waiting_and_the_phase():
         glance.threads
 
 
+def test_a_thread_stopped_outside_a_system_call_is_said_so(monkeypatch):
+    # /proc/PID/syscall reads "-1 SP PC" for a thread stopped outside any call (a page fault,
+    # preempted in user space), and "running" on a CPU: neither names a call
+    from spykit import procfs
+
+    child = subprocess.Popen(["sleep", "5"])
+    try:
+        time.sleep(0.3)
+        for state in (procfs.SyscallState(nr=None), procfs.SyscallState(nr=None, running=True)):
+            monkeypatch.setattr(procfs, "read_syscall", lambda pid, tid=None, state=state: state)
+            glance = take_glance(time.monotonic(), [], None)
+            mine = [t for t in glance.threads if f"pid {child.pid}" in t]
+            assert len(mine) == 1, glance.threads
+            doing = mine[0].split(": ", 1)[1]
+            assert doing.startswith("waiting in ") or doing == "asleep", doing
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_nothing_is_activated_outside_a_jupyter_kernel():
     from IPython.core.interactiveshell import InteractiveShell
 

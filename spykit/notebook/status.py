@@ -81,7 +81,7 @@ def _waits(pids: list[int], cell_thread: int | None) -> list[str]:
         else:
             call = procfs.read_syscall(pid, tid)
             wchan = procfs.read_wchan(pid, tid)
-            in_call = f"in {syscall_name(call.nr)}, " if call is not None and not call.running and call.nr >= 0 else ""
+            in_call = f"in {syscall_name(call.nr)}, " if call is not None and call.nr is not None else ""
             doing = f"{in_call}waiting in {wchan}" if wchan else f"{in_call}asleep"
         who = label or f"pid {pid} tid {tid} ({st.comm})"
         lines.append(f"{who}: {doing}")
