@@ -651,6 +651,11 @@ def parse_unix_table(text: str) -> dict[int, str]:
     return table
 
 
+# The /proc/net tables of IP sockets, with the name strace -yy gives their sockets (the v6 tables
+# add "v6"): the tracer's fd descriptions and wchan's socket names read the same ones.
+INET_TABLES = (("tcp", "TCP", False), ("tcp6", "TCP", True), ("udp", "UDP", False), ("udp6", "UDP", True))
+
+
 class SocketTable:
     """Maps socket inodes to endpoints, reading /proc/PID/net/* only when an inode is new.
 
@@ -658,8 +663,6 @@ class SocketTable:
     containers. Tables are re-read at most once per lookup miss, so a socket that is closed
     before we look simply stays unnamed.
     """
-
-    _FILES = (("tcp", "TCP", False), ("tcp6", "TCP", True), ("udp", "UDP", False), ("udp6", "UDP", True))
 
     def __init__(self) -> None:
         self._names: dict[int, str] = {}
@@ -670,7 +673,7 @@ class SocketTable:
         return self._names.get(inode)
 
     def _refresh(self, pid: int) -> None:
-        for filename, proto, v6 in self._FILES:
+        for filename, proto, v6 in INET_TABLES:
             text = read_net_table(pid, filename)
             if text:
                 self._names.update(parse_inet_table(text, proto, v6))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from spykit import procfs
 from spykit.exercises import ch03
 from spykit.exercises._core import CORRECT, INCORRECT, UNCHECKED, Verdict
 from spykit.exercises._live import MYSTERIES
@@ -218,7 +219,7 @@ def test_parse_proc_locks_pairs_waiters_with_the_lock_they_wait_for():
              "1: -> FLOCK  ADVISORY  WRITE 4200 00:2e:1234 0 EOF\n"
              "1: -> FLOCK  ADVISORY  WRITE 4200 00:2e:1234 0 EOF\n"
              "2: POSIX  ADVISORY  READ 777 fd:01:99 0 EOF\n")
-    holders, waiters = ch03.parse_proc_locks(table)
+    holders, waiters = procfs.parse_proc_locks(table)
     assert holders == {"1:": (4242, "00:2e:1234"), "2:": (777, "fd:01:99")}
     assert waiters == [("1:", 4200), ("1:", 4200)]
 
@@ -228,10 +229,10 @@ def test_a_clerks_own_turn_is_told_apart_from_the_holder_they_wait_for():
     own_turn = ("1: FLOCK  ADVISORY  WRITE 4200 00:2e:1234 0 EOF\n"
                 "1: -> FLOCK  ADVISORY  WRITE 4200 00:2e:1234 0 EOF\n"
                 "1: -> FLOCK  ADVISORY  WRITE 4201 00:2e:1234 0 EOF\n")
-    assert ch03.holders_waited_for(own_turn, 4200) == [4200]
+    assert procfs.holders_waited_for(own_turn, 4200) == [4200]
     indexer = own_turn.replace("WRITE 4200 00:2e:1234 0 EOF\n1: ->", "WRITE 4242 00:2e:1234 0 EOF\n1: ->", 1)
-    assert ch03.holders_waited_for(indexer, 4200) == [4242]
-    assert ch03.holders_waited_for(indexer, 9999) == []
+    assert procfs.holders_waited_for(indexer, 4200) == [4242]
+    assert procfs.holders_waited_for(indexer, 9999) == []
 
 
 def test_holder_named_reads_answers_in_words():

@@ -109,11 +109,20 @@ def test_data_limit_zero_keeps_sizes_and_no_bytes():
 
 
 def test_a_bad_data_limit_is_refused_plainly():
+    import os
+
     import pytest
 
-    for bad in (-1, "4k", 1.5):
-        with pytest.raises(spykit.SpykitError, match="data_limit"):
+    for bad in (-1, "4k", 1.5, True):
+        with pytest.raises(spykit.errors.InvalidArgument, match="data_limit"):
             spykit.trace(["/bin/true"], data_limit=bad)
+        with pytest.raises(spykit.errors.InvalidArgument, match="string_limit"):
+            spykit.trace(["/bin/true"], string_limit=bad)
+        # attach checks both as trace does, before it touches the process
+        with pytest.raises(spykit.errors.InvalidArgument, match="data_limit"):
+            spykit.attach(os.getpid(), data_limit=bad)
+        with pytest.raises(spykit.errors.InvalidArgument, match="string_limit"):
+            spykit.attach(os.getpid(), string_limit=bad)
 
 
 # (VmHWM, not ru_maxrss: a child's ru_maxrss starts at its parent's size when it forked)

@@ -31,10 +31,6 @@ import time
 from typing import Any
 
 from .. import procfs
-
-# The /proc/locks parsers live with the other /proc readers; ch03's names stay for its checks and tests.
-from ..procfs import holders_waited_for as holders_waited_for
-from ..procfs import parse_proc_locks as parse_proc_locks
 from ._answers import as_path, as_seconds, pretend_home, same_path, text_of, unquoted
 from ._answers import words as _words
 from ._core import Exercise, Verdict, correct, incorrect, unchecked
@@ -51,11 +47,6 @@ def _wait_for(condition, timeout: float, step: float = 0.05):
         if result or time.monotonic() >= deadline:
             return result or None
         time.sleep(step)
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (a scan of /proc, as ps does)."""
-    return procfs.children(pid)
 
 
 def _end(program: subprocess.Popen) -> None:
@@ -90,7 +81,7 @@ def check_hang_file(answer: Any) -> Verdict:
         return unchecked(f"hangs.py could not be started to check the answer: {problem}")
     try:
         # Its daemon works in the directory they share: that is where this run keeps its files.
-        daemon = _wait_for(lambda: _children(program.pid), timeout=10)
+        daemon = _wait_for(lambda: procfs.children(program.pid), timeout=10)
         workdir = None
         if daemon:
             workdir = _wait_for(lambda: _workdir_of(daemon[0], program.pid), timeout=5)
@@ -491,15 +482,16 @@ def live_lock_holder(seconds: float = 3.0) -> tuple[int, int, list[str]] | None:
     # A clerk holds the lock too, for a moment, on its own turn, and the other clerks queue behind it
     # then; the holder they spend their time waiting for is the one that keeps it. So a holder that
     # is the program itself is noted and the watch goes on, and only returned if nothing else is seen.
-    own_turn_seen: list[bool] = []
+    own_turn_seen = False
 
     def seen() -> tuple[int, int, list[str]] | None:
-        queued_behind = holders_waited_for(procfs.locks(), program.pid)
+        nonlocal own_turn_seen
+        queued_behind = procfs.holders_waited_for(procfs.locks(), program.pid)
         for holder in queued_behind:
             if holder != program.pid:
                 return program.pid, holder, procfs.cmdline(holder)
         if queued_behind:
-            own_turn_seen.append(True)
+            own_turn_seen = True
         return None
 
     try:

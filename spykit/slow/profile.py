@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -180,7 +180,9 @@ def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redire
         return None
     how: dict[str, Any] = dict(stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
                                timeout=timeout, capture_output=capture_output)
-    prepare(py.interpreter, **how)  # every argument checked before anything is made or started
+    # every argument checked (and the interpreter found) before anything is made or started
+    checked = prepare(py.interpreter, **how)
+    command = split_command(cmd)
     workdir = _private_dir()
     try:
         out = _private_file(workdir, "profile.pstats")
@@ -189,14 +191,14 @@ def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redire
             what = _private_file(workdir, "code.py", py.what)
         argv = [*py.interpreter, "-m", "cProfile", "-o", out]
         argv += ["-m", what] if py.kind == "module" else [what]
-        with phase(f"profile: {split_command(cmd)[0]} under cProfile"):
-            truncated, ended, said, said_err = _run_with_grace(prepare(argv + py.args, **how))
+        with phase(f"profile: {command[0]} under cProfile"):
+            truncated, ended, said, said_err = _run_with_grace(replace(checked, argv=argv + py.args))
         if os.path.getsize(out) == 0:
             return None  # killed before cProfile could write
         df = stats_frame(pstats.Stats(out))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    df.attrs.update(command=split_command(cmd), truncated=truncated, ended=ended)
+    df.attrs.update(command=command, truncated=truncated, ended=ended)
     if said is not None or said_err is not None:
         df.attrs.update(stdout=said, stderr=said_err)
     return df

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from spykit.errors import NoSuchProcess
-from spykit.launch import Command, Prepared, Redirect, Stdio, exec_failure, prepare, split_command
+from spykit.launch import Command, Prepared, Stdio, exec_failure, prepare
 
 from .. import procfs
 
-__all__ = ["Command", "Finished", "Redirect", "end_tree", "launch", "run_watched", "split_command", "watch_pid"]
+__all__ = ["Finished", "end_tree", "launch", "run_watched", "watch_pid"]
 
 
 @dataclass

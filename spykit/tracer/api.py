@@ -263,8 +263,7 @@ def _trace(
     """``trace``, with ``build`` making its result from the recording (a Trace, or plain rows for text)."""
     run = prepare(cmd, stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
                   timeout=timeout, capture_output=capture_output)
-    _check_string_limit(string_limit)
-    _check_data_limit(data_limit)
+    _check_limits(string_limit, data_limit)
     selected, spec = _selection(syscalls)
     # A seccomp filter is inherited by every child and thread, and a call it stops in a process
     # nobody traces fails with ENOSYS: so only when every descendant is followed (strace, too,
@@ -438,7 +437,7 @@ def _seize_all_threads(tracer: Tracer, pid: int) -> None:
     """Seize every thread of a running process and stop each (PTRACE_INTERRUPT) to start tracing it.
     Threads can appear while we attach: repeat until none is new."""
     seen: set[int] = set()
-    while new := [t for t in _tasks(pid) if t not in seen]:
+    while new := [t for t in procfs.list_threads(pid) if t not in seen]:
         for tid in new:
             seen.add(tid)
             if _seize(tracer, tid, pid, launched=False):
@@ -461,9 +460,7 @@ def _run_to_the_end(tracer: Tracer, stop: Callable[[], None], wait_for_descendan
 
 def _returncode(status: int | None) -> int | None:
     """A wait status as subprocess's returncode: the exit code, or minus the signal that killed it."""
-    if status is None:
-        return None
-    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+    return None if status is None else os.waitstatus_to_exitcode(status)
 
 
 def _finish(build: Callable[[Recorder, TraceMeta], Any], rec: Recorder, meta: TraceMeta, *,
@@ -514,21 +511,18 @@ def _is_kernel_thread(pid: int) -> bool:
         return False
 
 
-def _check_string_limit(string_limit: int) -> None:
-    if isinstance(string_limit, bool) or not isinstance(string_limit, Integral) or string_limit < 0:
+def _check_limits(string_limit: int, data_limit: int) -> None:
+    """``trace``'s and ``attach``'s limits: whole numbers, 0 or more."""
+    def whole(value: object) -> bool:
+        return isinstance(value, Integral) and not isinstance(value, bool) and value >= 0
+
+    if not whole(string_limit):
         raise InvalidArgument(f"string_limit must be a whole number, 0 or more (strace's -s), not {string_limit!r}",
                               hint="string_limit=32 shows the first 32 bytes of each string in args")
-
-
-def _check_data_limit(data_limit: int) -> None:
-    if not isinstance(data_limit, int) or isinstance(data_limit, bool) or data_limit < 0:
-        raise SpykitError(f"data_limit must be a whole number of bytes, 0 or more (got {data_limit!r})",
-                          hint="data_limit=4096 keeps the first 4 KiB of each read, write, send and receive; "
-                               "0 keeps none")
-
-
-def _tasks(pid: int) -> list[int]:
-    return procfs.list_threads(pid)
+    if not whole(data_limit):
+        raise InvalidArgument(f"data_limit must be a whole number of bytes, 0 or more (got {data_limit!r})",
+                              hint="data_limit=4096 keeps the first 4 KiB of each read, write, send and receive; "
+                                   "0 keeps none")
 
 
 def attach(
@@ -555,7 +549,7 @@ def attach(
     The process may be a child of the caller (``subprocess.Popen(...)`` then ``attach(p.pid)``):
     its exit status is left to the caller, so ``p.wait()`` afterwards gives the real one.
     """
-    _check_data_limit(data_limit)
+    _check_limits(string_limit, data_limit)
     if seccomp:
         raise SpykitError("a seccomp filter cannot be used when attaching",
                           hint="it would stay in the process after detaching and make its calls fail with "

@@ -22,6 +22,12 @@ MAX_ARG_STRINGS = 1 << 16
 MAX_SOCKADDR = 128
 
 
+def string_cap(kind: int, string_limit: int) -> int:
+    """How many bytes of a string capture to read: a path up to PATH_MAX (strace never cuts
+    paths at -s), another string one byte past the string limit (that byte shows it was cut)."""
+    return PATH_MAX if kind == C.PATH else string_limit + 1
+
+
 def _size_of(cap: C.Capture, args, ret: int | None) -> int:
     if cap.size_arg is None:
         return 0
@@ -75,10 +81,8 @@ def capture(mem: MemoryReader, pid: int, cap: C.Capture, args, ret: int | None, 
     call's IOV or MSGHDR, ``string_limit`` is the per-element limit its caller chose."""
     addr = args[cap.slot]
     kind = cap.kind
-    if kind == C.PATH:
-        return mem.read_string(pid, addr, PATH_MAX)
-    if kind == C.STR:
-        return mem.read_string(pid, addr, string_limit + 1)
+    if kind in (C.PATH, C.STR):
+        return mem.read_string(pid, addr, string_cap(kind, string_limit))
     if kind == C.BUF:
         # (a huge length is no reason to show nothing: strace shows the first string_limit bytes)
         size = args[cap.size_arg] if cap.size_arg not in (None, C.RET) else _size_of(cap, args, ret)
@@ -172,9 +176,10 @@ def make_reader(cap: C.Capture, mem: MemoryReader, string_limit: int, data: Data
         return _data_reader(cap, mem, string_limit, data)
     if cap.kind == C.PATH:
         read_string = mem.read_string
+        cap_bytes = string_cap(C.PATH, string_limit)
 
         def read_path(tid, args, ret, before):
-            return read_string(tid, args[slot], PATH_MAX)
+            return read_string(tid, args[slot], cap_bytes)
 
         return read_path
     if cap.kind == C.BUF and cap.size_arg is not None:

@@ -14,10 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import procfs
-from ..procfs import parse_inet_table, parse_unix_table
-
-# /proc/net files, with the name strace -yy gives their sockets; the v6 tables add "v6".
-_NET_FILES = (("tcp", "TCP", False), ("tcp6", "TCP", True), ("udp", "UDP", False), ("udp6", "UDP", True))
+from ..procfs import INET_TABLES, parse_inet_table, parse_unix_table
 
 
 def describe_socket(tid: int, inode: int, proto: str | None) -> str:
@@ -26,7 +23,7 @@ def describe_socket(tid: int, inode: int, proto: str | None) -> str:
     ``proto`` (from system.sockprotoname: TCP, TCPv6, UDP, UNIX...) says which /proc/net tables
     can hold the inode; the tables are read in the tracee's network namespace (/proc/TID/net).
     """
-    for filename, name, v6 in _NET_FILES:
+    for filename, name, v6 in INET_TABLES:
         if proto and not proto.startswith(name):
             continue
         text = procfs.read_net_table(tid, filename)

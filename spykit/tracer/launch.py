@@ -106,4 +106,4 @@ def exec_error(read_end: int, path: str) -> SpykitError | None:
         os.close(read_end)
     if not data:
         return None
-    return exec_failure(int(data or b"0"), path)
+    return exec_failure(int(data), path)

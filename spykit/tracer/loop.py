@@ -37,7 +37,7 @@ from ..syscalls import captures as C
 from ..syscalls.table import MAX_SYSCALL, SYSCALL_NUMBERS, syscall_name
 from . import linux as L
 from . import live, native
-from .capture import PATH_MAX, DataLimit, make_reader, sockaddr_len_before
+from .capture import DataLimit, make_reader, sockaddr_len_before, string_cap
 from .fdtable import FdTable
 from .memory import MemoryReader
 from .recorder import ENTRY_SLICE, EXIT_SLICE, Recorder
@@ -138,13 +138,12 @@ class _CallPlan:
 def _fast_capture(cap: C.Capture, name: str, string_limit: int) -> tuple | None:
     """A capture as the C loop takes it, (slot, key, size mode, size, limit), or None. The limit is
     _fastloop.CUT_STRING (cut at string_limit), CUT_DATA (at the data limit while the budget lasts)
-    or 0 (a structure: never cut). A string (SIZE_STRING) is read as make_reader's readers read it:
-    a path up to PATH_MAX, another string one byte past the string limit (to show it was cut)."""
+    or 0 (a structure: never cut). A string (SIZE_STRING) is read as make_reader's readers read it
+    (capture.string_cap)."""
     if cap.kind == C.DIRENTS and cap.size_arg == C.RET and cap.at_exit:
         return (cap.slot, C.blob_key(cap), _fastloop.SIZE_DIRENTS, 0, 0)
     if cap.kind in (C.PATH, C.STR) and not C.is_data_capture(name, cap):
-        size = PATH_MAX if cap.kind == C.PATH else string_limit + 1
-        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_STRING, size, 0)
+        return (cap.slot, C.blob_key(cap), _fastloop.SIZE_STRING, string_cap(cap.kind, string_limit), 0)
     if cap.kind == C.BUF and cap.size_arg is not None:
         cut = _fastloop.CUT_DATA if C.is_data_capture(name, cap) else _fastloop.CUT_STRING
         if cap.size_arg == C.RET:
