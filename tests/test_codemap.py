@@ -66,11 +66,16 @@ def test_no_module_is_shadowed_by_a_name_its_package_exports():
     shadowed = []
 
     def walk(package) -> None:
+        # the package's names before any submodule is imported here: importing one makes it an
+        # attribute of the package, which would hide a clash (a lazy name served by __getattr__
+        # is not in vars until asked for)
+        before = dict(vars(package))
+        lazy = set(getattr(package, "__all__", ())) - set(before)
         for info in pkgutil.iter_modules(package.__path__):
             if info.name == "__main__":  # (importing it runs the command line)
                 continue
             module = importlib.import_module(f"{package.__name__}.{info.name}")
-            if getattr(package, info.name, module) is not module:
+            if info.name in lazy or before.get(info.name, module) is not module:
                 shadowed.append(module.__name__)
             if info.ispkg:
                 walk(module)

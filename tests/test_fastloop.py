@@ -15,7 +15,7 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import IN_CI, children_of
+from conftest import IN_CI, children_of, unavailable
 
 import spykit
 from spykit.errors import TraceInterrupted
@@ -73,11 +73,8 @@ def test_buffers_of_every_size_and_place_are_recorded_alike(compile_c, monkeypat
     fast, slow = _both(monkeypatch, ["setarch", "-R", program, "partial"], string_limit=32)
     assert fast.returncode == slow.returncode == 0
     a, b = _comparable(fast), _comparable(slow)
-    assert len(a) == len(b) > 9000
-    for column in a.columns:
-        left, right = _values(a[column]), _values(b[column])
-        diff = [i for i, (x, y) in enumerate(zip(left, right, strict=True)) if x != y]
-        assert not diff, f"{column} differs:\n{a.iloc[diff[:5]]}\n{b.iloc[diff[:5]]}"
+    assert len(a) > 9000
+    _assert_alike(a, b)
     assert dict(fast.counts) == dict(slow.counts)
     # what the C loop wrote itself: the hot loop's one-byte writes, and the reads that got them back
     pattern = b"spykit, fast and slow "
@@ -154,9 +151,7 @@ def test_the_c_loop_records_the_hot_calls_itself(compile_c, monkeypatch):
     """The comparisons above would pass as well if the C loop handed every stop back to Python:
     check that it does the work. Python sees only the first call of each number, and the calls
     the C loop leaves to it (paths, fd changes, events)."""
-    entries = []
-    python_entry = loop.Tracer._entry
-    monkeypatch.setattr(loop.Tracer, "_entry", lambda self, *a: entries.append(1) or python_entry(self, *a))
+    entries = _python_entries(monkeypatch)
     t = spykit.trace([compile_c(BUFFERS)])
     assert len(t.df) > 9000
     assert len(entries) < len(t.df) / 20
@@ -180,18 +175,15 @@ def test_paths_and_closes_are_recorded_alike(compile_c, monkeypatch, tmp_path, d
     b["path"] = b["path"].str.replace(str(tmp_path / "slow"), "DIR")
     a["args"] = a["args"].str.replace(str(tmp_path / "fast"), "DIR")
     b["args"] = b["args"].str.replace(str(tmp_path / "slow"), "DIR")
-    assert len(a) == len(b)
-    for column in a.columns:
-        left, right = _values(a[column]), _values(b[column])
-        diff = [i for i, (x, y) in enumerate(zip(left, right, strict=True)) if x != y]
-        assert not diff, f"{column} differs:\n{a.iloc[diff[:5]]}\n{b.iloc[diff[:5]]}"
+    _assert_alike(a, b)
     df = fast.df
     probes = df[df["syscall"] == "access"].tail(3 * 12)  # (the loader's own access comes first)
-    paths = probes["path"].tolist()
-    assert paths[:5] == ["/etc/hostname", "link", "", "no-such-file", "caf\u00e9-\udcff\udcfe"]
-    assert paths[7:10] == ["across-pages", "/no-end!", "/end"]  # (the one without an end: what could be read)
-    assert len(paths[11]) == 4096 and set(paths[11]) == {"x"}
-    assert pd.isna(paths[5]) and pd.isna(paths[6]) and pd.isna(paths[10])  # NULL, unmapped, PROT_NONE
+    # every round: the first is Python's (the first call of each number), the others the C loop's
+    for paths in (probes["path"].tolist()[12 * r:12 * r + 12] for r in range(3)):
+        assert paths[:5] == ["/etc/hostname", "link", "", "no-such-file", "caf\u00e9-\udcff\udcfe"]
+        assert paths[7:10] == ["across-pages", "/no-end!", "/end"]  # (the one without an end: what could be read)
+        assert len(paths[11]) == 4096 and set(paths[11]) == {"x"}
+        assert pd.isna(paths[5]) and pd.isna(paths[6]) and pd.isna(paths[10])  # NULL, unmapped, PROT_NONE
     assert "secret" not in " ".join(df["args"].dropna())
     # after each close, the read of the closed fd names no file (the table dropped it)
     reads = df[df["syscall"] == "read"].tail(6)
@@ -206,13 +198,10 @@ def test_paths_and_closes_are_recorded_alike(compile_c, monkeypatch, tmp_path, d
 
 def test_the_c_loop_records_paths_and_closes_itself(compile_c, monkeypatch, tmp_path):
     # (the comparison above would pass as well if the C loop handed these calls to Python)
-    entries = []
-    python_entry = loop.Tracer._entry
-    monkeypatch.setattr(loop.Tracer, "_entry",
-                        lambda self, tid, t, info: entries.append(info.nr) or python_entry(self, tid, t, info))
+    entries = _python_entries(monkeypatch)
     trace = spykit.trace([compile_c("tracer/paths.c"), str(tmp_path)])
     by_c = {"access", "newfstatat", "readlinkat", "close", "renameat", "symlinkat", "unlinkat", "openat",
-            "getdents64"}
+            "getdents64", "dup", "read"}
     numbers = {int(nr) for nr in trace.df[trace.df["syscall"].isin(by_c)]["nr"]}
     python_counts = {nr: entries.count(nr) for nr in numbers}
     assert python_counts and all(count <= 1 for count in python_counts.values()), python_counts
@@ -282,12 +271,30 @@ def test_ctrl_c_that_reaches_the_program_too_leaves_one_row_for_its_call(loop_ki
     """A failed PTRACE_GET_SYSCALL_INFO (the tracee killed since its stop was reported) left the
     previous stop's info in the buffer, read as a second entry of the call: two sleeps were shown."""
     if loop_kind == "C" and loop._fastloop is None:
-        pytest.skip("the C loop is not built")
+        unavailable("the C loop is not built (pip install -e . with a C compiler)")
     env = {**os.environ, **({"SPYKIT_PURE_PYTHON": "1"} if loop_kind == "python" else {})}
     for _ in range(4):  # the race went the wrong way in about half the runs
         run = subprocess.run([sys.executable, "-c", _CTRL_C_TO_THE_GROUP], env=env, start_new_session=True,
                              capture_output=True, text=True, timeout=60)
         assert run.stdout.strip() == "1", (run.stdout, run.stderr[-2000:])
+
+
+def _assert_alike(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Two comparable frames (see _comparable) hold the same values, column by column."""
+    assert len(a) == len(b)
+    for column in a.columns:
+        left, right = _values(a[column]), _values(b[column])
+        diff = [i for i, (x, y) in enumerate(zip(left, right, strict=True)) if x != y]
+        assert not diff, f"{column} differs:\n{a.iloc[diff[:5]]}\n{b.iloc[diff[:5]]}"
+
+
+def _python_entries(monkeypatch) -> list[int]:
+    """The call numbers whose entry the Python loop handles, from now on in this test."""
+    entries: list[int] = []
+    python_entry = loop.Tracer._entry
+    monkeypatch.setattr(loop.Tracer, "_entry",
+                        lambda self, tid, t, info: entries.append(info.nr) or python_entry(self, tid, t, info))
+    return entries
 
 
 def _values(column) -> list:

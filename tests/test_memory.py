@@ -78,11 +78,17 @@ def test_read_strings_keeps_the_cap(pages) -> None:
     assert mem.read_strings(os.getpid(), addrs, 6) == [mem.read_string(os.getpid(), a, 6) for a in addrs]
 
 
-def test_read_strings_takes_more_strings_than_one_call_can(pages) -> None:
+def test_read_strings_takes_more_strings_than_one_call_can(pages, monkeypatch) -> None:
+    from spykit.tracer import memory
+
     base, buf = pages
     addrs = [put(buf, 16 * (k % 200), f"V{k % 200:04d}=x\0".encode()) for k in range(2 * _IOV_MAX + 7)]
+    calls = []
+    real = memory._process_vm_readv
+    monkeypatch.setattr(memory, "_process_vm_readv", lambda *args: calls.append(args[4]) or real(*args))
     got = MemoryReader().read_strings(os.getpid(), addrs, 131072)
     assert got == [f"V{k % 200:04d}=x".encode() for k in range(2 * _IOV_MAX + 7)]
+    assert calls == [_IOV_MAX, _IOV_MAX, 7]  # (remote pieces per call: the most one call takes)
 
 
 def test_read_strings_without_process_vm_readv(pages) -> None:

@@ -375,4 +375,5 @@ def test_procfs_is_at_the_bottom_of_the_import_graph():
     assert all(name.split(".")[0] in sys.stdlib_module_names for name in imported - spykit_parts)
     # The command line's text path imports it: nothing heavy at the top (socket only where IPv6 is shown).
     at_top = {alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names}
+    at_top |= {node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module}
     assert not {"pandas", "numpy", "socket"} & at_top
