@@ -257,7 +257,7 @@ _CTRL_C_TO_THE_GROUP = """
 import os, signal, threading, time
 import spykit
 signal.signal(signal.SIGINT, signal.default_int_handler)
-threading.Timer(0.5, lambda: os.killpg(os.getpgrp(), signal.SIGINT)).start()
+threading.Timer(1.0, lambda: os.killpg(os.getpgrp(), signal.SIGINT)).start()  # (sleep is in its nap by then)
 try:
     spykit.trace(["sleep", "3"])
 except spykit.TraceInterrupted as err:
