@@ -319,12 +319,7 @@ def _signal_group(group: int, signum: int) -> None:
 
 def _members(group: int) -> list[int]:
     """The living (not zombie) processes of a process group, from a scan of /proc."""
-    found = []
-    for pid in procfs.all_pids():
-        stat = procfs.read_stat(pid)  # None: it ended meanwhile
-        if stat is not None and stat.group == group and stat.state != "Z":
-            found.append(pid)
-    return found
+    return [pid for pid, stat in procfs.all_stats() if stat.group == group and stat.state != "Z"]
 
 
 def _short(argv: list[str]) -> str:

@@ -300,24 +300,19 @@ def cwd(pid: int) -> str:
         raise _translate(exc, pid, path) from exc
 
 
+def all_stats() -> list[tuple[int, ThreadStat]]:
+    """``(pid, stat)`` of every process now, as ps scans /proc (one that ends meanwhile is left out)."""
+    return [(pid, st) for pid in all_pids() if (st := read_stat(pid)) is not None]
+
+
 def children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` now, by a scan of /proc as ps does (see ProcessTree)."""
-    found = []
-    for other in all_pids():
-        st = read_stat(other)
-        if st is not None and st.ppid == pid:
-            found.append(other)
-    return found
+    return [other for other, st in all_stats() if st.ppid == pid]
 
 
 def session_members(sid: int) -> list[int]:
     """The pids of the living processes (zombies left out) in session ``sid``."""
-    members = []
-    for pid in all_pids():
-        st = read_stat(pid)
-        if st is not None and st.session == sid and st.state not in ("Z", "X"):
-            members.append(pid)
-    return members
+    return [pid for pid, st in all_stats() if st.session == sid and st.state not in ("Z", "X")]
 
 
 class ProcessTree:
