@@ -221,6 +221,15 @@ def prepare(cmd: Command, *, stdin: Redirect = None, stdout: Redirect = None, st
                     timeout=None if timeout is None else float(timeout))
 
 
+def refuse_launch_arguments(message: str, instead: str, **given: Any) -> None:
+    """Refuse :func:`prepare`'s keyword arguments where nothing is started (a running process, a
+    callable run here): InvalidArgument for the first one given. ``message`` names the argument as
+    ``{name}``; the hint says to drop it or do ``instead``. ``capture_output=False`` is not giving it."""
+    for name, value in given.items():
+        if value is not None and value is not False:
+            raise InvalidArgument(message.format(name=name), hint=f"drop {name}=, or {instead}")
+
+
 class Stdio:
     """The program's stdin, stdout and stderr as fds (None: the caller's own), for one run.
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import pandas as pd
 
-from spykit.errors import CommandNotFound, InvalidArgument
+from spykit.errors import CommandNotFound
 
-from ..launch import Command, Prepared, Redirect, Stdio, prepare, split_command
+from ..launch import Command, Prepared, Redirect, Stdio, prepare, refuse_launch_arguments, split_command
 from ..procfs import ProcessTree
 from ..progress import phase
 from .results import Profile
@@ -228,12 +228,10 @@ def profile(target: Callable[..., Any] | str | os.PathLike[str] | Sequence[str],
     ``df.attrs["stderr"]``. A callable runs here, in this process, so they do not apply to it.
     """
     if callable(target):
-        given = {"timeout": timeout, "stdin": stdin, "stdout": stdout, "stderr": stderr, "input": input,
-                 "env": env, "cwd": cwd, "capture_output": capture_output or None}
-        for name, value in given.items():
-            if value is not None:
-                raise InvalidArgument(f"{name}= is for a program spykit.profile starts; a callable runs here, "
-                                      "in this process", hint=f"drop {name}=, or profile a script or command")
+        refuse_launch_arguments("{name}= is for a program spykit.profile starts; a callable runs here, in this "
+                                "process", "profile a script or command", timeout=timeout, stdin=stdin,
+                                stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
+                                capture_output=capture_output)
         profiler = cProfile.Profile()
         profiler.runcall(target, *args)
         df = stats_frame(pstats.Stats(profiler))

@@ -42,7 +42,7 @@ import pandas as pd
 
 from .. import procfs
 from ..errors import InvalidArgument
-from ..launch import Command, Redirect, prepare
+from ..launch import Command, Redirect, prepare, refuse_launch_arguments
 from .meanings import FD_CALLS, OPEN_CALLS, POLL_CALLS, Sample, format_args, meaning_of, syscall_name
 from .render import format_wchan
 from .results import WaitSamples
@@ -235,12 +235,9 @@ def wchan(target: Command | int, *, interval: float = 0.01, duration: float | No
                                   hint="e.g. spykit.wchan(cmd, timeout=5)")
         duration = timeout
     if isinstance(target, int) and not isinstance(target, bool):
-        given = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "input": input, "env": env, "cwd": cwd,
-                 "capture_output": capture_output or None}
-        for name, value in given.items():
-            if value is not None:
-                raise InvalidArgument(f"{name}= is for a command that wchan starts, not for process {target}, "
-                                      "which is already running", hint=f"drop {name}=, or give a command")
+        refuse_launch_arguments(f"{{name}}= is for a command that wchan starts, not for process {target}, "
+                                "which is already running", "give a command", stdin=stdin, stdout=stdout,
+                                stderr=stderr, input=input, env=env, cwd=cwd, capture_output=capture_output)
         sampler = WaitSampler()
         sampler.on_row = on_sample
         elapsed = watch_pid(target, duration=duration, interval=interval, on_tick=sampler)
