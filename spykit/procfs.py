@@ -182,7 +182,11 @@ def status(pid: int | str) -> dict[str, str]:
     Raises NoSuchProcess or AccessDenied. Readable for every process, but a zombie's lacks the
     memory fields (VmHWM...). Uid/Gid hold four numbers: real, effective, saved, filesystem.
     """
-    text = _read(f"/proc/{pid}/status", pid, empty_means_gone=True)
+    return _status_fields(_read(f"/proc/{pid}/status", pid, empty_means_gone=True))
+
+
+def _status_fields(text: str) -> dict[str, str]:
+    """A status file's ``Name:\tvalue`` lines as a dict."""
     return {k: v.strip() for k, v in (line.split(":", 1) for line in text.splitlines() if ":" in line)}
 
 
@@ -255,18 +259,17 @@ def read_scheduling(pid: int, tid: int) -> Scheduling | None:
     if not sched or not text:
         return None
     fields = sched.split()
-    vol = re.search(r"^voluntary_ctxt_switches:\s+(\d+)", text, re.M)
-    invol = re.search(r"^nonvoluntary_ctxt_switches:\s+(\d+)", text, re.M)
+    switches = _status_fields(text)
+    vol, invol = switches.get("voluntary_ctxt_switches"), switches.get("nonvoluntary_ctxt_switches")
     if len(fields) < 2 or not vol or not invol:
         return None
-    return Scheduling(int(fields[0]) / 1e9, int(fields[1]) / 1e9, int(vol.group(1)), int(invol.group(1)))
+    return Scheduling(int(fields[0]) / 1e9, int(fields[1]) / 1e9, int(vol), int(invol))
 
 
 def read_peak_rss(pid: int) -> int | None:
     """VmHWM from /proc/PID/status: the peak resident memory in KiB (``None`` for zombies and the gone)."""
-    text = _read_or_none(f"/proc/{pid}/status", pid) or ""
-    m = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
-    return int(m.group(1)) if m else None
+    peak = _status_fields(_read_or_none(f"/proc/{pid}/status", pid) or "").get("VmHWM")  # "1234 kB"
+    return int(peak.split()[0]) if peak else None
 
 
 def cmdline(pid: int) -> list[str]:
