@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
@@ -205,6 +206,70 @@ def test_the_c_loop_records_paths_and_closes_itself(compile_c, monkeypatch, tmp_
     numbers = {int(nr) for nr in trace.df[trace.df["syscall"].isin(by_c)]["nr"]}
     python_counts = {nr: entries.count(nr) for nr in numbers}
     assert python_counts and all(count <= 1 for count in python_counts.values()), python_counts
+
+
+def test_more_threads_in_calls_than_the_c_loop_keeps_all_finish_alike(compile_c, monkeypatch):
+    """The C loop keeps up to 64 calls in flight itself and the rest in the tracer's dict: with 80
+    threads in read() at once (the program waits until /proc shows all 80 there), every read must
+    still end with its result, as in Python's loop."""
+    crowd = compile_c("tracer/crowd.c", "-pthread")
+    for t in _both(monkeypatch, [crowd]):
+        assert t.returncode == 0
+        df = t.df
+        reads = df[(df["syscall"] == "read") & df["path"].str.startswith("pipe:", na=False)]
+        assert len(reads) == 80 and reads["pid"].nunique() == 80
+        assert not reads["unfinished"].any() and (reads["ret"] == 1).all()
+        assert (df["syscall"] == "getppid").sum() == 80
+        assert set(df.loc[df["unfinished"], "syscall"]) <= {"exit", "exit_group"}  # (calls that never return)
+
+
+def test_a_live_status_counts_every_call_and_sees_the_one_in_progress(which_loop, python_exe):
+    """A notebook's live status asks the tracer, from another thread, how many calls so far and
+    which are under way. The C loop keeps the rows and the calls in flight it handles itself until
+    it hands them over: a status that read the Recorder alone counted only the rows handed over at
+    the last stop Python saw (here, before the 500 getppid), and showed no call in progress."""
+    import threading
+
+    from spykit.notebook.status import take_glance
+    from spykit.tracer import live
+
+    glances = []
+
+    class Sink:
+        wants_rows = False
+
+        def glance(self, tracer, *, final):
+            if not final:
+                glances.append(take_glance(time.monotonic(), [tracer], None))
+
+    reader, writer = os.pipe()
+    program = "import os\nfor _ in range(500):\n    os.getppid()\nos.read(0, 1)"
+    done = {}
+
+    def run():
+        with live.watching(Sink()):
+            done["trace"] = spykit.trace([python_exe, "-c", program], stdin=reader)
+
+    def in_read(glance) -> bool:
+        return any(line.startswith("tid ") and ": in read (" in line for line in glance.threads)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        for _ in range(200):  # (the watch ticks about ten times a second)
+            if any(in_read(g) for g in glances):
+                break
+            worker.join(0.05)
+    finally:
+        os.close(writer)  # the read returns: the program ends
+        worker.join(30)
+        os.close(reader)
+    waiting = [g for g in glances if in_read(g)]
+    assert waiting, [g.threads for g in glances[-3:]]
+    df = done["trace"].df
+    last_read = df.query("syscall == 'read'").index[-1]
+    assert df.loc[last_read, "fd"] == 0 and df.loc[last_read, "ret"] == 0
+    assert waiting[-1].calls == last_read + 1  # every call up to the read, the read included
 
 
 def test_max_events_past_the_limit_counts_stay_exact(which_loop):

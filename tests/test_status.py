@@ -52,9 +52,9 @@ def test_a_thread_stopped_outside_a_system_call_is_said_so(monkeypatch):
 
 
 def test_nothing_is_activated_outside_a_jupyter_kernel():
-    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.testing import globalipapp
 
-    shell = InteractiveShell.instance()
+    shell = globalipapp.get_ipython()  # (the session's one test shell, which test_magics uses too)
     before = len(shell.events.callbacks["pre_run_cell"])
     activate(shell)
     assert len(shell.events.callbacks["pre_run_cell"]) == before

@@ -96,6 +96,7 @@ def take_glance(started: float, tracers: list[Any], cell_thread: int | None) -> 
     if tracers:
         glance.calls = 0
         for tracer in tracers:
+            tracer.settled()  # the C loop hands over the rows it staged, if it is waiting now
             glance.calls += len(tracer.rec)
             for tid, (name, seconds) in sorted(tracer.in_progress().items()):
                 traced.add(tid)

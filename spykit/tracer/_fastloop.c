@@ -16,8 +16,9 @@
  * under 1 us: 2.6 s against 1.84 s for the whole of dd, where strace takes 1.95 s.
  *
  * Data written is exactly what the Python path writes: the same Recorder columns (staged here and
- * handed over in bulk before Python runs again), the same tuples in `pending`, so either side can
- * finish what the other started. tests/test_fastloop.py compares the two on the same programs.
+ * handed over in bulk before Python runs again), the same tuples in `pending` (kept here as plain C
+ * while in flight, and put there before Python runs again), so either side can finish what the
+ * other started. tests/test_fastloop.py compares the two on the same programs.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -44,6 +45,8 @@
 #define PAGE 4096
 #define MAX_CAPS 4
 #define KNOWN_PAGES 16
+#define MAX_FLIGHTS 64 /* more threads in calls at once: the others' go to `pending` directly */
+#define TGID_MEMO 16
 
 enum { KIND_PYTHON = 0, KIND_SKIP = 1, KIND_FAST = 2 };
 /* SIZE_STRING: NUL-terminated, `size` bytes at most; SIZE_DIRENTS: getdents' buffer of the result's size,
@@ -89,6 +92,23 @@ typedef struct {
     Py_ssize_t len, cap;
 } column_t;
 
+/* A call in flight, entered here: what Python keeps as its `pending` tuple (row, plan, args,
+ * None), or the skipped marker, without the Python objects. */
+typedef struct {
+    pid_t tid;
+    int skipped;    /* a call nobody records: its exit only resumes */
+    int nr;         /* its plan is specs[nr].plan */
+    int with_args;  /* args are kept: the exit reads buffers, or changes the fd table */
+    Py_ssize_t row; /* -1: past max_events (counted, not stored) */
+    uint64_t args[6];
+} flight_t;
+
+typedef struct {
+    pid_t tid;
+    long value;
+    PyObject *obj; /* borrowed from Tracer.tgid, which only Python changes (between run()s) */
+} tgid_t;
+
 typedef struct {
     PyObject_HEAD
     PyObject *tracer;
@@ -122,6 +142,12 @@ typedef struct {
      * thread holding the GIL may flush the staged rows (flush_idle: live output, spykit.tracer.live) */
     int idle;
     unsigned long long waits; /* waitpid calls returned: tells one idle moment from the next */
+    /* Calls this loop saw enter and not yet leave (see "calls in flight") */
+    int n_flights;
+    flight_t flights[MAX_FLIGHTS];
+    /* tid -> tgid for this run() (see tgid_of) */
+    int n_tgids, next_tgid;
+    tgid_t tgid_memo[TGID_MEMO];
 } Loop;
 
 static PyObject *str_held, *str_truncated, *str_nr, *str_stop_requested;
@@ -450,15 +476,137 @@ static PyObject *fail_in_stop(Loop *L, pid_t pid)
     return NULL;
 }
 
+/* -- calls in flight ------------------------------------------------------------------------------
+ *
+ * Between a call's entry and its exit Python keeps (row, plan, args, None) in Tracer.pending, or
+ * the skipped marker. Building that tuple and its six argument ints at each entry and taking it
+ * apart at the exit was the larger part of this loop's own work per call, so the calls entered
+ * here are kept in `flights`, plain C, and become those tuples (flights_to_pending) before any
+ * Python code of the tracer runs: Python finds `pending` as if they had been there all along. A
+ * tid is in one of the two at most. Another thread may look while run() waits without the GIL
+ * (Tracer.in_progress, for a live status): in_flight() shows it these. */
+
+static flight_t *flight_find(Loop *L, pid_t tid)
+{
+    for (int i = 0; i < L->n_flights; i++)
+        if (L->flights[i].tid == tid)
+            return &L->flights[i];
+    return NULL;
+}
+
+static void flight_drop(Loop *L, flight_t *f) { *f = L->flights[--L->n_flights]; }
+
+/* What Python keeps for this call in `pending` (a new reference). */
+static PyObject *flight_tuple(Loop *L, const flight_t *f)
+{
+    if (f->skipped)
+        return Py_NewRef(L->skipped);
+    PyObject *args = NULL, *row = PyLong_FromSsize_t(f->row);
+    if (row == NULL)
+        return NULL;
+    if (f->with_args) {
+        args = PyTuple_New(6);
+        for (int i = 0; args != NULL && i < 6; i++) {
+            PyObject *a = PyLong_FromUnsignedLongLong(f->args[i]);
+            if (a == NULL)
+                Py_CLEAR(args);
+            else
+                PyTuple_SET_ITEM(args, i, a);
+        }
+        if (args == NULL) {
+            Py_DECREF(row);
+            return NULL;
+        }
+    }
+    PyObject *item = PyTuple_Pack(4, row, L->specs[f->nr].plan, args ? args : Py_None, Py_None);
+    Py_DECREF(row);
+    Py_XDECREF(args);
+    return item;
+}
+
+static int flight_to_pending(Loop *L, const flight_t *f)
+{
+    PyObject *tid = PyLong_FromLong(f->tid);
+    PyObject *item = tid ? flight_tuple(L, f) : NULL;
+    int rc = item ? PyDict_SetItem(L->pending, tid, item) : -1;
+    Py_XDECREF(tid);
+    Py_XDECREF(item);
+    return rc;
+}
+
+/* Keep the call tid has just entered, replacing whatever was kept for tid (as Python's
+ * `pending[tid] = ...` does): in `flights`, or in `pending` when they are full. */
+static int flight_keep(Loop *L, const flight_t *f)
+{
+    if (PyDict_GET_SIZE(L->pending) > 0) {
+        PyObject *tid = PyLong_FromLong(f->tid);
+        if (tid == NULL)
+            return -1;
+        int there = PyDict_Contains(L->pending, tid);
+        int rc = there < 0 ? -1 : there ? PyDict_DelItem(L->pending, tid) : 0;
+        Py_DECREF(tid);
+        if (rc < 0)
+            return -1;
+    }
+    flight_t *slot = flight_find(L, f->tid);
+    if (slot == NULL && L->n_flights < MAX_FLIGHTS)
+        slot = &L->flights[L->n_flights++];
+    if (slot == NULL)
+        return flight_to_pending(L, f);
+    *slot = *f;
+    return 0;
+}
+
+/* Before Python runs: every call in flight into `pending`. All are tried even after a failure
+ * (only memory can fail here), so that no call is silently forgotten while another is kept. */
+static int flights_to_pending(Loop *L)
+{
+    int rc = 0;
+    for (int i = 0; i < L->n_flights; i++)
+        if (flight_to_pending(L, &L->flights[i]) < 0)
+            rc = -1;
+    L->n_flights = 0;
+    return rc;
+}
+
+/* The tgid of a tracee, from Tracer.tgid, remembered for the rest of this run() (only Python's
+ * stop handling changes Tracer.tgid, and it runs between run()s); NULL when it is not there (an
+ * error set, or not: a tracee not yet adopted). */
+static const tgid_t *tgid_of(Loop *L, pid_t tid)
+{
+    for (int i = 0; i < L->n_tgids; i++)
+        if (L->tgid_memo[i].tid == tid)
+            return &L->tgid_memo[i];
+    PyObject *key = PyLong_FromLong(tid);
+    if (key == NULL)
+        return NULL;
+    PyObject *obj = PyDict_GetItemWithError(L->tgids, key);
+    Py_DECREF(key);
+    if (obj == NULL)
+        return NULL;
+    long value = PyLong_AsLong(obj);
+    if (value == -1 && PyErr_Occurred())
+        return NULL;
+    tgid_t *m = L->n_tgids < TGID_MEMO ? &L->tgid_memo[L->n_tgids++] : &L->tgid_memo[L->next_tgid++ % TGID_MEMO];
+    Py_XSETREF(m->obj, Py_NewRef(obj)); /* (a reference of its own: another thread may edit the dict) */
+    m->tid = tid;
+    m->value = value;
+    return m;
+}
+
+static void forget_tgids(Loop *L)
+{
+    for (int i = 0; i < L->n_tgids; i++)
+        Py_CLEAR(L->tgid_memo[i].obj);
+    L->n_tgids = L->next_tgid = 0;
+}
+
 /* -- syscall stops -------------------------------------------------------------------------------- */
 
 /* The entry of a FAST call: Tracer._entry for plans without paths, sockaddrs or fd changes. */
-static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, PyObject *tgid, const spec_t *s, int nr, double t,
+static int fast_entry(Loop *L, pid_t pid, const tgid_t *tgid, const spec_t *s, int nr, double t,
                       const unsigned char *info)
 {
-    long tgid_value = PyLong_AsLong(tgid);
-    if (tgid_value == -1 && PyErr_Occurred())
-        return -1;
     uint64_t *counts = (uint64_t *)L->counts_view.buf;
     counts[nr] += 1;
     Py_ssize_t row = L->base_rows + L->staged_rows;
@@ -467,107 +615,109 @@ static int fast_entry(Loop *L, PyObject *pid_obj, pid_t pid, PyObject *tgid, con
             return -1;
         row = -1;
     } else {
-        if (stage_f64(L, T_ENTRY, t) < 0 || stage_i32(L, TID, pid) < 0 || stage_i32(L, TGID, tgid_value) < 0 ||
+        if (stage_f64(L, T_ENTRY, t) < 0 || stage_i32(L, TID, pid) < 0 || stage_i32(L, TGID, tgid->value) < 0 ||
             bytearray_extend(L->entry_raw, info + INFO_UNION, ENTRY_BYTES) < 0)
             return -1;
         L->staged_rows++;
     }
-    PyObject *row_obj = PyLong_FromSsize_t(row);
-    if (row_obj == NULL)
-        return -1;
-    PyObject *args_obj = Py_NewRef(Py_None);
+    flight_t f = {.tid = pid, .skipped = 0, .nr = nr, .with_args = 0, .row = row};
+    memcpy(f.args, info + INFO_UNION + 8, sizeof f.args);
     if (row >= 0 && s->needs_args) {
-        uint64_t args[6];
-        memcpy(args, info + INFO_UNION + 8, sizeof args);
-        if (s->n_exit || s->closes || s->returns_fd) {
-            /* the exit reads output buffers or closes an fd: it needs the arguments, as Python keeps
-             * them. (A call without exit work never looks at them: Python's _exit returns before.) */
-            Py_DECREF(args_obj);
-            args_obj = PyTuple_New(6);
-            if (args_obj == NULL)
-                goto fail;
-            for (int i = 0; i < 6; i++) {
-                PyObject *a = PyLong_FromUnsignedLongLong(args[i]);
-                if (a == NULL)
-                    goto fail;
-                PyTuple_SET_ITEM(args_obj, i, a);
-            }
-        }
+        /* the exit reads output buffers or changes the fd table: it needs the arguments, as Python
+         * keeps them. (A call without exit work never looks at them: Python's _exit returns before.) */
+        f.with_args = s->n_exit || s->closes || s->returns_fd;
         for (int i = 0; i < s->n_entry; i++) {
             const cap_t *c = &s->entry[i];
-            if (args[c->slot] && read_cap(L, row, c, pid, args, 0, c->slot == s->path_slot) < 0)
-                goto fail;
+            if (f.args[c->slot] && read_cap(L, row, c, pid, f.args, 0, c->slot == s->path_slot) < 0)
+                return -1;
         }
-        if (s->fd_arg >= 0 && args[s->fd_arg] < (1ULL << 31)) {
-            PyObject *fd = PyLong_FromUnsignedLongLong(args[s->fd_arg]);
+        if (s->fd_arg >= 0 && f.args[s->fd_arg] < (1ULL << 31)) {
+            PyObject *fd = PyLong_FromUnsignedLongLong(f.args[s->fd_arg]);
             if (fd == NULL)
-                goto fail;
+                return -1;
             PyObject *desc = NULL;
-            PyObject *table = PyDict_GetItemWithError(L->fd_tables, tgid);
+            PyObject *table = PyDict_GetItemWithError(L->fd_tables, tgid->obj);
             if (table != NULL) {
                 desc = PyDict_GetItemWithError(table, fd);
                 Py_XINCREF(desc);
             }
             if (desc == NULL && !PyErr_Occurred()) /* not described yet: FdTable.lookup reads /proc */
-                desc = PyObject_CallFunctionObjArgs(L->fd_lookup, tgid, pid_obj, fd, NULL);
+                desc = PyObject_CallFunction(L->fd_lookup, "OiO", tgid->obj, (int)pid, fd);
             Py_DECREF(fd);
             if (desc == NULL)
-                goto fail;
+                return -1;
             long desc_value = PyLong_AsLong(desc);
             Py_DECREF(desc);
             if ((desc_value == -1 && PyErr_Occurred()) || stage_i32(L, FD_ROW, row) < 0 ||
-                stage_i32(L, FD_VAL, (long long)args[s->fd_arg]) < 0 || stage_i32(L, FD_DESC, desc_value) < 0)
-                goto fail;
+                stage_i32(L, FD_VAL, (long long)f.args[s->fd_arg]) < 0 || stage_i32(L, FD_DESC, desc_value) < 0)
+                return -1;
         }
     }
-    PyObject *pending = PyTuple_Pack(4, row_obj, s->plan, args_obj, Py_None);
-    Py_DECREF(row_obj);
-    Py_DECREF(args_obj);
-    if (pending == NULL)
-        return -1;
-    int rc = PyDict_SetItem(L->pending, pid_obj, pending);
-    Py_DECREF(pending);
-    return rc;
-fail:
-    Py_DECREF(row_obj);
-    Py_XDECREF(args_obj);
-    return -1;
+    return flight_keep(L, &f);
 }
 
-/* The exit of a call whose entry was FAST (here or in Python: the tuples are the same).
- * Returns 1 when done, 0 when Python must do it, -1 on error. */
-static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsigned char *info, int *keeps_maps)
+/* The call a tid is leaving, taken out of `flights` or `pending` into *f. Returns 1 when f is a
+ * FAST call to finish here, 2 when the exit only resumes (a skipped call, or one that started
+ * before we attached), 0 when Python must do it, -1 on error. */
+static int take_flight(Loop *L, pid_t pid, flight_t *f)
 {
+    flight_t *slot = flight_find(L, pid);
+    if (slot != NULL) {
+        *f = *slot;
+        if (!f->skipped && L->specs[f->nr].kind != KIND_FAST) {
+            /* (its plan changed since its entry: Python's, from `pending` as it expects) */
+            flight_drop(L, slot);
+            return flight_to_pending(L, f) < 0 ? -1 : 0;
+        }
+        flight_drop(L, slot);
+        return f->skipped ? 2 : 1;
+    }
+    if (PyDict_GET_SIZE(L->pending) == 0)
+        return 2; /* the exit of a call that started before we attached */
+    /* entered in Python (the tuples are the same) */
+    PyObject *pid_obj = PyLong_FromLong(pid);
+    if (pid_obj == NULL)
+        return -1;
+    int rc = 0;
     PyObject *item = PyDict_GetItemWithError(L->pending, pid_obj);
     if (item == NULL)
-        return PyErr_Occurred() ? -1 : 1; /* the exit of a call that started before we attached */
-    if (item == L->skipped)
-        return PyDict_DelItem(L->pending, pid_obj) < 0 ? -1 : 1;
-    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 4 || PyTuple_GET_ITEM(item, 1) == Py_None)
-        return 0;
-    PyObject *nr_obj = PyObject_GetAttr(PyTuple_GET_ITEM(item, 1), str_nr);
-    if (nr_obj == NULL)
-        return -1;
-    long nr = PyLong_AsLong(nr_obj);
-    Py_DECREF(nr_obj);
-    if (nr < 0 || nr >= L->n_specs || L->specs[nr].kind != KIND_FAST)
-        return PyErr_Occurred() ? -1 : 0;
-    const spec_t *s = &L->specs[nr];
+        rc = PyErr_Occurred() ? -1 : 2;
+    else if (item == L->skipped)
+        rc = PyDict_DelItem(L->pending, pid_obj) < 0 ? -1 : 2;
+    else if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 4 && PyTuple_GET_ITEM(item, 1) != Py_None) {
+        PyObject *nr_obj = PyObject_GetAttr(PyTuple_GET_ITEM(item, 1), str_nr);
+        long nr = nr_obj ? PyLong_AsLong(nr_obj) : -1;
+        Py_XDECREF(nr_obj);
+        if (PyErr_Occurred())
+            rc = -1;
+        else if (nr >= 0 && nr < L->n_specs && L->specs[nr].kind == KIND_FAST) {
+            f->tid = pid;
+            f->skipped = 0;
+            f->nr = (int)nr;
+            f->row = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+            f->with_args = PyTuple_GET_ITEM(item, 2) != Py_None;
+            for (int i = 0; f->with_args && i < 6; i++)
+                f->args[i] = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(PyTuple_GET_ITEM(item, 2), i));
+            rc = PyErr_Occurred() || PyDict_DelItem(L->pending, pid_obj) < 0 ? -1 : 1;
+        }
+    }
+    Py_DECREF(pid_obj);
+    return rc;
+}
+
+/* The exit of a call whose entry was FAST (here or in Python).
+ * Returns 1 when done, 0 when Python must do it, -1 on error. */
+static int fast_exit(Loop *L, pid_t pid, const tgid_t *tgid, double t, const unsigned char *info, int *keeps_maps)
+{
+    flight_t f;
+    int taken = take_flight(L, pid, &f);
+    if (taken != 1)
+        return taken == 2 ? 1 : taken;
+    const spec_t *s = &L->specs[f.nr];
     *keeps_maps = s->keeps_maps;
     if (!s->keeps_maps)
         forget_pages(L); /* (mmap, munmap...: the map changed during the call) */
-    Py_ssize_t row = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
-    if (row == -1 && PyErr_Occurred())
-        return -1;
-    uint64_t args[6];
-    int with_args = PyTuple_GET_ITEM(item, 2) != Py_None;
-    for (int i = 0; with_args && i < 6; i++) {
-        args[i] = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(PyTuple_GET_ITEM(item, 2), i));
-        if (PyErr_Occurred())
-            return -1;
-    }
-    if (PyDict_DelItem(L->pending, pid_obj) < 0) /* item is gone from here on */
-        return -1;
+    Py_ssize_t row = f.row;
     if (row < 0)
         return 1; /* past max_events: counted, not stored */
     if (stage_i32(L, X_ROW, row) < 0 || stage_f64(L, T_EXIT, t) < 0 ||
@@ -576,24 +726,19 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
     int64_t rval;
     memcpy(&rval, info + INFO_UNION, 8);
     int is_error = info[INFO_UNION + 8];
-    if (s->n_exit && !is_error && with_args) {
+    if (s->n_exit && !is_error && f.with_args) {
         for (int i = 0; i < s->n_exit; i++) {
             const cap_t *c = &s->exit[i];
-            if (args[c->slot] && read_cap(L, row, c, pid, args, rval, 0) < 0)
+            if (f.args[c->slot] && read_cap(L, row, c, pid, f.args, rval, 0) < 0)
                 return -1;
         }
     }
-    if (!(s->returns_fd || s->closes) || is_error || !with_args)
+    if (!(s->returns_fd || s->closes) || is_error || !f.with_args)
         return 1;
-    /* the fd table is per process: Tracer._exit's tgid.get(tid, tid) (borrowed) */
-    PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj);
-    if (tgid == NULL && PyErr_Occurred())
-        return -1;
-    if (tgid == NULL)
-        tgid = pid_obj;
+    /* the fd table is per process (Tracer._exit's tgid) */
     if (s->returns_fd) {
         /* Tracer._exit: the new fd is described (from /proc) and kept in its process's table */
-        PyObject *desc = PyObject_CallFunction(L->fd_refresh, "OOL", tgid, pid_obj, (long long)rval);
+        PyObject *desc = PyObject_CallFunction(L->fd_refresh, "OiL", tgid->obj, (int)pid, (long long)rval);
         if (desc == NULL)
             return -1;
         long desc_value = PyLong_AsLong(desc);
@@ -604,10 +749,10 @@ static int fast_exit(Loop *L, PyObject *pid_obj, pid_t pid, double t, const unsi
     }
     if (s->closes) {
         /* FdTable.close: the fd leaves its process's table (pop, no error when it was not there) */
-        PyObject *table = PyDict_GetItemWithError(L->fd_tables, tgid);
+        PyObject *table = PyDict_GetItemWithError(L->fd_tables, tgid->obj);
         if (table == NULL)
             return PyErr_Occurred() ? -1 : 1;
-        PyObject *fd = PyLong_FromUnsignedLongLong(args[0]);
+        PyObject *fd = PyLong_FromUnsignedLongLong(f.args[0]);
         if (fd == NULL)
             return -1;
         int there = PyDict_Contains(table, fd);
@@ -650,19 +795,25 @@ static PyObject *Loop_run(Loop *L, PyObject *const *argv, Py_ssize_t argc)
     if (L->base_rows < 0)
         return NULL;
     forget_pages(L); /* Python ran since: anything may have happened */
+    forget_tgids(L);
     PyObject *result = run_stops(L, recording, t0, info, info_size);
     forget_pages(L);
+    forget_tgids(L);
     if (result == NULL) {
-        /* Hand over what was staged even so (Ctrl-C keeps the rows recorded so far), with the
-         * exception put aside: Python code must not run with one set. */
+        /* Hand over what was staged even so (Ctrl-C keeps the rows recorded so far, and the calls
+         * in flight, unfinished), with the exception put aside: Python code must not run with one
+         * set. */
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
         if (flush(L) < 0)
             PyErr_Clear();
+        if (flights_to_pending(L) < 0)
+            PyErr_Clear();
         PyErr_Restore(type, value, tb);
         return NULL;
     }
-    if (flush(L) < 0) {
+    int flushed = flush(L);
+    if (flights_to_pending(L) < 0 || flushed < 0) {
         Py_DECREF(result);
         return NULL;
     }
@@ -701,12 +852,8 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
         }
         if (!WIFSTOPPED(status) || WSTOPSIG(status) != SYSCALL_STOP_SIG || (status >> 16) != 0)
             return Py_BuildValue("iiO", pid, status, Py_False);
-        PyObject *pid_obj = PyLong_FromLong(pid);
-        if (pid_obj == NULL)
-            return fail_in_stop(L, pid);
-        PyObject *tgid = PyDict_GetItemWithError(L->tgids, pid_obj); /* borrowed */
+        const tgid_t *tgid = tgid_of(L, pid);
         if (tgid == NULL) {
-            Py_DECREF(pid_obj);
             if (PyErr_Occurred())
                 return fail_in_stop(L, pid);
             return Py_BuildValue("iiO", pid, status, Py_False); /* not (yet) ours: Python adopts it */
@@ -716,7 +863,6 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
              * waitpid reported it. The buffer still holds the previous stop's info, which must
              * not be read as this one's (it made a second, phantom entry of the call the program
              * was in). Nothing to record or resume: its death is reported next. */
-            Py_DECREF(pid_obj);
             if (errno != ESRCH) {
                 PyErr_SetFromErrno(PyExc_OSError);
                 return fail_in_stop(L, pid);
@@ -737,16 +883,16 @@ static PyObject *run_stops(Loop *L, int recording, double t0, unsigned char *inf
             keeps_maps = s != NULL && s->keeps_maps;
             if (!keeps_maps)
                 forget_pages(L);
-            if (s != NULL && s->kind == KIND_SKIP)
-                rc = PyDict_SetItem(L->pending, pid_obj, L->skipped) < 0 ? -1 : 1;
-            else if (s != NULL && s->kind == KIND_FAST)
-                rc = fast_entry(L, pid_obj, pid, tgid, s, (int)nr, t, info) < 0 ? -1 : 1;
+            if (s != NULL && s->kind == KIND_SKIP) {
+                flight_t skip = {.tid = pid, .skipped = 1};
+                rc = flight_keep(L, &skip) < 0 ? -1 : 1;
+            } else if (s != NULL && s->kind == KIND_FAST)
+                rc = fast_entry(L, pid, tgid, s, (int)nr, t, info) < 0 ? -1 : 1;
         } else if (op == OP_EXIT) {
-            rc = fast_exit(L, pid_obj, pid, t, info, &keeps_maps);
+            rc = fast_exit(L, pid, tgid, t, info, &keeps_maps);
             if (!keeps_maps)
                 forget_pages(L); /* an exit we cannot name (a skipped call, one Python will see) */
         }
-        Py_DECREF(pid_obj);
         if (rc < 0)
             return fail_in_stop(L, pid);
         if (rc == 0)
@@ -958,6 +1104,8 @@ static int Loop_traverse(Loop *L, visitproc visit, void *arg)
         Py_VISIT(L->cols[i].frombytes);
     for (int i = 0; L->specs != NULL && i < L->n_specs; i++)
         Py_VISIT(L->specs[i].plan);
+    for (int i = 0; i < L->n_tgids; i++)
+        Py_VISIT(L->tgid_memo[i].obj);
     return 0;
 }
 
@@ -974,6 +1122,8 @@ static int Loop_clear(Loop *L)
         Py_CLEAR(*refs[i]);
     for (int i = 0; i < N_COLS; i++)
         Py_CLEAR(L->cols[i].frombytes);
+    forget_tgids(L);
+    L->n_flights = 0; /* (none between run()s: they are in `pending` then) */
     for (int i = 0; L->specs != NULL && i < L->n_specs; i++) {
         Py_CLEAR(L->specs[i].plan);
         L->specs[i].kind = KIND_PYTHON; /* a cleared Loop hands every stop back */
@@ -1007,8 +1157,32 @@ static PyObject *Loop_flush_idle(Loop *L, PyObject *Py_UNUSED(unused))
     return PyLong_FromUnsignedLongLong(L->waits);
 }
 
+PyDoc_STRVAR(in_flight_doc,
+"in_flight() -> dict[int, int]\n\n"
+"The calls entered in this loop and not yet left, as tid -> row (-1: not stored, past\n"
+"max_events); skipped calls are not shown. Between run()s it is empty: they are in the\n"
+"tracer's `pending` then. For another thread's look while run() waits (Tracer.in_progress).");
+
+static PyObject *Loop_in_flight(Loop *L, PyObject *Py_UNUSED(unused))
+{
+    /* The GIL is ours, and run() changes its flights only while holding it. */
+    PyObject *out = PyDict_New();
+    for (int i = 0; out != NULL && i < L->n_flights; i++) {
+        const flight_t *f = &L->flights[i];
+        if (f->skipped)
+            continue;
+        PyObject *tid = PyLong_FromLong(f->tid), *row = PyLong_FromSsize_t(f->row);
+        if (tid == NULL || row == NULL || PyDict_SetItem(out, tid, row) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(tid);
+        Py_XDECREF(row);
+    }
+    return out;
+}
+
 static PyMethodDef Loop_methods[] = {
     {"flush_idle", (PyCFunction)Loop_flush_idle, METH_NOARGS, flush_idle_doc},
+    {"in_flight", (PyCFunction)Loop_in_flight, METH_NOARGS, in_flight_doc},
     {"run", (PyCFunction)(void (*)(void))Loop_run, METH_FASTCALL, run_doc},
     {"set_plan", (PyCFunction)(void (*)(void))Loop_set_plan, METH_VARARGS | METH_KEYWORDS, set_plan_doc},
     {NULL, NULL, 0, NULL},

@@ -304,10 +304,13 @@ class Tracer:
         out: dict[int, tuple[str, float]] = {}
         now = self.clock() - self.t0
         rec = self.rec
+        self.settled()  # (the rows the C loop staged reach the Recorder, if it is waiting now)
         try:
             pending = list(self.pending.items())
         except RuntimeError:  # it changed while copied: try at the next look
             return out
+        if self._fast is not None:  # the C loop keeps the calls it entered itself until Python runs
+            pending += [(tid, (row,)) for tid, row in self._fast.in_flight().items()]
         for tid, entry in pending:
             row = entry[0] if isinstance(entry, tuple) else -1
             if 0 <= row < len(rec):
