@@ -10,10 +10,11 @@
  * exits, new tracees, pipes, socket addresses and the other structures to follow, the first call
  * of each number) is handed back to Python as (pid, status, info_fetched).
  *
- * Why bother: on the development machine a syscall stop costs the kernel about 7 us (a bare C
- * loop: 1.46 s for dd's 200,000 stops, pinned to one CPU). Python's loop adds about 5 us per stop
- * (two ctypes calls, a waitpid tuple, the recorder's appends, a process_vm_readv), this one
- * under 1 us: 2.6 s against 1.84 s for the whole of dd, where strace takes 1.95 s.
+ * Why bother: on the development machine a syscall stop costs the kernel about 2.4 us (the floor
+ * tracer of bench/overhead.py, pinned to one CPU: 0.48 s for dd's 200,000 stops). Python's loop
+ * adds about 4 us per stop (ctypes calls, a waitpid tuple, the recorder's appends, the pending
+ * tuples), this one about 0.6 us (0.17 of it reading the byte each of dd's calls moved): 1.28 s
+ * against 0.64 s for the whole of dd, its DataFrame (45 ms) included; strace on one CPU: 0.69 s.
  *
  * Data written is exactly what the Python path writes: the same Recorder columns (staged here and
  * handed over in bulk before Python runs again), the same tuples in `pending` (kept here as plain C
@@ -230,8 +231,9 @@ static int add_blob(Loop *L, Py_ssize_t row, int key, const char *data, Py_ssize
 
 /* -- known pages ------------------------------------------------------------------------------------
  *
- * PTRACE_PEEKDATA reads a word for less than process_vm_readv (about 3 against 4.5 us a call
- * here, where an LSM hook runs on every process_vm_readv), but it reads with FOLL_FORCE: through
+ * PTRACE_PEEKDATA reads a word for less than process_vm_readv (0.34 against 0.40 us a call here:
+ * the floor tracer of bench/overhead.py reading one byte at each of dd's 100,000 exits took 0.514
+ * and 0.520 s, against 0.479 s reading nothing), but it reads with FOLL_FORCE: through
  * a PROT_NONE or write-only mapping it shows bytes that strace, the kernel's own copy and
  * process_vm_readv cannot read. So PEEKDATA is used only on a page that process_vm_readv itself
  * has just read in this process, while nothing can have changed its mapping since: there is one
