@@ -8,7 +8,9 @@ default settings and against strace pinned to one CPU (``taskset``), all from th
 this machine. Also measures building the DataFrame of 1,000,000 recorded calls, the command
 line's start (``spykit trace -- true``), a ``%%strace`` cell in a Jupyter kernel, and the floor:
 a minimal C tracer (``floor.c`` here, compiled at bench time) doing only what every ptrace tracer
-must. It ends with every target of issue 19, its figure from this run, and whether it holds.
+must, and floors made to do the least of what spykit must also do (read each call's data, run in
+pure Python, let a program's threads run on every CPU). It ends with every target of issue 19,
+its figure from this run, and whether it holds, then those floors' figures.
 """
 
 from __future__ import annotations
