@@ -107,7 +107,7 @@ typedef struct {
 typedef struct {
     pid_t tid;
     long value;
-    PyObject *obj; /* borrowed from Tracer.tgid, which only Python changes (between run()s) */
+    PyObject *obj; /* Tracer.tgid's value (a reference of our own, dropped when run() returns) */
 } tgid_t;
 
 typedef struct {

@@ -54,6 +54,10 @@ _BYTE_COUNTS = frozenset({"read", "write", "pread64", "pwrite64", "readv", "writ
                           "preadv2", "pwritev2", "sendto", "recvfrom", "sendmsg", "recvmsg", "readlink",
                           "readlinkat", "getdents64", "getrandom"})
 _C_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# Calls whose numbers are addresses, lengths and protections, never a thread id (an mprotect of
+# 8192 bytes met a thread 8192 once)
+_NO_THREAD_IDS = frozenset({"mmap", "munmap", "mprotect", "pkey_mprotect", "madvise", "mremap", "brk", "msync",
+                            "mlock", "munlock"})
 # A call a signal interrupted before it did anything, which the kernel then restarts by itself
 # (`= ? ERESTARTNOINTR (To be restarted)`): it appears only when a signal (often SIGCHLD from a
 # child of the same shell pipeline) happened to arrive during the call in that run.
@@ -155,11 +159,12 @@ def normaliser(tids: set[int], workdir: str):
             head, sep, result = line.rpartition(") = ")
             if not sep:
                 head, result = line, ""
-            if head.split("(", 1)[0] in _BYTE_COUNTS:
+            name = head.split("(", 1)[0]
+            if name in _BYTE_COUNTS:
                 # a read or write's numbers are an fd and byte counts; only the data it moved (a
                 # pid file, /proc/self/status) may hold a thread id
                 head = _C_STRING.sub(lambda s: tid_pattern.sub("TID", s.group(0)), head)
-            else:
+            elif name not in _NO_THREAD_IDS:
                 head = tid_pattern.sub(lambda m: m.group(0) if head[:m.start()].endswith("st_size=") else "TID",
                                        head)
                 result = tid_pattern.sub("TID", result)
@@ -185,13 +190,34 @@ def normaliser(tids: set[int], workdir: str):
     return normalise
 
 
+INTERRUPTED = "(the result of the call before)"
+
+
+def interrupted_results(lines: list[str]) -> list[str]:
+    """One thread's lines, with a signal handler's return shown as the call it interrupted.
+
+    rt_sigreturn's result is what the interrupted code had in its return register: when the signal
+    came at a call's exit, that call's result. Where an asynchronous signal lands differs from run
+    to run (sh_pipeline's SIGCHLD came after close(3), clone or close(-1) under strace, and after
+    wait4 under spykit), so a result equal to the call before is compared as that; any other value
+    (a decoding gone wrong) is still compared as it is."""
+    out = list(lines)
+    for k in range(1, len(out)):
+        if out[k].startswith(("rt_sigreturn(", "sigreturn(")):
+            head, sep, result = out[k].rpartition(") = ")
+            before = lines[k - 1].rpartition(") = ")
+            if sep and before[1] and result == before[2]:
+                out[k] = head + sep + INTERRUPTED
+    return out
+
+
 def compare(program: str, strace_out: dict[int, list[str]], spy_out: dict[int, list[str]],
             strace_dir: str, spy_dir: str) -> Outcome:
     outcome = Outcome(program)
     norm_a = normaliser(set(strace_out), strace_dir)
     norm_b = normaliser(set(spy_out), spy_dir)
-    seq_a = {tid: [norm_a(x) for x in lines] for tid, lines in strace_out.items()}
-    seq_b = {tid: [norm_b(x) for x in lines] for tid, lines in spy_out.items()}
+    seq_a = {tid: interrupted_results([norm_a(x) for x in lines]) for tid, lines in strace_out.items()}
+    seq_b = {tid: interrupted_results([norm_b(x) for x in lines]) for tid, lines in spy_out.items()}
     unpaired = dict(seq_b)
     for lines in seq_a.values():
         # Pair each strace thread with the spykit thread whose lines agree most (ids differ per run).

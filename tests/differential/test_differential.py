@@ -36,3 +36,23 @@ def test_agreement(outcomes):
     details = harness.mismatch_report(outcomes, limit=40)
     assert all_pct >= 99.0, details
     assert listed_pct == 100.0, details
+
+
+def test_a_size_equal_to_a_thread_id_stays_a_size():
+    """An mprotect of 8192 bytes in a run with a thread 8192 once read as mprotect(ADDR, TID, ...)."""
+    normalise = harness.normaliser({8192}, "/nowhere")
+    assert normalise("mprotect(0x7f0000001000, 8192, PROT_READ) = 0") == "mprotect(ADDR, 8192, PROT_READ) = 0"
+    assert normalise("kill(8192, SIGTERM) = 0") == "kill(TID, SIGTERM) = 0"
+
+
+def test_a_handler_return_compares_as_the_call_its_signal_interrupted():
+    """Where an asynchronous signal lands differs between runs: its rt_sigreturn shows the result of
+    whichever call it came after. That agreement is kept; a value of its own is still compared."""
+    ebadf = "-1 EBADF (Bad file descriptor)"
+    strace_run = [f"close(-1) = {ebadf}", f"rt_sigreturn({{mask=[]}}) = {ebadf}", "wait4(-1, NULL, 0, NULL) = TID"]
+    spykit_run = [f"close(-1) = {ebadf}", "wait4(-1, NULL, 0, NULL) = TID", "rt_sigreturn({mask=[]}) = TID"]
+    a, b = harness.interrupted_results(strace_run), harness.interrupted_results(spykit_run)
+    assert a[1] == b[2] == f"rt_sigreturn({{mask=[]}}) = {harness.INTERRUPTED}"
+    assert a[0] == strace_run[0] and b[1] == spykit_run[1]
+    wrong = harness.interrupted_results(["kill(TID, SIGUSR1) = 0", "rt_sigreturn({mask=[]}) = 12"])
+    assert wrong[1] == "rt_sigreturn({mask=[]}) = 12"
