@@ -57,7 +57,11 @@ _C_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 # Calls whose numbers are addresses, lengths and protections, never a thread id (an mprotect of
 # 8192 bytes met a thread 8192 once)
 _NO_THREAD_IDS = frozenset({"mmap", "munmap", "mprotect", "pkey_mprotect", "madvise", "mremap", "brk", "msync",
-                            "mlock", "munlock"})
+                            "mlock", "munlock", "lseek", "ftruncate", "truncate", "fallocate", "fadvise64"})
+# Fields that hold sizes, limits and times, never a thread id (a stack limit of 8192*1024 once
+# read as TID*1024 would have, with a thread 8192 or 1024)
+_SIZE_BEFORE = re.compile(r"(?:\b(?:st_size|stx_size|st_blksize|stx_blksize|st_blocks|stx_blocks|ss_size|f_bsize|"
+                          r"f_frsize|rlim_cur|rlim_max|tv_sec|tv_nsec|tv_usec)=|\*)\Z")
 # A call a signal interrupted before it did anything, which the kernel then restarts by itself
 # (`= ? ERESTARTNOINTR (To be restarted)`): it appears only when a signal (often SIGCHLD from a
 # child of the same shell pipeline) happened to arrive during the call in that run.
@@ -165,7 +169,7 @@ def normaliser(tids: set[int], workdir: str):
                 # pid file, /proc/self/status) may hold a thread id
                 head = _C_STRING.sub(lambda s: tid_pattern.sub("TID", s.group(0)), head)
             elif name not in _NO_THREAD_IDS:
-                head = tid_pattern.sub(lambda m: m.group(0) if head[:m.start()].endswith("st_size=") else "TID",
+                head = tid_pattern.sub(lambda m: m.group(0) if _SIZE_BEFORE.search(head, 0, m.start()) else "TID",
                                        head)
                 result = tid_pattern.sub("TID", result)
             line = head + sep + result

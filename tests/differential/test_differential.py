@@ -43,6 +43,11 @@ def test_a_size_equal_to_a_thread_id_stays_a_size():
     normalise = harness.normaliser({8192}, "/nowhere")
     assert normalise("mprotect(0x7f0000001000, 8192, PROT_READ) = 0") == "mprotect(ADDR, 8192, PROT_READ) = 0"
     assert normalise("kill(8192, SIGTERM) = 0") == "kill(TID, SIGTERM) = 0"
+    limit = "prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0"
+    assert harness.normaliser({8192, 1024}, "/nowhere")(limit) == limit
+    assert normalise("lseek(3, 8192, SEEK_SET) = 8192") == "lseek(3, 8192, SEEK_SET) = 8192"
+    stat = 'statfs("/", {f_type=EXT2_SUPER_MAGIC, f_bsize=8192, f_blocks=10}) = 0'
+    assert normalise(stat) == stat
 
 
 def test_a_handler_return_compares_as_the_call_its_signal_interrupted():
