@@ -44,6 +44,16 @@ def python_exe() -> str:
 
 
 @pytest.fixture(scope="session")
+def ipython_shell(tmp_path_factory):
+    """IPython's global test shell: one per session, whichever test asks first (IPython allows one
+    shell class per process); its files go to a temporary directory."""
+    os.environ.setdefault("IPYTHONDIR", str(tmp_path_factory.mktemp("ipython")))
+    from IPython.testing import globalipapp
+
+    return globalipapp.get_ipython()
+
+
+@pytest.fixture(scope="session")
 def build_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("built")
 

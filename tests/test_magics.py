@@ -20,12 +20,9 @@ from spykit.notebook.cellrun import TopLevelAwait, display_values, prepare_cell,
 
 
 @pytest.fixture(scope="module")
-def shell(tmp_path_factory):
-    """IPython's global test shell with spykit's magics loaded (IPython keeps its files in a temp dir)."""
-    os.environ.setdefault("IPYTHONDIR", str(tmp_path_factory.mktemp("ipython")))
-    from IPython.testing import globalipapp
-
-    ip = globalipapp.get_ipython()  # (started by the first test to ask, in any order)
+def shell(ipython_shell):
+    """IPython's global test shell with spykit's magics loaded."""
+    ip = ipython_shell
     ip.run_line_magic("load_ext", "spykit")
     yield ip
     ip.user_ns.pop("t", None)

@@ -51,10 +51,8 @@ def test_a_thread_stopped_outside_a_system_call_is_said_so(monkeypatch):
         child.wait()
 
 
-def test_nothing_is_activated_outside_a_jupyter_kernel():
-    from IPython.testing import globalipapp
-
-    shell = globalipapp.get_ipython()  # (the session's one test shell, which test_magics uses too)
+def test_nothing_is_activated_outside_a_jupyter_kernel(ipython_shell):
+    shell = ipython_shell
     before = len(shell.events.callbacks["pre_run_cell"])
     activate(shell)
     assert len(shell.events.callbacks["pre_run_cell"]) == before
