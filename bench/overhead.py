@@ -121,7 +121,7 @@ def build_floor(tmp: Path, *flags: str) -> Path:
     return exe
 
 
-# The least a pure-Python tracer can do, written as tightly as it can be: FLOOR_SRC's loop in
+# The least a pure-Python tracer must do, written tightly: FLOOR_SRC's loop in
 # Python with ctypes, which also keeps each stop's raw syscall info and, as KEEP_DATA above, a
 # word of what each read and write moved (a tracer that shows them must read them). Nothing is
 # decoded, looked up, timed or built. Run in this process (no interpreter start-up counted), with
