@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spykit.errors import CommandNotFound
+from spykit.errors import CommandNotFound, InvalidArgument
 from spykit.slow import profile as profile_module
 from spykit.slow.profile import COLUMNS, PythonCommand, profile, python_command
 
@@ -86,6 +86,15 @@ def test_not_python_is_refused_and_a_missing_script_is_not_found(tmp_path):
         profile(["sleep", "0.1"])
     with pytest.raises(CommandNotFound, match="no such Python script"):
         profile(tmp_path / "missing.py")
+
+
+@pytest.mark.parametrize("where", ["code", "argument"])
+def test_a_null_byte_anywhere_in_the_command_is_refused_before_it_starts(python_exe, where):
+    """Every string of the command is checked, the code or script and its arguments too, not only
+    the interpreter: a \\0 gets spykit's own error, not subprocess's bare ValueError."""
+    cmd = [python_exe, "-c", "pass\0", "x"] if where == "code" else [python_exe, "-c", "pass", "a\0b"]
+    with pytest.raises(InvalidArgument, match="embedded null byte"):
+        profile(cmd)
 
 
 def test_recognising_python_command_lines(tmp_path):

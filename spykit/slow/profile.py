@@ -181,7 +181,7 @@ def profile_command(cmd: Command, *, timeout: float | None = None, stdin: Redire
     how: dict[str, Any] = dict(stdin=stdin, stdout=stdout, stderr=stderr, input=input, env=env, cwd=cwd,
                                timeout=timeout, capture_output=capture_output)
     # every argument checked (and the interpreter found) before anything is made or started
-    checked = prepare(py.interpreter, **how)
+    checked = prepare([*py.interpreter, py.what, *py.args], **how)
     command = split_command(cmd)
     workdir = _private_dir()
     try:
