@@ -297,9 +297,9 @@ def stop(program: Background | str) -> bool:
         _signal_group(group, signal.SIGKILL)
         program.wait()
     deadline = time.monotonic() + _GRACE
-    while _members(group) and time.monotonic() < deadline:
+    while procfs.group_members(group) and time.monotonic() < deadline:
         time.sleep(0.05)  # helpers notice their parent has gone
-    if _members(group):
+    if procfs.group_members(group):
         _signal_group(group, signal.SIGKILL)
     _tell_watcher(f"-{group}")
     return running
@@ -315,11 +315,6 @@ def _signal_group(group: int, signum: int) -> None:
         os.killpg(group, signum)
     except ProcessLookupError:
         pass  # everyone in it has gone already
-
-
-def _members(group: int) -> list[int]:
-    """The living (not zombie) processes of a process group, from a scan of /proc."""
-    return [pid for pid, stat in procfs.all_stats() if stat.group == group and stat.state != "Z"]
 
 
 def _short(argv: list[str]) -> str:
@@ -348,7 +343,7 @@ def leftovers() -> list[str]:
     if _watcher is not None:
         mine.discard(_watcher.pid)  # the watcher that tidies up after the kernel: it must outlive everything
     for group in _groups:
-        mine.update(_members(group))
+        mine.update(procfs.group_members(group))
     alive = []
     for pid in sorted(mine):
         stat = procfs.read_stat(pid)

@@ -8,7 +8,8 @@ or path, then read the rows' codes: a trace has many rows and few names and path
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,15 @@ def column_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, [str(v) for v in values]
 
 
+def per_row(codes: np.ndarray, values: list[str], rule: Callable[[str], Any], default: Any = False,
+            dtype: type = bool) -> np.ndarray:
+    """``rule(value)`` for each row's value, decided once per distinct value; ``default`` for the
+    rows without one."""
+    table = np.array([rule(value) for value in values] + [default], dtype=dtype)
+    return table[codes]  # (code -1, no value, reads the last entry: the default)
+
+
 def rows_with(codes: np.ndarray, values: list[str], wanted: Iterable[str]) -> np.ndarray:
-    """A boolean per row: its value is one of ``wanted`` (decided once per distinct value)."""
+    """A boolean per row: its value is one of ``wanted``."""
     wanted = set(wanted)
-    by_code = np.array([value in wanted for value in values] + [False], dtype=bool)
-    return by_code[codes]  # (code -1, no value, reads the last entry: False)
+    return per_row(codes, values, wanted.__contains__)

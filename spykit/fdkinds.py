@@ -81,17 +81,16 @@ def fd_kinds(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = None
     import numpy as np
     import pandas as pd
 
-    from .columncodes import column_codes, rows_with
+    from .columncodes import column_codes, per_row, rows_with
     from .syscalls.captures import RETURNS_FD
 
     # Each distinct target once: a trace has many rows and few targets.
     codes, targets = column_codes(df["path"]) if paths is None else paths
     has_target = df["fd"].notna().to_numpy(dtype=bool) & (codes >= 0)
-    kind_by_code = np.array([kind_of_target(t) for t in targets] + [None], dtype=object)
-    # one object array of the row count (the rows without a target take the last entry, None);
-    # the call names are compared as the categorical they are: a string copy of that column
-    # would cost more than the whole fd_kind column
-    kinds = kind_by_code[np.where(has_target, codes, -1)]
+    # one object array of the row count (None for the rows without a target)
+    kinds = per_row(np.where(has_target, codes, -1), targets, kind_of_target, None, object)
+    # the call names are compared by their codes: a string copy of that column would cost more
+    # than the whole fd_kind column
     name_codes, names = column_codes(df["syscall"])
 
     def rows_naming(wanted) -> np.ndarray:

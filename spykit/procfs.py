@@ -315,7 +315,16 @@ def children(pid: int) -> list[int]:
 
 def session_members(sid: int) -> list[int]:
     """The pids of the living processes (zombies left out) in session ``sid``."""
-    return [pid for pid, st in all_stats() if st.session == sid and st.state not in ("Z", "X")]
+    return _living_with("session", sid)
+
+
+def group_members(pgid: int) -> list[int]:
+    """The pids of the living processes (zombies left out) in process group ``pgid``."""
+    return _living_with("group", pgid)
+
+
+def _living_with(field: str, value: int) -> list[int]:
+    return [pid for pid, st in all_stats() if getattr(st, field) == value and st.state not in ("Z", "X")]
 
 
 class ProcessTree:

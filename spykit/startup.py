@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from .columncodes import column_codes, rows_with
+from .columncodes import column_codes, per_row, rows_with
 
 # Calls the loader makes while it maps a program's libraries, and glibc's first set-up calls.
 LOADER_CALLS = frozenset({
@@ -123,13 +123,11 @@ def startup_mask(df: pd.DataFrame, paths: tuple[np.ndarray, list[str]] | None = 
     pids = df["pid"].to_numpy(dtype=np.int64)
     tgids = df["tgid"].to_numpy(dtype=np.int64) if "tgid" in df else pids
     codes, path_list = column_codes(df["path"]) if paths is None else paths
-    k = len(path_list)
     has_path = codes >= 0
 
     def by_code(rule: Callable[[str], bool]) -> np.ndarray:
         """A per-row mask from a rule on each distinct path (rows without a path: False)."""
-        table = np.array([rule(p) for p in path_list] + [False], dtype=bool)
-        return table[np.where(has_path, codes, k)]
+        return per_row(codes, path_list, rule)
 
     # 1. Locale, message catalogues, SELinux, the files only Python's start-up reads, and the dynamic
     #    loader's own files and library searches whenever they happen (dlopen at run time searches

@@ -96,9 +96,9 @@ def take_glance(started: float, tracers: list[Any], cell_thread: int | None) -> 
     if tracers:
         glance.calls = 0
         for tracer in tracers:
-            tracer.settled()  # the C loop hands over the rows it staged, if it is waiting now
+            in_progress = tracer.in_progress()  # (first: the C loop's staged rows reach the Recorder)
             glance.calls += len(tracer.rec)
-            for tid, (name, seconds) in sorted(tracer.in_progress().items()):
+            for tid, (name, seconds) in sorted(in_progress.items()):
                 traced.add(tid)
                 glance.threads.append(f"tid {tid}: in {name} ({seconds:.1f} s)")
     try:

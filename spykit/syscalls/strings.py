@@ -38,8 +38,9 @@ _NEEDS_ESCAPE = re.compile(rb'[^\x20\x21\x23-\x5b\x5d-\x7e]')
 # a byte): the short form, and the three-digit form for a byte before an octal digit.
 _SHORT = {byte: _shown(byte, False) for byte in range(256)}
 _THREE = [_shown(byte, True) for byte in range(256)]
-# A byte written in octal (neither printable nor named) followed by an octal digit.
-_AMBIGUOUS = re.compile('[\x00-\x08\x0e-\x1f\x7f-\xff](?=[0-7])')
+# A byte whose short form differs from its three-digit one (\0 to \37 but the named ones),
+# followed by an octal digit.
+_AMBIGUOUS = re.compile("[" + "".join(re.escape(chr(b)) for b in range(256) if _SHORT[b] != _THREE[b]) + "](?=[0-7])")
 
 
 def escape(data: bytes) -> str:

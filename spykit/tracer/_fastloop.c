@@ -605,7 +605,8 @@ static void forget_tgids(Loop *L)
 
 /* -- syscall stops -------------------------------------------------------------------------------- */
 
-/* The entry of a FAST call: Tracer._entry for plans without paths, sockaddrs or fd changes. */
+/* The entry of a FAST call: Tracer._entry for the plans _fast_capture accepts (no socket address,
+ * no array, no fd pair...). */
 static int fast_entry(Loop *L, pid_t pid, const tgid_t *tgid, const spec_t *s, int nr, double t,
                       const unsigned char *info)
 {
@@ -664,13 +665,8 @@ static int fast_entry(Loop *L, pid_t pid, const tgid_t *tgid, const spec_t *s, i
 static int take_flight(Loop *L, pid_t pid, flight_t *f)
 {
     flight_t *slot = flight_find(L, pid);
-    if (slot != NULL) {
+    if (slot != NULL) { /* (entered in this run(): plans change only between run()s) */
         *f = *slot;
-        if (!f->skipped && L->specs[f->nr].kind != KIND_FAST) {
-            /* (its plan changed since its entry: Python's, from `pending` as it expects) */
-            flight_drop(L, slot);
-            return flight_to_pending(L, f) < 0 ? -1 : 0;
-        }
         flight_drop(L, slot);
         return f->skipped ? 2 : 1;
     }
@@ -944,7 +940,7 @@ PyDoc_STRVAR(set_plan_doc,
 "Captures are (slot, key, mode, size, limit) tuples, mode SIZE_ARG/SIZE_RET/SIZE_FIXED/SIZE_STRING\n"
 "(a NUL-terminated string of at most size bytes)/SIZE_DIRENTS (getdents' records, counted),\n"
 "limit CUT_NONE/CUT_STRING/CUT_DATA.\n"
-"path_slot: the entry capture whose string is the row's path; closes: the call is close();\n"
+"path_slot: the argument whose string (an entry capture) is the row's path; closes: the call is close();\n"
 "returns_fd: a success returns a new fd to describe.");
 
 static PyObject *Loop_set_plan(Loop *L, PyObject *args, PyObject *kwargs)

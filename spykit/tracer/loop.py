@@ -142,7 +142,7 @@ def _fast_capture(cap: C.Capture, name: str, string_limit: int) -> tuple | None:
     (capture.string_cap)."""
     if cap.kind == C.DIRENTS and cap.size_arg == C.RET and cap.at_exit:
         return (cap.slot, C.blob_key(cap), _fastloop.SIZE_DIRENTS, 0, 0)
-    if cap.kind in (C.PATH, C.STR) and not C.is_data_capture(name, cap):
+    if cap.kind in (C.PATH, C.STR):  # (never a data capture: those are buffers)
         return (cap.slot, C.blob_key(cap), _fastloop.SIZE_STRING, string_cap(cap.kind, string_limit), 0)
     if cap.kind == C.BUF and cap.size_arg is not None:
         cut = _fastloop.CUT_DATA if C.is_data_capture(name, cap) else _fastloop.CUT_STRING
@@ -300,7 +300,8 @@ class Tracer:
 
     def in_progress(self) -> dict[int, tuple[str, float]]:
         """Each traced thread's recorded call in progress: tid -> (name, seconds so far). For a
-        live status, from any thread (a stale answer at worst)."""
+        live status, from any thread (a stale answer at worst). When the C loop is waiting, it
+        first hands over the rows it staged: ``len(rec)`` then counts them too."""
         out: dict[int, tuple[str, float]] = {}
         now = self.clock() - self.t0
         rec = self.rec
