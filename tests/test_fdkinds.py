@@ -255,3 +255,5 @@ def test_the_tracer_decides_kinds_as_the_frame_function_does(python_exe, tmp_pat
     kinds = trace.df["fd_kind"]
     assert fd_kinds(trace.df.drop(columns=["fd_kind"])).equals(kinds)
     assert {"file", "directory", "pipe", "socket", "device"} <= set(kinds.dropna())
+    # (listdir opens with O_DIRECTORY: the plain O_RDONLY fd of sub is a directory from its use)
+    assert set(kinds[trace.df["path"] == str(tmp_path / "sub")].dropna()) == {"directory"}

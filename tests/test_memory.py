@@ -91,7 +91,7 @@ def test_read_strings_takes_more_strings_than_one_call_can(pages, monkeypatch) -
     assert calls == [_IOV_MAX, _IOV_MAX, 7]  # (remote pieces per call: the most one call takes)
 
 
-def test_read_strings_without_process_vm_readv(pages) -> None:
+def test_read_strings_without_process_vm_readv_goes_string_by_string(pages) -> None:
     # Where process_vm_readv is refused (a container's seccomp profile), strings are read word by
     # word with PTRACE_PEEKDATA, which needs a tracee: this process cannot trace itself, so only
     # the choice of path is checked here (the tracer's tests cover the fallback on real tracees).

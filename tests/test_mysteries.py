@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from conftest import default_signals, need_tool
+from conftest import default_signals
 
 import spykit
 
@@ -339,11 +339,12 @@ def test_interrupted_program_leaves_nothing_behind(tmp_path: Path, name: str, si
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("name", ["hidden_log", "slow_3_writes", "hangs", "slow_5_lock"])
-def test_signal_at_the_folders_mkdir_leaves_nothing_behind(tmp_path: Path, name: str, signum: int) -> None:
+def test_signal_at_the_folders_mkdir_leaves_nothing_behind(tmp_path: Path, name: str, signum: int,
+                                                          strace_exe: str) -> None:
     # The worst moment for a stop: the signal arrives with the mkdir of the work folder, before the
     # folder's clean-up exists. strace's fault injection puts it exactly there, every time (polling
     # for the folder, as the test above does, hits this window only now and then: it did in CI).
-    strace = need_tool("strace")
+    strace = strace_exe
     env = learner_env(tmp_path)
     tmp = Path(env["TMPDIR"])
     signame = signal.Signals(signum).name.removeprefix("SIG")

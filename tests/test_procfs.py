@@ -376,4 +376,25 @@ def test_procfs_is_at_the_bottom_of_the_import_graph():
     # The command line's text path imports it: nothing heavy at the top (socket only where IPv6 is shown).
     at_top = {alias.name for node in tree.body if isinstance(node, ast.Import) for alias in node.names}
     at_top |= {node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module}
-    assert not {"pandas", "numpy", "socket"} & at_top
+    assert not {"pandas", "numpy", "socket"} & {name.split(".")[0] for name in at_top}
+
+
+def test_session_and_group_members_are_the_living_processes_of_one():
+    """A new session (and process group) with a sleeper and a zombie in it: the sleeper is a
+    member, the zombie is not, and neither is in this process's group."""
+    leader = subprocess.Popen([sys.executable, "-c", "import os, time\nif os.fork() == 0:\n    os._exit(0)\n"
+                               "print(flush=True)\ntime.sleep(30)"], start_new_session=True,
+                              stdout=subprocess.PIPE)
+    try:
+        leader.stdout.readline()  # its child has been forked (and has exited, or soon will)
+        [zombie] = procfs.children(leader.pid)  # (never waited for: it stays a zombie)
+        deadline = time.monotonic() + 10
+        while procfs.read_stat(zombie).state != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert procfs.session_members(leader.pid) == [leader.pid]
+        assert procfs.group_members(leader.pid) == [leader.pid]
+        assert leader.pid not in procfs.group_members(os.getpgrp())
+    finally:
+        leader.kill()
+        leader.wait()

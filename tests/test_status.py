@@ -38,7 +38,10 @@ def test_a_thread_stopped_outside_a_system_call_is_said_so(monkeypatch):
 
     child = subprocess.Popen(["sleep", "5"])
     try:
-        time.sleep(0.3)
+        deadline = time.monotonic() + 10
+        while getattr(procfs.read_stat(child.pid), "state", None) != "S":  # asleep in its nap
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
         for state in (procfs.SyscallState(nr=None), procfs.SyscallState(nr=None, running=True)):
             monkeypatch.setattr(procfs, "read_syscall", lambda pid, tid=None, state=state: state)
             glance = take_glance(time.monotonic(), [], None)
