@@ -109,7 +109,8 @@ def _stop(daemon: subprocess.Popen[bytes]) -> None:
 def _sync(seconds: float) -> bytes:
     deadline = time.monotonic() + seconds
     # Hold Ctrl-C and `kill` while the folder is made: one that landed between its mkdir and the
-    # `with` would leave it behind. Held, it waits until the folder's clean-up is in place.
+    # moment TemporaryDirectory sets up its removal would leave it behind. Held, it waits until
+    # the folder's clean-up is in place.
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         folder = tempfile.TemporaryDirectory(prefix=_WORKDIR_PREFIX)

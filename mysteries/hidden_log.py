@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     print("Doing nothing much...")
     # A hidden directory under the temporary directory ($TMPDIR, usually /tmp): nobody looks there.
     # Hold Ctrl-C and `kill` while the folder is made: one that landed between its mkdir and the
-    # `with` would leave it behind. Held, it waits until the folder's clean-up is in place.
+    # moment TemporaryDirectory sets up its removal would leave it behind. Held, it waits until
+    # the folder's clean-up is in place.
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         folder = tempfile.TemporaryDirectory(prefix=".quiet-")

@@ -78,7 +78,8 @@ def _clerk(number: int, workdir: str, deadline: float, loans: list[int]) -> None
 def _run_library(seconds: float) -> int:
     deadline = time.monotonic() + seconds
     # Hold Ctrl-C and `kill` while the folder is made: one that landed between its mkdir and the
-    # `with` would leave it behind. Held, it waits until the folder's clean-up is in place.
+    # moment TemporaryDirectory sets up its removal would leave it behind. Held, it waits until
+    # the folder's clean-up is in place.
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         folder = tempfile.TemporaryDirectory(prefix="library-")

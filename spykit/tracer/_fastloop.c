@@ -283,10 +283,51 @@ static ssize_t vm_read(Loop *L, pid_t pid, uint64_t addr, void *buf, size_t size
     return n;
 }
 
+/* `size` bytes at `addr` in `pid`, whole when they can be read: one process_vm_readv of them all,
+ * or, when that fails part-way or is refused, MemoryReader.read (which splits by page, keeps the
+ * readable prefix and falls back to PTRACE_PEEKDATA). f->data and f->n: the bytes (NULL and -1:
+ * unreadable); fetch_release() frees them. -1 with an exception set on error. */
+typedef struct {
+    const char *data;
+    Py_ssize_t n;
+    char *heap;
+    PyObject *got;
+} fetched_t;
+
+static int fetch(Loop *L, pid_t pid, uint64_t addr, long long size, fetched_t *f)
+{
+    *f = (fetched_t){NULL, -1, NULL, NULL};
+    if (L->vm_ok && size <= (1 << 20)) {
+        f->heap = PyMem_Malloc((size_t)(size > 0 ? size : 1));
+        if (f->heap == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (vm_read(L, pid, addr, f->heap, (size_t)size) == size) {
+            f->data = f->heap;
+            f->n = size;
+            return 0;
+        }
+    }
+    f->got = PyObject_CallFunction(L->mem_read, "kKL", (unsigned long)pid, (unsigned long long)addr, size);
+    if (f->got == NULL)
+        return -1;
+    if (f->got != Py_None) {
+        f->data = PyBytes_AS_STRING(f->got);
+        f->n = PyBytes_GET_SIZE(f->got);
+    }
+    return 0;
+}
+
+static void fetch_release(fetched_t *f)
+{
+    PyMem_Free(f->heap);
+    Py_XDECREF(f->got);
+}
+
 /* Read `size` bytes at `addr` in `pid` into a blob: one PTRACE_PEEKDATA for a word on a known
- * page, one process_vm_readv when the bytes lie in one page (the common case: a small buffer).
- * Anything else (a longer read, a fault, a refused process_vm_readv) goes to MemoryReader.read,
- * which knows the page splitting and the PTRACE_PEEKDATA fallback. */
+ * page, one process_vm_readv into the stack when the bytes lie in one page (the common case: a
+ * small buffer), else fetch(). */
 static int read_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr, long long size)
 {
     if (size <= 0)
@@ -305,29 +346,11 @@ static int read_blob(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64_t addr,
         if (n > 0)
             return add_blob(L, row, key, buf, n);
     }
-    if (L->vm_ok && size <= (1 << 20)) {
-        /* a data call's bytes (up to data_limit) often span two pages: one process_vm_readv reads
-         * them when every page is readable; a partial read goes to Python, which splits by page */
-        char *heap = PyMem_Malloc((size_t)size);
-        if (heap == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        ssize_t n = vm_read(L, pid, addr, heap, (size_t)size);
-        int rc = n == size ? add_blob(L, row, key, heap, n) : 1;
-        PyMem_Free(heap);
-        if (rc <= 0)
-            return rc;
-    }
-    PyObject *got = PyObject_CallFunction(L->mem_read, "kKL", (unsigned long)pid, (unsigned long long)addr, size);
-    if (got == NULL)
+    fetched_t f;
+    if (fetch(L, pid, addr, size, &f) < 0)
         return -1;
-    int rc;
-    if (got == Py_None)
-        rc = add_blob(L, row, key, NULL, -1);
-    else
-        rc = add_blob(L, row, key, PyBytes_AS_STRING(got), PyBytes_GET_SIZE(got));
-    Py_DECREF(got);
+    int rc = add_blob(L, row, key, f.data, f.n);
+    fetch_release(&f);
     return rc;
 }
 
@@ -402,38 +425,16 @@ static int read_dirent_count(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64
     long long size = ret > 0 ? ret : 0;
     if (size > (1 << 20))
         size = 1 << 20;
-    char *heap = NULL;
-    PyObject *got = NULL;
-    const unsigned char *raw = size == 0 ? (const unsigned char *)"" : NULL;
-    Py_ssize_t n = 0;
-    if (raw == NULL && L->vm_ok) {
-        heap = PyMem_Malloc((size_t)size);
-        if (heap == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        if (vm_read(L, pid, addr, heap, (size_t)size) == size) {
-            raw = (const unsigned char *)heap;
-            n = size;
-        }
-    }
-    if (raw == NULL) { /* a fault part-way, or no process_vm_readv: MemoryReader.read knows what to do */
-        got = PyObject_CallFunction(L->mem_read, "kKL", (unsigned long)pid, (unsigned long long)addr, size);
-        if (got == NULL) {
-            PyMem_Free(heap);
-            return -1;
-        }
-        if (got != Py_None) {
-            raw = (const unsigned char *)PyBytes_AS_STRING(got);
-            n = PyBytes_GET_SIZE(got);
-        }
-    }
+    fetched_t f = {"", 0, NULL, NULL}; /* (nothing to read for an empty listing) */
+    if (size > 0 && fetch(L, pid, addr, size, &f) < 0)
+        return -1;
+    const unsigned char *raw = (const unsigned char *)f.data;
     int rc;
     if (raw == NULL)
         rc = add_blob(L, row, key, NULL, -1);
     else {
         uint32_t count = 0;
-        for (Py_ssize_t offset = 0; offset + 18 <= n;) {
+        for (Py_ssize_t offset = 0; offset + 18 <= f.n;) {
             unsigned reclen = (unsigned)raw[offset + 16] | (unsigned)raw[offset + 17] << 8;
             if (reclen == 0)
                 break;
@@ -442,8 +443,7 @@ static int read_dirent_count(Loop *L, Py_ssize_t row, int key, pid_t pid, uint64
         }
         rc = add_blob(L, row, key, (const char *)&count, 4);
     }
-    PyMem_Free(heap);
-    Py_XDECREF(got);
+    fetch_release(&f);
     return rc;
 }
 
